@@ -1,0 +1,87 @@
+// headroom plan SWEEP.yaml: validate and show the cells, touching nothing.
+#include <cstdio>
+
+#include "orchestrator/cli/commands.h"
+#include "orchestrator/cli/table_format.h"
+#include "orchestrator/grid/grid.h"
+#include "orchestrator/spec/sweep_spec.h"
+
+namespace headroom::cli {
+namespace {
+
+struct PlanOptions {
+  std::string sweep_file;
+  bool json = false;
+};
+
+int plan(const PlanOptions& options) {
+  auto spec = load_sweep(options.sweep_file);
+  if (!spec) return report_error(spec.error());
+  auto expansion = expand(spec.value());
+  if (!expansion) return report_error(expansion.error());
+
+  Table table;
+  std::vector<std::string> names;
+  // head_size gets its own column below: resolved for every cell.
+  auto add_name = [&](const std::string& name) {
+    if (name != "head_size" && std::find(names.begin(), names.end(), name) == names.end()) {
+      names.push_back(name);
+    }
+  };
+  for (const auto& parameter : spec->parameters) add_name(parameter.name);
+  for (const auto& cell : expansion->cells) {
+    for (const auto& [name, value] : cell.parameters.items()) add_name(name);
+  }
+  table.columns = {"cell", "hash"};
+  table.columns.insert(table.columns.end(), names.begin(), names.end());
+  table.columns.insert(table.columns.end(),
+                       {"head_size", "parameters", "non_embedding", "flops_per_token", "train_pflops"});
+  double total_flops = 0;
+  for (size_t i = 0; i < expansion->cells.size(); ++i) {
+    const auto& cell = expansion->cells[i];
+    std::vector<nlohmann::json> row = {int64_t(i), cell.hash.substr(0, 12)};
+    for (const auto& name : names) row.push_back(cell.parameters.value(name, nlohmann::json()));
+    row.push_back(cell.config["head_size"]);
+    row.push_back(cell.size.parameters);
+    row.push_back(cell.size.non_embedding_parameters);
+    row.push_back(cell.size.training_flops_per_token);
+    row.push_back(cell.estimated_training_flops / 1e15);
+    total_flops += cell.estimated_training_flops;
+    table.rows.push_back(std::move(row));
+  }
+  if (options.json) {
+    nlohmann::json out = {{"sweep", spec->name}, {"cells", nlohmann::json::array()}};
+    for (const auto& cell : expansion->cells) {
+      out["cells"].push_back({{"hash", cell.hash},
+                              {"parameters", cell.parameters},
+                              {"config", cell.config},
+                              {"parameters_total", cell.size.parameters},
+                              {"non_embedding_parameters", cell.size.non_embedding_parameters},
+                              {"training_flops_per_token", cell.size.training_flops_per_token},
+                              {"estimated_training_flops", cell.estimated_training_flops}});
+    }
+    std::printf("%s\n", out.dump(2).c_str());
+    return 0;
+  }
+  auto text = format_table(table, "table");
+  std::printf("sweep '%s' (%s): %zu cells, %.3g PFLOP of training in all\n\n%s",
+              spec->name.c_str(), spec->method.c_str(), expansion->cells.size(), total_flops / 1e15,
+              text.value().c_str());
+  for (const auto& [key, value] : spec->kept) {
+    std::printf("note: '%s' is kept with the sweep but not acted on\n", key.c_str());
+  }
+  return 0;
+}
+
+}  // namespace
+
+void add_plan_command(CLI::App& app, const GlobalOptions&, int& exit_status) {
+  auto options = std::make_shared<PlanOptions>();
+  auto* command = app.add_subcommand(
+      "plan", "Validate a sweep file and show its cells (parameters, sizes, cost); writes nothing");
+  command->add_option("sweep", options->sweep_file, "the sweep YAML file")->required();
+  command->add_flag("--json", options->json, "print the cells as JSON for scripts");
+  command->callback([options, &exit_status] { exit_status = plan(*options); });
+}
+
+}  // namespace headroom::cli

@@ -1,0 +1,100 @@
+// headroom run SWEEP.yaml: record the sweep and run every pending cell.
+#include <unistd.h>
+
+#include <cstdio>
+#include <filesystem>
+
+#include "orchestrator/cli/commands.h"
+#include "orchestrator/devices/devices.h"
+#include "orchestrator/grid/grid.h"
+#include "orchestrator/scheduler/scheduler.h"
+#include "orchestrator/spec/sweep_spec.h"
+#include "orchestrator/store/store.h"
+
+namespace headroom::cli {
+namespace {
+
+namespace fs = std::filesystem;
+
+struct RunOptions {
+  std::string sweep_file;
+  std::string runs_root = "runs";
+  std::string trainer;
+  int jobs = 0;
+  int threads = 1;
+  bool extend = false;
+  bool quiet = false;
+};
+
+// headroom-train next to this executable, unless --trainer says otherwise.
+std::string default_trainer() {
+  std::error_code error;
+  fs::path self = fs::read_symlink("/proc/self/exe", error);
+  return error ? "headroom-train" : (self.parent_path() / "headroom-train").string();
+}
+
+int run(const RunOptions& options, const GlobalOptions& global) {
+  // Everything is validated before the database is opened: bad input writes nothing.
+  auto spec = load_sweep(options.sweep_file);
+  if (!spec) return report_error(spec.error());
+  auto expansion = expand(spec.value());
+  if (!expansion) return report_error(expansion.error());
+  std::string trainer = options.trainer.empty() ? default_trainer() : options.trainer;
+  if (::access(trainer.c_str(), X_OK) != 0) {
+    return report_error(Error::invalid("trainer '" + trainer + "' is not an executable (use --trainer)"));
+  }
+  if (options.jobs < 0 || options.threads < 1) {
+    return report_error(Error::invalid("--jobs must be at least 0 (0: one per core) and --threads at least 1"));
+  }
+
+  auto store = Store::open_for_writing(global.database);
+  if (!store) return report_error(store.error());
+  std::error_code error;
+  fs::path runs_root = fs::absolute(options.runs_root, error);
+  auto sweep = store.value()->register_sweep(spec.value(), expansion.value(), runs_root.string(),
+                                             options.extend);
+  if (!sweep) return report_error(sweep.error());
+
+  SchedulerOptions scheduler;
+  int cores = usable_cpu_cores();
+  scheduler.jobs = options.jobs > 0 ? options.jobs : std::max(1, cores / options.threads);
+  scheduler.threads_per_run = options.threads;
+  scheduler.trainer_path = trainer;
+  scheduler.retries = spec->retries;
+  scheduler.timeout_seconds = spec->timeout_seconds;
+  if (!options.quiet) {
+    std::fprintf(stderr, "headroom: sweep '%s': %zu cells, %d at a time, runs under %s\n",
+                 sweep->name.c_str(), expansion->cells.size(), scheduler.jobs,
+                 (runs_root / sweep->name).c_str());
+    scheduler.progress = [](const std::string& line) { std::fprintf(stderr, "%s\n", line.c_str()); };
+  }
+  auto outcome = run_sweep(*store.value(), sweep.value(), scheduler);
+  if (!outcome) return report_error(outcome.error());
+  std::printf("sweep '%s': %lld succeeded, %lld failed, %lld pending\n", sweep->name.c_str(),
+              static_cast<long long>(outcome->succeeded), static_cast<long long>(outcome->failed),
+              static_cast<long long>(outcome->pending));
+  if (outcome->interrupted) {
+    std::fprintf(stderr, "headroom: interrupted; run the same command again to resume\n");
+    return 130;
+  }
+  return outcome->failed > 0 ? 1 : 0;
+}
+
+}  // namespace
+
+void add_run_command(CLI::App& app, const GlobalOptions& global, int& exit_status) {
+  auto options = std::make_shared<RunOptions>();
+  auto* command = app.add_subcommand(
+      "run", "Record a sweep in the database and train every pending cell; run again to resume");
+  command->add_option("sweep", options->sweep_file, "the sweep YAML file")->required();
+  command->add_option("-j,--jobs", options->jobs, "workers at once (default: usable cores / --threads)");
+  command->add_option("--threads", options->threads, "threads per worker (default 1)");
+  command->add_option("--runs-root", options->runs_root, "where run folders go (default ./runs)");
+  command->add_option("--trainer", options->trainer, "the headroom-train executable (default: beside headroom)");
+  command->add_flag("--extend", options->extend,
+                    "the sweep's file changed: add its new cells, keep the finished ones");
+  command->add_flag("-q,--quiet", options->quiet, "print only the final summary");
+  command->callback([options, &global, &exit_status] { exit_status = run(*options, global); });
+}
+
+}  // namespace headroom::cli

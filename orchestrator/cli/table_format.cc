@@ -1,0 +1,84 @@
+#include "orchestrator/cli/table_format.h"
+
+#include <algorithm>
+#include <cstdio>
+
+#include "common/spelling.h"
+
+namespace headroom::cli {
+namespace {
+
+std::string cell_text(const nlohmann::json& value) {
+  if (value.is_null()) return "";
+  if (value.is_string()) {
+    std::string text = value.get<std::string>();
+    auto newline = text.find('\n');
+    return newline == std::string::npos ? text : text.substr(0, newline) + " ...";
+  }
+  if (value.is_number_float()) {
+    char buffer[32];
+    std::snprintf(buffer, sizeof(buffer), "%.4g", value.get<double>());
+    return buffer;
+  }
+  return value.dump();
+}
+
+std::string csv_text(const nlohmann::json& value) {
+  std::string text = value.is_string() ? value.get<std::string>() : value.is_null() ? "" : value.dump();
+  if (text.find_first_of(",\"\n") == std::string::npos) return text;
+  std::string quoted = "\"";
+  for (char c : text) quoted += c == '"' ? std::string("\"\"") : std::string(1, c);
+  return quoted + "\"";
+}
+
+}  // namespace
+
+Result<std::string> format_table(const Table& table, const std::string& format) {
+  std::string out;
+  if (format == "json") {
+    nlohmann::json rows = nlohmann::json::array();
+    for (const auto& row : table.rows) {
+      nlohmann::json object = nlohmann::json::object();
+      for (size_t i = 0; i < table.columns.size(); ++i) object[table.columns[i]] = row[i];
+      rows.push_back(object);
+    }
+    return rows.dump(2) + "\n";
+  }
+  if (format == "csv") {
+    for (size_t i = 0; i < table.columns.size(); ++i) out += (i ? "," : "") + csv_text(table.columns[i]);
+    out += "\n";
+    for (const auto& row : table.rows) {
+      for (size_t i = 0; i < row.size(); ++i) out += (i ? "," : "") + csv_text(row[i]);
+      out += "\n";
+    }
+    return out;
+  }
+  if (format != "table" && format != "markdown") {
+    return Error::invalid("unknown format '" + format + "': use table, csv, json or markdown" +
+                          did_you_mean(format, {"table", "csv", "json", "markdown"}));
+  }
+  std::vector<size_t> widths(table.columns.size());
+  for (size_t i = 0; i < table.columns.size(); ++i) widths[i] = table.columns[i].size();
+  for (const auto& row : table.rows) {
+    for (size_t i = 0; i < row.size(); ++i) widths[i] = std::max(widths[i], cell_text(row[i]).size());
+  }
+  const bool markdown = format == "markdown";
+  auto line = [&](auto text_of) {
+    std::string result = markdown ? "|" : "";
+    for (size_t i = 0; i < widths.size(); ++i) {
+      std::string text = text_of(i);
+      text.resize(widths[i], ' ');
+      result.append(markdown ? " " : (i ? "  " : ""));
+      result.append(text);
+      if (markdown) result.append(" |");
+    }
+    while (!markdown && !result.empty() && result.back() == ' ') result.pop_back();
+    return result + "\n";
+  };
+  out += line([&](size_t i) { return table.columns[i]; });
+  if (markdown) out += line([&](size_t i) { return std::string(widths[i], '-'); });
+  for (const auto& row : table.rows) out += line([&](size_t i) { return cell_text(row[i]); });
+  return out;
+}
+
+}  // namespace headroom::cli

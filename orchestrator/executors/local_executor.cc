@@ -1,0 +1,93 @@
+#include "orchestrator/executors/local_executor.h"
+
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <boost/process.hpp>
+#include <boost/process/extend.hpp>
+
+namespace headroom {
+
+namespace bp = boost::process;
+
+struct LocalExecutor::Worker {
+  bp::child child;
+  std::optional<std::chrono::steady_clock::time_point> kill_at;
+};
+
+namespace {
+
+// Puts the child in a process group of its own, so signals reach its whole
+// tree and a Ctrl-C at the terminal does not (the orchestrator decides).
+struct OwnProcessGroup : bp::extend::handler {
+  template <typename Executor>
+  void on_exec_setup(Executor&) const {
+    ::setpgid(0, 0);
+  }
+};
+
+}  // namespace
+
+LocalExecutor::LocalExecutor() = default;
+
+LocalExecutor::~LocalExecutor() {
+  for (auto& [pid, worker] : workers_) worker->child.detach();
+}
+
+Result<pid_t> LocalExecutor::start(const LaunchRequest& request) {
+  if (request.argv.empty()) return Error::internal("empty argv");
+  try {
+    bp::environment environment = boost::this_process::environment();
+    for (const auto& [name, value] : request.environment) environment[name] = value;
+    std::vector<std::string> arguments(request.argv.begin() + 1, request.argv.end());
+    auto worker = std::make_unique<Worker>();
+    worker->child = bp::child(bp::exe = request.argv[0], bp::args = arguments, bp::env = environment,
+                              bp::std_in < bp::null, bp::std_out > request.stdout_path,
+                              bp::std_err > request.stderr_path, OwnProcessGroup{});
+    pid_t pid = worker->child.id();
+    workers_[pid] = std::move(worker);
+    return pid;
+  } catch (const std::exception& error) {
+    return Error::io("cannot start '" + request.argv[0] + "': " + error.what());
+  }
+}
+
+std::vector<std::pair<pid_t, ProcessExit>> LocalExecutor::reap() {
+  std::vector<std::pair<pid_t, ProcessExit>> ended;
+  auto now = std::chrono::steady_clock::now();
+  for (auto it = workers_.begin(); it != workers_.end();) {
+    auto& worker = *it->second;
+    std::error_code error;
+    if (worker.child.running(error)) {
+      if (worker.kill_at && now >= *worker.kill_at) {
+        ::kill(-it->first, SIGKILL);
+        worker.kill_at.reset();
+      }
+      ++it;
+      continue;
+    }
+    // Boost.Process's exit_code() is meaningless after a signal: read waitpid's status.
+    int status = worker.child.native_exit_code();
+    ProcessExit exit;
+    if (WIFEXITED(status)) exit.exit_code = WEXITSTATUS(status);
+    if (WIFSIGNALED(status)) exit.signal = WTERMSIG(status);
+    // The group may still hold grandchildren: they go with the worker.
+    ::kill(-it->first, SIGKILL);
+    worker.child.detach();
+    ended.emplace_back(it->first, exit);
+    it = workers_.erase(it);
+  }
+  return ended;
+}
+
+void LocalExecutor::stop(pid_t pid, std::chrono::milliseconds grace) {
+  auto it = workers_.find(pid);
+  if (it == workers_.end()) return;
+  ::kill(-pid, SIGTERM);
+  it->second->kill_at = std::chrono::steady_clock::now() + grace;
+}
+
+size_t LocalExecutor::running() const { return workers_.size(); }
+
+}  // namespace headroom

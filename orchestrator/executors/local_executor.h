@@ -1,0 +1,51 @@
+#pragma once
+// Starts, watches and stops worker processes on this machine (Boost.Process).
+// Each worker runs in its own process group so that stopping it also stops
+// anything it started; arguments are passed as an argv vector, never through
+// a shell. Not thread-safe.
+
+#include <sys/types.h>
+
+#include <chrono>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "orchestrator/core/result.h"
+
+namespace headroom {
+
+struct LaunchRequest {
+  std::vector<std::string> argv;  // argv[0] is the executable's path
+  std::map<std::string, std::string> environment;  // added to (or replacing in) ours
+  std::string stdout_path, stderr_path;            // created or truncated
+};
+
+// How a process ended, from waitpid's status.
+struct ProcessExit {
+  std::optional<int> exit_code;  // set when it exited
+  std::optional<int> signal;     // set when a signal killed it
+};
+
+class LocalExecutor {
+ public:
+  LocalExecutor();
+  ~LocalExecutor();  // stops nothing: workers outlive an orchestrator that exits early
+
+  // Starts a process; returns its pid (also its process group id).
+  Result<pid_t> start(const LaunchRequest& request);
+  // Collects processes that have ended since the last call (non-blocking).
+  std::vector<std::pair<pid_t, ProcessExit>> reap();
+  // Sends SIGTERM to the worker's process group now and SIGKILL once `grace`
+  // has passed (checked by reap()).
+  void stop(pid_t pid, std::chrono::milliseconds grace);
+  size_t running() const;
+
+ private:
+  struct Worker;
+  std::map<pid_t, std::unique_ptr<Worker>> workers_;
+};
+
+}  // namespace headroom

@@ -1,0 +1,346 @@
+#include "orchestrator/scheduler/scheduler.h"
+
+#include <signal.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <deque>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <thread>
+
+#include "orchestrator/executors/local_executor.h"
+#include "orchestrator/ingest/ingest.h"
+
+namespace headroom {
+namespace {
+
+namespace fs = std::filesystem;
+using Clock = std::chrono::steady_clock;
+
+std::atomic<bool> interrupt_requested{false};
+extern "C" void request_interrupt(int) { interrupt_requested = true; }
+
+// Worker exit statuses (trainer/train.h; docs/events.md).
+constexpr int kWorkerInvalidConfig = 2;
+constexpr int kWorkerDiverged = 3;
+
+std::string host_name() {
+  char name[256] = {};
+  ::gethostname(name, sizeof(name) - 1);
+  return name;
+}
+
+std::string last_lines(const fs::path& file, size_t count) {
+  std::ifstream in(file);
+  std::deque<std::string> lines;
+  for (std::string line; std::getline(in, line);) {
+    if (line.empty()) continue;
+    lines.push_back(line);
+    if (lines.size() > count) lines.pop_front();
+  }
+  std::string text;
+  for (const auto& line : lines) text += (text.empty() ? "" : "\n") + line;
+  return text;
+}
+
+// True when `pid` is alive and is the worker of `run_dir` (guards against a
+// recycled pid after a crash).
+bool is_worker_alive(int64_t pid, const std::string& run_dir) {
+  if (pid <= 0 || ::kill(pid_t(pid), 0) != 0) return false;
+  std::ifstream in("/proc/" + std::to_string(pid) + "/cmdline", std::ios::binary);
+  std::string command_line((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  return command_line.find(run_dir) != std::string::npos;
+}
+
+struct Active {
+  RunRecord run;
+  Clock::time_point started;
+  bool adopted = false;  // started by an earlier orchestrator: not our child
+  bool timed_out = false;
+  bool cancelled = false;
+};
+
+class SweepRunner {
+ public:
+  SweepRunner(Store& store, const SweepRecord& sweep, const SchedulerOptions& options)
+      : store_(store), sweep_(sweep), options_(options) {}
+
+  Result<SweepOutcome> run();
+
+ private:
+  Status recover_orphans();
+  Status fill_slots();
+  Status start_attempt(const CellRecord& cell);
+  Status check_workers();
+  Status finish(Active& active, std::optional<ProcessExit> exit);
+  Result<std::string> cell_state_after_failure(const RunRecord& run);
+  Status interrupt();
+  Status report_progress();
+
+  Store& store_;
+  const SweepRecord& sweep_;
+  const SchedulerOptions& options_;
+  LocalExecutor executor_;
+  std::map<int64_t, Active> active_;  // by run id
+  std::map<pid_t, int64_t> run_of_pid_;
+  std::vector<double> finished_durations_;
+  std::string last_progress_;
+};
+
+Status SweepRunner::recover_orphans() {
+  HEADROOM_ASSIGN_OR_RETURN(auto orphans, store_.active_runs(sweep_.id));
+  for (auto& run : orphans) {
+    HEADROOM_RETURN_IF_ERROR(ingest_run(store_, run.id));
+    if (run.pid && is_worker_alive(*run.pid, run.run_dir)) {
+      // Still training: watch it to the end instead of starting it again.
+      active_.emplace(run.id, Active{run, Clock::now(), true});
+      continue;
+    }
+    Active dead{run, Clock::now(), true};
+    HEADROOM_RETURN_IF_ERROR(finish(dead, std::nullopt));
+  }
+  return Ok{};
+}
+
+Status SweepRunner::start_attempt(const CellRecord& cell) {
+  HEADROOM_ASSIGN_OR_RETURN(auto previous, store_.runs_of_cell(cell.id));
+  HEADROOM_ASSIGN_OR_RETURN(RunRecord run, store_.begin_attempt(sweep_, cell));
+  fs::path run_dir = run.run_dir;
+  std::error_code error;
+  fs::remove_all(run_dir, error);  // a leftover of an attempt that never started
+  fs::create_directories(run_dir, error);
+  if (error) return Error::io("cannot create run folder '" + run_dir.string() + "': " + error.message());
+
+  // A retried cell continues from the newest checkpoint an earlier attempt left.
+  bool resume = false;
+  for (auto it = previous.rbegin(); it != previous.rend() && !resume; ++it) {
+    fs::path checkpoint = fs::path(it->run_dir) / "checkpoint";
+    if (fs::exists(checkpoint / "state.pt")) {
+      fs::copy(checkpoint, run_dir / "checkpoint", fs::copy_options::recursive, error);
+      resume = !error;
+    }
+  }
+
+  nlohmann::json config = cell.config;
+  config["threads"] = options_.threads_per_run;
+  {
+    std::ofstream out(run_dir / "config.json");
+    out << config.dump(2) << "\n";
+    if (!out) return Error::io("cannot write '" + (run_dir / "config.json").string() + "'");
+  }
+  LaunchRequest request;
+  request.argv = {options_.trainer_path, "--config", (run_dir / "config.json").string(),
+                  "--run-dir", run_dir.string()};
+  if (resume) request.argv.push_back("--resume");
+  const std::string threads = std::to_string(options_.threads_per_run);
+  // OpenBLAS ignores torch's thread setting: both must be told (TOOLCHAIN.md).
+  request.environment = {{"OMP_NUM_THREADS", threads}, {"OPENBLAS_NUM_THREADS", threads},
+                         {"MKL_NUM_THREADS", threads}};
+  request.stdout_path = (run_dir / "stdout.log").string();
+  request.stderr_path = (run_dir / "stderr.log").string();
+  auto pid = executor_.start(request);
+  if (!pid) {
+    RunEnd end{"failed", std::nullopt, std::nullopt, pid.error().to_string()};
+    HEADROOM_RETURN_IF_ERROR(store_.finish_run(run.id, end, "failed"));
+    return pid.error();
+  }
+  HEADROOM_RETURN_IF_ERROR(store_.mark_running(run.id, pid.value(), host_name()));
+  run.pid = pid.value();
+  run.state = "running";
+  active_.emplace(run.id, Active{run, Clock::now()});
+  run_of_pid_[pid.value()] = run.id;
+  return Ok{};
+}
+
+Status SweepRunner::fill_slots() {
+  if (int64_t(active_.size()) >= options_.jobs) return Ok{};
+  HEADROOM_ASSIGN_OR_RETURN(auto pending, store_.cells(sweep_.id, "pending"));
+  // Longest first keeps the makespan close to its lower bound.
+  std::stable_sort(pending.begin(), pending.end(), [](const CellRecord& a, const CellRecord& b) {
+    return a.estimated_flops > b.estimated_flops;
+  });
+  for (const auto& cell : pending) {
+    if (int64_t(active_.size()) >= options_.jobs || interrupt_requested) break;
+    HEADROOM_RETURN_IF_ERROR(start_attempt(cell));
+  }
+  return Ok{};
+}
+
+// A crashed attempt is retried while the cell's crashes stay within `retries`.
+Result<std::string> SweepRunner::cell_state_after_failure(const RunRecord& run) {
+  HEADROOM_ASSIGN_OR_RETURN(auto attempts, store_.runs_of_cell(run.cell_id));
+  int failures = 1;  // this one
+  for (const auto& attempt : attempts) {
+    if (attempt.id != run.id && attempt.state == "failed") ++failures;
+  }
+  return failures <= options_.retries ? std::string("pending") : std::string("failed");
+}
+
+Status SweepRunner::finish(Active& active, std::optional<ProcessExit> exit) {
+  HEADROOM_RETURN_IF_ERROR(ingest_run(store_, active.run.id));
+  HEADROOM_ASSIGN_OR_RETURN(RunRecord run, store_.run(active.run.id));
+  const std::string status = run.end_status.value_or("");
+  RunEnd end;
+  if (exit) {
+    end.exit_code = exit->exit_code;
+    end.signal = exit->signal;
+  }
+  std::string cell_state;
+  if (active.cancelled || status == "preempted") {
+    end.state = "cancelled";
+    cell_state = "pending";
+  } else if (active.timed_out) {
+    end.state = "timeout";
+    end.error = "stopped after the sweep's timeout of " + std::to_string(options_.timeout_seconds) + " s";
+    cell_state = "failed";
+  } else if (status == "ok" && (!exit || exit->exit_code == 0)) {
+    end.state = "succeeded";
+    cell_state = "succeeded";
+  } else if (status == "diverged" || (exit && exit->exit_code == kWorkerDiverged)) {
+    end.state = "diverged";
+    cell_state = "failed";
+  } else if (status == "invalid_config" || (exit && exit->exit_code == kWorkerInvalidConfig)) {
+    end.state = "invalid";
+    cell_state = "failed";
+  } else if (!exit && status.empty()) {
+    // An orphan that died with its orchestrator: not the cell's fault.
+    end.state = "lost";
+    end.error = "the worker was gone when the orchestrator restarted";
+    cell_state = "pending";
+  } else {
+    end.state = "failed";
+  }
+  if (!run.error && end.state != "succeeded" && !end.error) {
+    std::string tail = last_lines(fs::path(run.run_dir) / "stderr.log", 5);
+    if (exit && exit->signal) tail = "killed by signal " + std::to_string(*exit->signal) + (tail.empty() ? "" : "\n" + tail);
+    if (!tail.empty()) end.error = tail;
+  }
+  if (end.state == "failed") {
+    HEADROOM_ASSIGN_OR_RETURN(cell_state, cell_state_after_failure(run));
+  }
+  HEADROOM_RETURN_IF_ERROR(store_.finish_run(run.id, end, cell_state));
+  if (end.state == "succeeded" && run.started_at && run.ended_at) {
+    finished_durations_.push_back(*run.ended_at - *run.started_at);
+  }
+  return Ok{};
+}
+
+Status SweepRunner::check_workers() {
+  for (auto& [pid, exit] : executor_.reap()) {
+    auto run_id = run_of_pid_.find(pid);
+    if (run_id == run_of_pid_.end()) continue;
+    auto node = active_.extract(run_id->second);
+    run_of_pid_.erase(run_id);
+    HEADROOM_RETURN_IF_ERROR(finish(node.mapped(), exit));
+  }
+  for (auto it = active_.begin(); it != active_.end();) {
+    Active& active = it->second;
+    if (active.adopted && !is_worker_alive(active.run.pid.value_or(0), active.run.run_dir)) {
+      HEADROOM_RETURN_IF_ERROR(finish(active, std::nullopt));
+      it = active_.erase(it);
+      continue;
+    }
+    HEADROOM_RETURN_IF_ERROR(ingest_run(store_, active.run.id));
+    if (options_.timeout_seconds > 0 && !active.timed_out &&
+        Clock::now() - active.started > std::chrono::duration<double>(options_.timeout_seconds)) {
+      active.timed_out = true;
+      if (active.adopted) {
+        ::kill(pid_t(*active.run.pid), SIGTERM);
+      } else {
+        executor_.stop(pid_t(*active.run.pid), options_.stop_grace);
+      }
+    }
+    ++it;
+  }
+  return Ok{};
+}
+
+Status SweepRunner::interrupt() {
+  for (auto& [run_id, active] : active_) {
+    active.cancelled = true;
+    if (!active.adopted) executor_.stop(pid_t(*active.run.pid), options_.stop_grace);
+  }
+  // Adopted workers are left running: a later `headroom run` adopts them again.
+  for (auto it = active_.begin(); it != active_.end();) {
+    it = it->second.adopted ? active_.erase(it) : std::next(it);
+  }
+  while (!active_.empty()) {
+    std::this_thread::sleep_for(options_.poll_interval);
+    HEADROOM_RETURN_IF_ERROR(check_workers());
+  }
+  return Ok{};
+}
+
+std::string format_duration(double seconds) {
+  int total = int(seconds + 0.5);
+  if (total >= 3600) return std::to_string(total / 3600) + "h" + std::to_string(total % 3600 / 60) + "m";
+  if (total >= 60) return std::to_string(total / 60) + "m" + std::to_string(total % 60) + "s";
+  return std::to_string(total) + "s";
+}
+
+Status SweepRunner::report_progress() {
+  if (!options_.progress) return Ok{};
+  HEADROOM_ASSIGN_OR_RETURN(auto counts, store_.cell_state_counts(sweep_.id));
+  std::map<std::string, int64_t> by_state(counts.begin(), counts.end());
+  int64_t total = 0;
+  for (const auto& [state, count] : counts) total += count;
+  std::string line = sweep_.name + ": " + std::to_string(by_state["succeeded"]) + "/" +
+                     std::to_string(total) + " done, " + std::to_string(by_state["failed"]) +
+                     " failed, " + std::to_string(active_.size()) + " running";
+  if (!finished_durations_.empty()) {
+    double mean = 0;
+    for (double d : finished_durations_) mean += d;
+    mean /= double(finished_durations_.size());
+    double remaining = double(by_state["pending"] + by_state["running"]);
+    line += ", ETA " + format_duration(mean * remaining / double(std::max(1, options_.jobs)));
+  }
+  if (line != last_progress_) options_.progress(line);
+  last_progress_ = line;
+  return Ok{};
+}
+
+Result<SweepOutcome> SweepRunner::run() {
+  interrupt_requested = false;
+  struct sigaction action = {};
+  action.sa_handler = request_interrupt;
+  struct sigaction previous_int, previous_term;
+  sigaction(SIGINT, &action, &previous_int);
+  sigaction(SIGTERM, &action, &previous_term);
+  auto result = [&]() -> Result<SweepOutcome> {
+    HEADROOM_RETURN_IF_ERROR(recover_orphans());
+    SweepOutcome outcome;
+    while (true) {
+      if (interrupt_requested) {
+        HEADROOM_RETURN_IF_ERROR(interrupt());
+        outcome.interrupted = true;
+        break;
+      }
+      HEADROOM_RETURN_IF_ERROR(fill_slots());
+      HEADROOM_RETURN_IF_ERROR(report_progress());
+      if (active_.empty()) break;
+      std::this_thread::sleep_for(options_.poll_interval);
+      HEADROOM_RETURN_IF_ERROR(check_workers());
+    }
+    HEADROOM_ASSIGN_OR_RETURN(auto counts, store_.cell_state_counts(sweep_.id));
+    for (const auto& [state, count] : counts) {
+      if (state == "succeeded") outcome.succeeded = count;
+      if (state == "failed") outcome.failed = count;
+      if (state == "pending" || state == "running") outcome.pending += count;
+    }
+    return outcome;
+  }();
+  sigaction(SIGINT, &previous_int, nullptr);
+  sigaction(SIGTERM, &previous_term, nullptr);
+  return result;
+}
+
+}  // namespace
+
+Result<SweepOutcome> run_sweep(Store& store, const SweepRecord& sweep, const SchedulerOptions& options) {
+  SweepRunner runner(store, sweep, options);
+  return runner.run();
+}
+
+}  // namespace headroom

@@ -1,0 +1,39 @@
+#pragma once
+// Drives one sweep to completion: claims pending cells (most expensive first),
+// starts workers through the local executor, ingests their events while they
+// run, records how each attempt ended, retries crashed ones, and on start-up
+// recovers the attempts a previous orchestrator left behind (finished ones
+// are ingested and kept; dead ones are marked lost and their cells retried).
+
+#include <chrono>
+#include <functional>
+#include <string>
+
+#include "orchestrator/core/result.h"
+#include "orchestrator/store/store.h"
+
+namespace headroom {
+
+struct SchedulerOptions {
+  int jobs = 1;                  // workers at once
+  int threads_per_run = 1;       // each worker's intra-op and BLAS threads
+  std::string trainer_path;      // the headroom-train executable
+  int retries = 0;               // extra attempts after a crash or lost worker
+  double timeout_seconds = 0;    // per attempt; 0 = none
+  std::chrono::milliseconds poll_interval{200};
+  std::chrono::milliseconds stop_grace{10000};  // SIGTERM to SIGKILL
+  // Called after each change with a one-line progress summary.
+  std::function<void(const std::string&)> progress;
+};
+
+struct SweepOutcome {
+  int64_t succeeded = 0, failed = 0, pending = 0;
+  bool interrupted = false;  // stopped by SIGINT/SIGTERM; `headroom run` again resumes
+};
+
+// Runs every pending cell of the sweep. SIGINT or SIGTERM stops the workers
+// (they checkpoint), leaves their cells pending and returns interrupted.
+Result<SweepOutcome> run_sweep(Store& store, const SweepRecord& sweep,
+                               const SchedulerOptions& options);
+
+}  // namespace headroom

@@ -1,0 +1,338 @@
+#include "orchestrator/spec/sweep_spec.h"
+
+#include <yaml-cpp/yaml.h>
+
+#include <filesystem>
+#include <fstream>
+#include <set>
+#include <sstream>
+
+#include "common/spelling.h"
+#include "orchestrator/spec/yaml_scalar.h"
+#include "trainer/config.h"
+
+namespace headroom {
+namespace {
+
+// W&B keys Headroom accepts and keeps but does not act on.
+const std::vector<std::string> kKeptKeys = {"project", "entity", "program", "command",
+                                            "early_terminate", "run_cap"};
+const std::vector<std::string> kTopLevelKeys = {
+    "name",    "description", "method",  "metric",  "parameters", "base",     "seeds",
+    "retries", "timeout",     "project", "entity",  "program",    "command",  "early_terminate",
+    "run_cap"};
+const std::vector<std::string> kParameterKeys = {"value", "values", "overrides", "parameters",
+                                                 "distribution", "min", "max"};
+
+class SpecReader {
+ public:
+  SpecReader(const std::string& file) : file_(file) {}
+
+  Location where(const YAML::Node& node) const {
+    auto mark = node.Mark();
+    if (mark.line < 0) return {file_, 0, 0};
+    return {file_, mark.line + 1, mark.column + 1};
+  }
+  void fail(const YAML::Node& node, std::string message) {
+    diagnostics_.push_back({where(node), std::move(message)});
+  }
+  void fail(Location location, std::string message) {
+    diagnostics_.push_back({std::move(location), std::move(message)});
+  }
+  std::vector<Diagnostic>& diagnostics() { return diagnostics_; }
+
+  void read_document(const YAML::Node& root, SweepSpec& spec);
+
+ private:
+  // Calls visit(key, key_node, value_node) for each entry, reporting
+  // duplicate and unknown keys.
+  template <typename Visit>
+  void for_each_key(const YAML::Node& map, const std::vector<std::string>& known,
+                    const std::string& context, Visit visit);
+  std::optional<std::string> read_string(const YAML::Node& node, const std::string& key);
+  std::optional<SpecValue> read_scalar(const YAML::Node& node, const std::string& key);
+  void read_parameters(const YAML::Node& node, const std::string& prefix, SweepSpec& spec);
+  void read_parameter(const std::string& name, const YAML::Node& key_node, const YAML::Node& node,
+                      SweepSpec& spec);
+  void read_overrides(const YAML::Node& node, ParameterSpec& parameter);
+  void check_trainer_key(const std::string& name, const YAML::Node& node);
+
+  std::string file_;
+  std::vector<Diagnostic> diagnostics_;
+};
+
+template <typename Visit>
+void SpecReader::for_each_key(const YAML::Node& map, const std::vector<std::string>& known,
+                              const std::string& context, Visit visit) {
+  std::set<std::string> seen;
+  for (auto it = map.begin(); it != map.end(); ++it) {
+    const YAML::Node key_node = it->first;
+    const YAML::Node value_node = it->second;
+    if (!key_node.IsScalar()) {
+      fail(key_node, "keys " + context + " must be plain names");
+      continue;
+    }
+    std::string key = key_node.Scalar();
+    if (!seen.insert(key).second) {
+      fail(key_node, "duplicate key '" + key + "' " + context);
+      continue;
+    }
+    if (!known.empty() && std::find(known.begin(), known.end(), key) == known.end()) {
+      fail(key_node, "unknown key '" + key + "' " + context + did_you_mean(key, known));
+      continue;
+    }
+    visit(key, key_node, value_node);
+  }
+}
+
+std::optional<std::string> SpecReader::read_string(const YAML::Node& node, const std::string& key) {
+  if (!node.IsScalar()) {
+    fail(node, "'" + key + "' must be a string");
+    return std::nullopt;
+  }
+  return node.Scalar();
+}
+
+std::optional<SpecValue> SpecReader::read_scalar(const YAML::Node& node, const std::string& key) {
+  if (!node.IsScalar() && !node.IsNull()) {
+    fail(node, "'" + key + "' must be a single value (a number, string or boolean)");
+    return std::nullopt;
+  }
+  return SpecValue{yaml_scalar_to_json(node), where(node)};
+}
+
+void SpecReader::check_trainer_key(const std::string& name, const YAML::Node& node) {
+  const auto& keys = trainer::config_keys();
+  if (std::find(keys.begin(), keys.end(), name) == keys.end()) {
+    fail(node, "unknown parameter '" + name + "': headroom-train has no such setting" +
+                   did_you_mean(name, keys));
+  }
+}
+
+void SpecReader::read_overrides(const YAML::Node& node, ParameterSpec& parameter) {
+  if (!node.IsMap()) {
+    fail(node, "'overrides' must map a value of '" + parameter.name + "' to the parameters it sets");
+    return;
+  }
+  for_each_key(node, {}, "in overrides", [&](const std::string& value_text, const YAML::Node& key_node,
+                                             const YAML::Node& settings) {
+    auto chosen = yaml_scalar_to_json(key_node);
+    bool listed = std::any_of(parameter.values.begin(), parameter.values.end(),
+                              [&](const SpecValue& v) { return v.value == chosen; });
+    if (!listed) {
+      fail(key_node, "override for '" + value_text + "', which is not a value of '" +
+                         parameter.name + "'");
+      return;
+    }
+    if (!settings.IsMap()) {
+      fail(settings, "the override for '" + value_text + "' must be a map of parameter: value");
+      return;
+    }
+    auto& target = parameter.overrides[chosen.dump()];
+    for_each_key(settings, {}, "in this override", [&](const std::string& name, const YAML::Node& name_node,
+                                                       const YAML::Node& value) {
+      check_trainer_key(name, name_node);
+      if (auto scalar = read_scalar(value, name)) target[name] = *scalar;
+    });
+  });
+}
+
+void SpecReader::read_parameter(const std::string& name, const YAML::Node& key_node,
+                                const YAML::Node& node, SweepSpec& spec) {
+  if (!node.IsMap()) {
+    fail(node, "parameter '" + name + "' must be a map with 'value' or 'values' (W&B sweep format)");
+    return;
+  }
+  if (node["parameters"]) {
+    read_parameters(node["parameters"], name + ".", spec);
+    return;
+  }
+  check_trainer_key(name, key_node);
+  ParameterSpec parameter{name, where(key_node), {}, {}};
+  bool has_value = false, has_values = false;
+  // yaml-cpp's Node::operator= writes through to the node it refers to, so
+  // keep a copy in an optional instead of assigning.
+  std::optional<YAML::Node> overrides;
+  for_each_key(node, kParameterKeys, "in parameter '" + name + "'",
+               [&](const std::string& key, const YAML::Node& key_node_inner, const YAML::Node& value) {
+    if (key == "value") {
+      has_value = true;
+      if (auto scalar = read_scalar(value, "value")) parameter.values.push_back(*scalar);
+    } else if (key == "values") {
+      has_values = true;
+      if (!value.IsSequence()) {
+        fail(value, "'values' of '" + name + "' must be a list");
+      } else if (value.size() == 0) {
+        fail(value, "'values' of '" + name + "' is empty: give at least one value");
+      } else {
+        for (const auto& item : value) {
+          if (auto scalar = read_scalar(item, "values")) parameter.values.push_back(*scalar);
+        }
+      }
+    } else if (key == "overrides") {
+      overrides.emplace(value);
+    } else {
+      fail(key_node_inner, "'" + key + "' (distributions) is not supported yet; use 'value' or 'values'");
+    }
+  });
+  if (has_value && has_values) fail(key_node, "parameter '" + name + "' has both 'value' and 'values'");
+  if (!has_value && !has_values) {
+    fail(key_node, "parameter '" + name + "' needs 'value' or 'values'");
+    return;
+  }
+  std::set<std::string> distinct;
+  for (const auto& v : parameter.values) {
+    if (!distinct.insert(v.value.dump()).second) {
+      fail(v.where, "value " + v.value.dump() + " is listed twice for '" + name + "'");
+    }
+  }
+  if (overrides) read_overrides(*overrides, parameter);
+  spec.parameters.push_back(std::move(parameter));
+}
+
+void SpecReader::read_parameters(const YAML::Node& node, const std::string& prefix, SweepSpec& spec) {
+  if (!node.IsMap()) {
+    fail(node, "'parameters' must be a map of parameter names");
+    return;
+  }
+  for_each_key(node, {}, "in parameters", [&](const std::string& key, const YAML::Node& key_node,
+                                              const YAML::Node& value) {
+    read_parameter(prefix + key, key_node, value, spec);
+  });
+}
+
+void SpecReader::read_document(const YAML::Node& root, SweepSpec& spec) {
+  if (!root.IsMap()) {
+    fail(root, "a sweep file must be a YAML map with 'method' and 'parameters'");
+    return;
+  }
+  bool has_parameters = false;
+  for_each_key(root, kTopLevelKeys, "at the top level", [&](const std::string& key, const YAML::Node&,
+                                                            const YAML::Node& value) {
+    if (key == "name") {
+      if (auto text = read_string(value, key)) spec.name = *text;
+    } else if (key == "description") {
+      if (auto text = read_string(value, key)) spec.description = *text;
+    } else if (key == "method") {
+      auto method = read_string(value, key);
+      if (!method) return;
+      if (*method == "bayes") {
+        fail(value, "method 'bayes' is not supported: Headroom runs grids (a scaling study wants "
+                    "every cell); use method: grid");
+      } else if (*method == "random") {
+        fail(value, "method 'random' is not supported yet; use method: grid");
+      } else if (*method != "grid") {
+        fail(value, "unknown method '" + *method + "'; use grid" +
+                        did_you_mean(*method, {"grid", "random", "bayes"}));
+      }
+      spec.method = *method;
+    } else if (key == "metric") {
+      if (!value.IsMap()) {
+        fail(value, "'metric' must be a map with 'name' and 'goal'");
+        return;
+      }
+      MetricGoal metric;
+      for_each_key(value, {"name", "goal", "target"}, "in metric",
+                   [&](const std::string& metric_key, const YAML::Node&, const YAML::Node& item) {
+        auto text = read_string(item, metric_key);
+        if (!text) return;
+        if (metric_key == "name") metric.name = *text;
+        if (metric_key == "goal") {
+          if (*text != "maximize" && *text != "minimize") {
+            fail(item, "metric goal must be maximize or minimize, not '" + *text + "'");
+          }
+          metric.goal = *text;
+        }
+      });
+      if (metric.name.empty()) fail(value, "'metric' needs a 'name'");
+      spec.metric = metric;
+    } else if (key == "parameters") {
+      has_parameters = true;
+      read_parameters(value, "", spec);
+    } else if (key == "base") {
+      if (!value.IsMap()) {
+        fail(value, "'base' must be a map of trainer settings shared by every cell");
+        return;
+      }
+      for_each_key(value, {}, "in base", [&](const std::string& name, const YAML::Node& name_node,
+                                             const YAML::Node& item) {
+        check_trainer_key(name, name_node);
+        if (auto scalar = read_scalar(item, name)) spec.base[name] = *scalar;
+      });
+    } else if (key == "seeds") {
+      if (!value.IsSequence() || value.size() == 0) {
+        fail(value, "'seeds' must be a non-empty list of integers (a replicate axis)");
+        return;
+      }
+      ParameterSpec seeds{"seed", where(value), {}, {}};
+      for (const auto& item : value) {
+        auto scalar = read_scalar(item, "seeds");
+        if (scalar && !scalar->value.is_number_integer()) {
+          fail(item, "seeds must be integers, found " + scalar->value.dump());
+        } else if (scalar) {
+          seeds.values.push_back(*scalar);
+        }
+      }
+      spec.parameters.push_back(std::move(seeds));
+    } else if (key == "retries") {
+      auto scalar = read_scalar(value, key);
+      if (scalar && (!scalar->value.is_number_integer() || scalar->value.get<int64_t>() < 0)) {
+        fail(value, "'retries' must be a non-negative integer");
+      } else if (scalar) {
+        spec.retries = int(scalar->value.get<int64_t>());
+      }
+    } else if (key == "timeout") {
+      auto scalar = read_scalar(value, key);
+      if (scalar && (!scalar->value.is_number() || scalar->value.get<double>() < 0)) {
+        fail(value, "'timeout' must be a non-negative number of seconds");
+      } else if (scalar) {
+        spec.timeout_seconds = scalar->value.get<double>();
+      }
+    } else {
+      std::ostringstream text;
+      text << value;
+      spec.kept[key] = text.str();
+    }
+  });
+  if (!has_parameters) fail(root, "the sweep has no 'parameters'");
+  std::set<std::string> names;
+  for (const auto& parameter : spec.parameters) {
+    if (!names.insert(parameter.name).second) {
+      fail(parameter.where, "parameter '" + parameter.name + "' is swept twice" +
+                                (parameter.name == "seed" ? " (by 'seeds' and 'parameters')" : ""));
+    }
+    if (spec.base.count(parameter.name)) {
+      fail(parameter.where, "parameter '" + parameter.name + "' is both in 'base' and swept");
+    }
+  }
+}
+
+}  // namespace
+
+Result<SweepSpec> parse_sweep(const std::string& text, const std::string& file) {
+  SweepSpec spec;
+  spec.file = file;
+  spec.text = text;
+  spec.name = std::filesystem::path(file).stem().string();
+  SpecReader reader(file);
+  try {
+    YAML::Node root = YAML::Load(text);
+    reader.read_document(root, spec);
+  } catch (const YAML::Exception& error) {
+    Location location{file, error.mark.line >= 0 ? error.mark.line + 1 : 0,
+                      error.mark.column >= 0 ? error.mark.column + 1 : 0};
+    return Error::invalid("invalid YAML: " + error.msg, location);
+  }
+  if (!reader.diagnostics().empty()) return Error::invalid(std::move(reader.diagnostics()));
+  return spec;
+}
+
+Result<SweepSpec> load_sweep(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return Error::invalid("cannot read sweep file '" + path + "'", {path});
+  std::stringstream buffer;
+  buffer << in.rdbuf();
+  return parse_sweep(buffer.str(), path);
+}
+
+}  // namespace headroom

@@ -1,0 +1,60 @@
+#pragma once
+// A sweep file (Weights & Biases sweep YAML plus Headroom's extensions) read
+// into a validated SweepSpec. See docs/sweeps.md for the language.
+
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "orchestrator/core/result.h"
+
+namespace headroom {
+
+// A scalar from the sweep file with where it was written.
+struct SpecValue {
+  nlohmann::json value;  // number, string, bool or null
+  Location where;
+};
+
+// One swept parameter. Nested W&B `parameters` blocks are flattened to dotted
+// names. Values are tried in the order written.
+struct ParameterSpec {
+  std::string name;
+  Location where;
+  std::vector<SpecValue> values;  // one for `value:`, several for `values:`
+  // Per-value overrides: choosing values[i] also sets these parameters, e.g.
+  // attention: fixed sets head_size: 32 while standard derives it.
+  std::map<std::string, std::map<std::string, SpecValue>> overrides;  // key: value's JSON dump
+};
+
+struct MetricGoal {
+  std::string name;
+  std::string goal = "maximize";  // maximize | minimize
+};
+
+struct SweepSpec {
+  std::string file;         // path as given
+  std::string text;         // the file's bytes, stored verbatim with the sweep
+  std::string name;         // `name:`, or the file's stem
+  std::string description;
+  std::string method = "grid";
+  std::optional<MetricGoal> metric;
+  std::map<std::string, SpecValue> base;  // trainer config shared by every cell
+  std::vector<ParameterSpec> parameters;  // in file order; later ones vary fastest
+  int retries = 0;              // extra attempts for a crashed run
+  double timeout_seconds = 0;   // 0 = none
+  // Accepted W&B keys Headroom keeps but does not act on (shown by plan).
+  std::map<std::string, std::string> kept;
+};
+
+// Parses YAML text; `file` names it in diagnostics. Reports every problem
+// found, each as file:line:column. Pure: no I/O.
+Result<SweepSpec> parse_sweep(const std::string& text, const std::string& file);
+
+// Reads and parses a sweep file.
+Result<SweepSpec> load_sweep(const std::string& path);
+
+}  // namespace headroom

@@ -1,0 +1,14 @@
+#pragma once
+// YAML scalars as users expect them: plain 64 is an integer, 1e-4 and
+// 1.0e-4 are numbers (PyYAML would read the first as a string), true/false
+// are booleans, ~ and null are null; quoted scalars stay strings.
+
+#include <yaml-cpp/yaml.h>
+
+#include <nlohmann/json.hpp>
+
+namespace headroom {
+
+nlohmann::json yaml_scalar_to_json(const YAML::Node& scalar);
+
+}  // namespace headroom

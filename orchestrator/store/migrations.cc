@@ -1,0 +1,45 @@
+#include "orchestrator/store/migrations.h"
+
+namespace headroom {
+namespace {
+
+int pragma_integer(sqlite::Connection& connection, const std::string& name) {
+  sqlite::Statement statement(connection.handle(), "PRAGMA " + name);
+  return statement.step() ? int(statement.integer(0)) : 0;
+}
+
+}  // namespace
+
+int latest_schema_version() { return migrations().empty() ? 0 : migrations().back().version; }
+
+int check_schema(sqlite::Connection& connection, const std::string& path) {
+  int application = pragma_integer(connection, "application_id");
+  int version = pragma_integer(connection, "user_version");
+  if (application != 0 && application != kApplicationId) {
+    throw std::runtime_error("'" + path + "' is not a Headroom database (application_id " +
+                             std::to_string(application) + ")");
+  }
+  if (application == 0 && version != 0) {
+    throw std::runtime_error("'" + path + "' is not a Headroom database");
+  }
+  if (version > latest_schema_version()) {
+    throw std::runtime_error("'" + path + "' has schema version " + std::to_string(version) +
+                             " but this headroom only knows up to version " +
+                             std::to_string(latest_schema_version()) + ": upgrade headroom");
+  }
+  return version;
+}
+
+void migrate(sqlite::Connection& connection, const std::string& path) {
+  int version = check_schema(connection, path);
+  for (const auto& migration : migrations()) {
+    if (migration.version <= version) continue;
+    sqlite::Transaction transaction(connection);
+    connection.execute(migration.sql);
+    connection.execute("PRAGMA application_id = " + std::to_string(kApplicationId));
+    connection.execute("PRAGMA user_version = " + std::to_string(migration.version));
+    transaction.commit();
+  }
+}
+
+}  // namespace headroom

@@ -1,0 +1,35 @@
+#pragma once
+// The numbered schema migrations in schema/, embedded at build time, and how
+// a database is brought up to date.
+
+#include <string>
+#include <vector>
+
+#include "orchestrator/store/sqlite.h"
+
+namespace headroom {
+
+struct Migration {
+  int version;       // NNN of schema/NNN_name.sql; the database's user_version after it
+  const char* name;  // file name
+  const char* sql;
+};
+
+// All migrations in version order (generated file).
+const std::vector<Migration>& migrations();
+
+// The version the running binary writes.
+int latest_schema_version();
+
+// SQLite's application_id for Headroom files ("HRM1").
+inline constexpr int kApplicationId = 0x48524D31;
+
+// Applies each missing migration in its own transaction together with the
+// user_version write. Throws SqliteError; refuses (std::runtime_error) a file
+// that is another application's or from a newer Headroom, naming both versions.
+void migrate(sqlite::Connection& connection, const std::string& path);
+
+// The database's schema version; throws for foreign or newer files.
+int check_schema(sqlite::Connection& connection, const std::string& path);
+
+}  // namespace headroom

@@ -1,0 +1,469 @@
+#include "orchestrator/store/store.h"
+
+#include <chrono>
+#include <filesystem>
+
+#include "orchestrator/core/sha256.h"
+#include "orchestrator/store/migrations.h"
+#include "orchestrator/store/sqlite.h"
+
+namespace headroom {
+namespace {
+
+using sqlite::Statement;
+
+double now_seconds() {
+  using namespace std::chrono;
+  return duration<double>(system_clock::now().time_since_epoch()).count();
+}
+
+// Runs `body`, turning SQLite and other exceptions into Error values.
+template <typename Body>
+auto guarded(const std::string& what, Body body) -> decltype(body()) {
+  try {
+    return body();
+  } catch (const sqlite::SqliteError& error) {
+    if (error.code == SQLITE_BUSY || error.code == SQLITE_LOCKED) {
+      return Error::busy(what + ": the database is busy: " + error.what());
+    }
+    if (error.code == SQLITE_CORRUPT || error.code == SQLITE_NOTADB) {
+      return Error::corrupt(what + ": " + error.what());
+    }
+    return Error::io(what + ": " + error.what());
+  } catch (const std::exception& error) {
+    return Error::io(what + ": " + error.what());
+  }
+}
+
+const char* kSweepColumns =
+    "id, name, spec_text, spec_hash, spec_path, runs_root, created_at, metric, goal";
+
+SweepRecord read_sweep(const Statement& row) {
+  SweepRecord sweep;
+  sweep.id = row.integer(0);
+  sweep.name = row.text(1);
+  sweep.spec_text = row.text(2);
+  sweep.spec_hash = row.text(3);
+  sweep.spec_path = row.text(4);
+  sweep.runs_root = row.text(5);
+  sweep.created_at = row.real(6);
+  if (!row.is_null(7)) sweep.metric = row.text(7);
+  if (!row.is_null(8)) sweep.goal = row.text(8);
+  return sweep;
+}
+
+const char* kCellColumns =
+    "id, sweep_id, ordinal, hash, parameters, config, state, parameter_count, "
+    "non_embedding_parameters, flops_per_token, estimated_flops";
+
+CellRecord read_cell(const Statement& row) {
+  CellRecord cell;
+  cell.id = row.integer(0);
+  cell.sweep_id = row.integer(1);
+  cell.ordinal = row.integer(2);
+  cell.hash = row.text(3);
+  cell.parameters = nlohmann::json::parse(row.text(4));
+  cell.config = nlohmann::json::parse(row.text(5));
+  cell.state = row.text(6);
+  cell.parameter_count = row.integer(7);
+  cell.non_embedding_parameters = row.integer(8);
+  cell.flops_per_token = row.real(9);
+  cell.estimated_flops = row.real(10);
+  return cell;
+}
+
+const char* kRunColumns =
+    "id, cell_id, attempt, state, run_dir, pid, started_at, ended_at, exit_code, signal, error, "
+    "end_status, events_offset";
+
+RunRecord read_run(const Statement& row) {
+  RunRecord run;
+  run.id = row.integer(0);
+  run.cell_id = row.integer(1);
+  run.attempt = int(row.integer(2));
+  run.state = row.text(3);
+  run.run_dir = row.text(4);
+  run.pid = row.optional_integer(5);
+  run.started_at = row.optional_real(6);
+  run.ended_at = row.optional_real(7);
+  run.exit_code = row.optional_integer(8);
+  run.signal = row.optional_integer(9);
+  if (!row.is_null(10)) run.error = row.text(10);
+  if (!row.is_null(11)) run.end_status = row.text(11);
+  run.events_offset = row.integer(12);
+  return run;
+}
+
+void insert_cells(sqlite::Connection& db, int64_t sweep_id, const Expansion& expansion) {
+  Statement cell(db.handle(),
+                 "INSERT OR IGNORE INTO cells (sweep_id, ordinal, hash, parameters, config, "
+                 "parameter_count, non_embedding_parameters, flops_per_token, estimated_flops) "
+                 "VALUES (?, (SELECT coalesce(max(ordinal) + 1, 0) FROM cells WHERE sweep_id = ?), "
+                 "?, ?, ?, ?, ?, ?, ?)");
+  Statement parameter(db.handle(),
+                      "INSERT OR IGNORE INTO cell_parameters (cell_id, name, value) VALUES (?, ?, ?)");
+  for (const auto& c : expansion.cells) {
+    cell.bind(1, sweep_id).bind(2, sweep_id).bind(3, c.hash).bind(4, c.parameters.dump());
+    cell.bind(5, c.config.dump()).bind(6, c.size.parameters).bind(7, c.size.non_embedding_parameters);
+    cell.bind(8, c.size.training_flops_per_token).bind(9, c.estimated_training_flops);
+    cell.run();
+    if (sqlite3_changes(db.handle()) == 0) continue;  // already in the sweep
+    int64_t cell_id = db.last_insert_id();
+    for (const auto& [name, value] : c.parameters.items()) {
+      parameter.bind(1, cell_id).bind(2, name).bind_json(3, value);
+      parameter.run();
+    }
+  }
+}
+
+// Folds one metric point into the run's summary.
+void upsert_summary(Statement& statement, int64_t run_id, const std::string& name, int64_t step,
+                    const nlohmann::json& value) {
+  statement.bind(1, run_id).bind(2, name).bind(3, step).bind_json(4, value);
+  statement.run();
+}
+
+}  // namespace
+
+Store::Store(std::unique_ptr<sqlite::Connection> connection, std::string path)
+    : connection_(std::move(connection)), path_(std::move(path)) {}
+
+Store::~Store() = default;
+
+Result<std::unique_ptr<Store>> Store::open_for_writing(const std::string& path) {
+  return guarded("database '" + path + "'", [&]() -> Result<std::unique_ptr<Store>> {
+    auto connection =
+        std::make_unique<sqlite::Connection>(path, sqlite::Connection::Mode::read_write_create);
+    connection->execute("PRAGMA journal_mode = WAL");
+    // NORMAL in WAL mode loses no committed transaction on a process crash,
+    // only possibly the last ones on power loss.
+    connection->execute("PRAGMA synchronous = NORMAL");
+    connection->execute("PRAGMA foreign_keys = ON");
+    migrate(*connection, path);
+    return std::unique_ptr<Store>(new Store(std::move(connection), path));
+  });
+}
+
+Result<std::unique_ptr<Store>> Store::open_read_only(const std::string& path) {
+  if (!std::filesystem::exists(path)) {
+    return Error::invalid("no database at '" + path + "': run a sweep first, or pass --db");
+  }
+  return guarded("database '" + path + "'", [&]() -> Result<std::unique_ptr<Store>> {
+    auto connection = std::make_unique<sqlite::Connection>(path, sqlite::Connection::Mode::read_only);
+    int version = check_schema(*connection, path);
+    if (version < latest_schema_version()) {
+      return Error::invalid("database '" + path + "' has schema version " + std::to_string(version) +
+                            ", this headroom reads version " +
+                            std::to_string(latest_schema_version()) + ": run 'headroom db migrate'");
+    }
+    return std::unique_ptr<Store>(new Store(std::move(connection), path));
+  });
+}
+
+Result<SweepRecord> Store::register_sweep(const SweepSpec& spec, const Expansion& expansion,
+                                          const std::string& runs_root, bool extend) {
+  return guarded("registering sweep '" + spec.name + "'", [&]() -> Result<SweepRecord> {
+    std::string spec_hash = sha256_hex(spec.text);
+    sqlite::Transaction transaction(*connection_);
+    Statement find(connection_->handle(),
+                   std::string("SELECT ") + kSweepColumns + " FROM sweeps WHERE name = ?");
+    find.bind(1, spec.name);
+    int64_t sweep_id = 0;
+    if (find.step()) {
+      SweepRecord existing = read_sweep(find);
+      if (existing.spec_hash != spec_hash && !extend) {
+        return Error::invalid("sweep '" + spec.name + "' already exists with a different spec (from '" +
+                                  existing.spec_path +
+                                  "'); pass --extend to add the new cells and keep finished ones, "
+                                  "or give the sweep another name",
+                              {spec.file});
+      }
+      sweep_id = existing.id;
+      if (existing.spec_hash != spec_hash) {
+        Statement update(connection_->handle(),
+                         "UPDATE sweeps SET spec_text = ?, spec_hash = ?, spec_path = ? WHERE id = ?");
+        update.bind(1, spec.text).bind(2, spec_hash).bind(3, spec.file).bind(4, sweep_id);
+        update.run();
+      }
+    } else {
+      Statement insert(connection_->handle(),
+                       "INSERT INTO sweeps (name, spec_text, spec_hash, spec_path, runs_root, "
+                       "created_at, metric, goal) VALUES (?, ?, ?, ?, ?, ?, ?, ?)");
+      insert.bind(1, spec.name).bind(2, spec.text).bind(3, spec_hash).bind(4, spec.file);
+      insert.bind(5, runs_root).bind(6, now_seconds());
+      if (spec.metric) {
+        insert.bind(7, spec.metric->name).bind(8, spec.metric->goal);
+      } else {
+        insert.bind(7, nullptr).bind(8, nullptr);
+      }
+      insert.run();
+      sweep_id = connection_->last_insert_id();
+    }
+    insert_cells(*connection_, sweep_id, expansion);
+    find.reset();
+    find.bind(1, spec.name);
+    find.step();
+    SweepRecord stored = read_sweep(find);
+    find.reset();
+    transaction.commit();
+    return stored;
+  });
+}
+
+Result<std::optional<SweepRecord>> Store::find_sweep(const std::string& name) {
+  return guarded("reading sweeps", [&]() -> Result<std::optional<SweepRecord>> {
+    Statement find(connection_->handle(),
+                   std::string("SELECT ") + kSweepColumns + " FROM sweeps WHERE name = ?");
+    find.bind(1, name);
+    if (!find.step()) return std::optional<SweepRecord>();
+    return std::optional<SweepRecord>(read_sweep(find));
+  });
+}
+
+Result<std::vector<SweepRecord>> Store::sweeps() {
+  return guarded("reading sweeps", [&]() -> Result<std::vector<SweepRecord>> {
+    Statement all(connection_->handle(),
+                  std::string("SELECT ") + kSweepColumns + " FROM sweeps ORDER BY id");
+    std::vector<SweepRecord> result;
+    while (all.step()) result.push_back(read_sweep(all));
+    return result;
+  });
+}
+
+Result<std::vector<CellRecord>> Store::cells(int64_t sweep_id, const std::string& state) {
+  return guarded("reading cells", [&]() -> Result<std::vector<CellRecord>> {
+    Statement query(connection_->handle(),
+                    std::string("SELECT ") + kCellColumns +
+                        " FROM cells WHERE sweep_id = ? AND (? = '' OR state = ?) ORDER BY ordinal");
+    query.bind(1, sweep_id).bind(2, state).bind(3, state);
+    std::vector<CellRecord> result;
+    while (query.step()) result.push_back(read_cell(query));
+    return result;
+  });
+}
+
+Result<RunRecord> Store::begin_attempt(const SweepRecord& sweep, const CellRecord& cell) {
+  return guarded("starting an attempt", [&]() -> Result<RunRecord> {
+    sqlite::Transaction transaction(*connection_);
+    Statement next(connection_->handle(),
+                   "SELECT coalesce(max(attempt), 0) + 1 FROM runs WHERE cell_id = ?");
+    next.bind(1, cell.id);
+    next.step();
+    int attempt = int(next.integer(0));
+    next.reset();
+    std::string run_dir = (std::filesystem::path(sweep.runs_root) / sweep.name /
+                           cell.hash.substr(0, 12) / std::to_string(attempt))
+                              .string();
+    Statement insert(connection_->handle(),
+                     "INSERT INTO runs (cell_id, attempt, state, run_dir, started_at) "
+                     "VALUES (?, ?, 'starting', ?, ?)");
+    insert.bind(1, cell.id).bind(2, attempt).bind(3, run_dir).bind(4, now_seconds());
+    insert.run();
+    int64_t run_id = connection_->last_insert_id();
+    Statement update(connection_->handle(), "UPDATE cells SET state = 'running' WHERE id = ?");
+    update.bind(1, cell.id);
+    update.run();
+    transaction.commit();
+    RunRecord run;
+    run.id = run_id;
+    run.cell_id = cell.id;
+    run.attempt = attempt;
+    run.state = "starting";
+    run.run_dir = run_dir;
+    return run;
+  });
+}
+
+Status Store::mark_running(int64_t run_id, int64_t pid, const std::string& host) {
+  return guarded("recording a worker", [&]() -> Status {
+    Statement update(connection_->handle(),
+                     "UPDATE runs SET state = 'running', pid = ?, host = ? WHERE id = ?");
+    update.bind(1, pid).bind(2, host).bind(3, run_id);
+    update.run();
+    return Ok{};
+  });
+}
+
+Status Store::finish_run(int64_t run_id, const RunEnd& end, const std::string& cell_state) {
+  return guarded("finishing a run", [&]() -> Status {
+    sqlite::Transaction transaction(*connection_);
+    Statement update(connection_->handle(),
+                     "UPDATE runs SET state = ?, exit_code = ?, signal = ?, "
+                     "error = coalesce(?, error), ended_at = ? WHERE id = ?");
+    update.bind(1, end.state).bind(2, end.exit_code).bind(3, end.signal).bind(4, end.error);
+    update.bind(5, now_seconds()).bind(6, run_id);
+    update.run();
+    Statement cell(connection_->handle(),
+                   "UPDATE cells SET state = ? WHERE id = (SELECT cell_id FROM runs WHERE id = ?)");
+    cell.bind(1, cell_state).bind(2, run_id);
+    cell.run();
+    transaction.commit();
+    return Ok{};
+  });
+}
+
+Result<std::vector<RunRecord>> Store::active_runs(int64_t sweep_id) {
+  return guarded("reading runs", [&]() -> Result<std::vector<RunRecord>> {
+    Statement query(connection_->handle(),
+                    std::string("SELECT ") + kRunColumns +
+                        " FROM runs WHERE state IN ('starting', 'running') AND cell_id IN "
+                        "(SELECT id FROM cells WHERE sweep_id = ?) ORDER BY id");
+    query.bind(1, sweep_id);
+    std::vector<RunRecord> result;
+    while (query.step()) result.push_back(read_run(query));
+    return result;
+  });
+}
+
+Result<std::vector<RunRecord>> Store::runs_of_cell(int64_t cell_id) {
+  return guarded("reading runs", [&]() -> Result<std::vector<RunRecord>> {
+    Statement query(connection_->handle(), std::string("SELECT ") + kRunColumns +
+                                               " FROM runs WHERE cell_id = ? ORDER BY attempt");
+    query.bind(1, cell_id);
+    std::vector<RunRecord> result;
+    while (query.step()) result.push_back(read_run(query));
+    return result;
+  });
+}
+
+Result<RunRecord> Store::run(int64_t run_id) {
+  return guarded("reading a run", [&]() -> Result<RunRecord> {
+    Statement query(connection_->handle(),
+                    std::string("SELECT ") + kRunColumns + " FROM runs WHERE id = ?");
+    query.bind(1, run_id);
+    if (!query.step()) return Error::invalid("no run with id " + std::to_string(run_id));
+    return read_run(query);
+  });
+}
+
+Status Store::apply_events(int64_t run_id, const std::vector<nlohmann::json>& events,
+                           int64_t new_offset) {
+  return guarded("ingesting events of run " + std::to_string(run_id), [&]() -> Status {
+    sqlite::Transaction transaction(*connection_);
+    Statement metric(connection_->handle(),
+                     "INSERT OR REPLACE INTO metrics (run_id, name, step, value, time) "
+                     "VALUES (?, ?, ?, ?, ?)");
+    Statement summary(connection_->handle(),
+                      "INSERT INTO summaries (run_id, name, last_step, last_value, min_value, max_value) "
+                      "VALUES (?1, ?2, ?3, ?4, ?4, ?4) ON CONFLICT (run_id, name) DO UPDATE SET "
+                      "last_value = CASE WHEN excluded.last_step >= last_step "
+                      "  THEN excluded.last_value ELSE last_value END, "
+                      "last_step = max(last_step, excluded.last_step), "
+                      "min_value = coalesce(min(min_value, excluded.min_value), min_value, excluded.min_value), "
+                      "max_value = coalesce(max(max_value, excluded.max_value), max_value, excluded.max_value)");
+    Statement start(connection_->handle(),
+                    "UPDATE runs SET start_info = ?, device = ? WHERE id = ?");
+    Statement end(connection_->handle(),
+                  "UPDATE runs SET end_status = ?, error = coalesce(?, error) WHERE id = ?");
+    for (const auto& event : events) {
+      const std::string kind = event.value("event", "");
+      if (kind == "metric" || kind == "eval") {
+        int64_t step = event.value("step", int64_t(0));
+        double time = event.value("time", 0.0);
+        const nlohmann::json values = event.value("values", nlohmann::json::object());
+        for (const auto& [name, value] : values.items()) {
+          if (!value.is_number() && !value.is_null()) continue;
+          metric.bind(1, run_id).bind(2, name).bind(3, step).bind_json(4, value).bind(5, time);
+          metric.run();
+          upsert_summary(summary, run_id, name, step, value);
+        }
+      } else if (kind == "start") {
+        start.bind(1, event.dump()).bind(2, event.value("device", "")).bind(3, run_id);
+        start.run();
+      } else if (kind == "end") {
+        end.bind(1, event.value("status", "unknown"));
+        if (event.contains("error") && event["error"].is_string()) {
+          end.bind(2, event["error"].get<std::string>());
+        } else {
+          end.bind(2, nullptr);
+        }
+        end.bind(3, run_id);
+        end.run();
+      }
+    }
+    Statement offset(connection_->handle(), "UPDATE runs SET events_offset = ? WHERE id = ?");
+    offset.bind(1, new_offset).bind(2, run_id);
+    offset.run();
+    transaction.commit();
+    return Ok{};
+  });
+}
+
+Result<std::vector<std::pair<std::string, int64_t>>> Store::cell_state_counts(int64_t sweep_id) {
+  return guarded("counting cells", [&]() -> Result<std::vector<std::pair<std::string, int64_t>>> {
+    std::vector<std::pair<std::string, int64_t>> counts = {
+        {"pending", 0}, {"running", 0}, {"succeeded", 0}, {"failed", 0}, {"cancelled", 0}};
+    Statement query(connection_->handle(),
+                    "SELECT state, count(*) FROM cells WHERE sweep_id = ? GROUP BY state");
+    query.bind(1, sweep_id);
+    while (query.step()) {
+      for (auto& [state, count] : counts) {
+        if (state == query.text(0)) count = query.integer(1);
+      }
+    }
+    return counts;
+  });
+}
+
+Result<Table> Store::run_table(int64_t sweep_id, const std::vector<std::string>& metrics) {
+  return guarded("reading runs", [&]() -> Result<Table> {
+    Table table;
+    std::vector<std::string> parameter_names;
+    {
+      Statement names(connection_->handle(),
+                      "SELECT DISTINCT name FROM cell_parameters WHERE cell_id IN "
+                      "(SELECT id FROM cells WHERE sweep_id = ?) ORDER BY name");
+      names.bind(1, sweep_id);
+      while (names.step()) {
+        if (names.text(0) != "head_size") parameter_names.push_back(names.text(0));
+      }
+    }
+    // head_size is shown resolved for every cell (standard attention derives it).
+    parameter_names.push_back("head_size");
+    table.columns = {"run", "cell", "attempt", "state"};
+    table.columns.insert(table.columns.end(), parameter_names.begin(), parameter_names.end());
+    table.columns.insert(table.columns.end(), metrics.begin(), metrics.end());
+    table.columns.insert(table.columns.end(), {"parameters", "seconds", "error"});
+
+    Statement query(connection_->handle(),
+                    "SELECT r.id, substr(c.hash, 1, 12), r.attempt, r.state, "
+                    "json_set(c.parameters, '$.head_size', c.config ->> '$.head_size'), "
+                    "c.parameter_count, r.ended_at - r.started_at, r.error FROM runs r "
+                    "JOIN cells c ON c.id = r.cell_id WHERE c.sweep_id = ? ORDER BY c.ordinal, r.attempt");
+    Statement summary(connection_->handle(),
+                      "SELECT last_value FROM summaries WHERE run_id = ? AND name = ?");
+    query.bind(1, sweep_id);
+    while (query.step()) {
+      std::vector<nlohmann::json> row = {query.integer(0), query.text(1), query.integer(2),
+                                         query.text(3)};
+      auto parameters = nlohmann::json::parse(query.text(4));
+      for (const auto& name : parameter_names) {
+        row.push_back(parameters.contains(name) ? parameters[name] : nlohmann::json());
+      }
+      for (const auto& name : metrics) {
+        summary.bind(1, query.integer(0)).bind(2, name);
+        row.push_back(summary.step() ? summary.json_value(0) : nlohmann::json());
+        summary.reset();
+      }
+      row.push_back(query.integer(5));
+      row.push_back(query.json_value(6));
+      row.push_back(query.json_value(7));
+      table.rows.push_back(std::move(row));
+    }
+    return table;
+  });
+}
+
+Result<std::vector<std::string>> Store::metric_names(int64_t sweep_id) {
+  return guarded("reading metric names", [&]() -> Result<std::vector<std::string>> {
+    Statement query(connection_->handle(),
+                    "SELECT DISTINCT name FROM summaries WHERE run_id IN (SELECT r.id FROM runs r "
+                    "JOIN cells c ON c.id = r.cell_id WHERE c.sweep_id = ?) ORDER BY name");
+    query.bind(1, sweep_id);
+    std::vector<std::string> names;
+    while (query.step()) names.push_back(query.text(0));
+    return names;
+  });
+}
+
+}  // namespace headroom

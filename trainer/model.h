@@ -1,0 +1,67 @@
+#pragma once
+// The paper's encoder: token and learned position embeddings, `layers` blocks
+// of multi-head attention and a GELU feed-forward, pre- or post-LayerNorm, a
+// final LayerNorm and a linear output head.
+//
+// Attention has separate query, key and value projections d_model -> heads x
+// head_size (measured: a fused qkv projection plus permute was ~5x slower in
+// bf16 backward here). Standard attention is this module with head_size =
+// d_model / heads; fixed-head-size attention is the same module with
+// head_size chosen freely. Which one a run uses is decided by the config.
+
+#include <torch/torch.h>
+
+#include "trainer/model_shape.h"
+
+namespace headroom::trainer {
+
+class AttentionImpl : public torch::nn::Module {
+ public:
+  AttentionImpl(int64_t d_model, int64_t heads, int64_t head_size, bool causal);
+  torch::Tensor forward(const torch::Tensor& x);
+  // The pre-softmax logits (batch, heads, n, n) before the causal mask; their
+  // rank is at most head_size, the paper's bottleneck.
+  torch::Tensor logits(const torch::Tensor& x);
+
+ private:
+  torch::Tensor split_heads(const torch::Tensor& projected) const;
+  int64_t heads_, head_size_;
+  bool causal_;
+  torch::nn::Linear query_{nullptr}, key_{nullptr}, value_{nullptr}, output_{nullptr};
+};
+TORCH_MODULE(Attention);
+
+class BlockImpl : public torch::nn::Module {
+ public:
+  BlockImpl(const ModelShape& shape, bool causal, bool pre_norm);
+  torch::Tensor forward(const torch::Tensor& x);
+  // The logits of this block's attention for input x (what forward() would use).
+  torch::Tensor attention_logits(const torch::Tensor& x);
+
+ private:
+  bool pre_norm_;
+  torch::nn::LayerNorm norm1_{nullptr}, norm2_{nullptr};
+  Attention attention_{nullptr};
+  torch::nn::Linear expand_{nullptr}, contract_{nullptr};
+};
+TORCH_MODULE(Block);
+
+class EncoderImpl : public torch::nn::Module {
+ public:
+  EncoderImpl(const ModelShape& shape, bool causal, bool pre_norm);
+  // Token ids (batch, n) -> output logits (batch, n, outputs).
+  torch::Tensor forward(const torch::Tensor& tokens);
+  // Attention logits of every layer for the given tokens, in layer order.
+  std::vector<torch::Tensor> attention_logits(const torch::Tensor& tokens);
+
+ private:
+  torch::Tensor embed(const torch::Tensor& tokens);
+  torch::nn::Embedding token_embedding_{nullptr};
+  torch::Tensor position_embedding_;
+  std::vector<Block> blocks_;
+  torch::nn::LayerNorm final_norm_{nullptr};
+  torch::nn::Linear output_head_{nullptr};
+};
+TORCH_MODULE(Encoder);
+
+}  // namespace headroom::trainer
