@@ -86,13 +86,14 @@ Result<Expansion> expand(const SweepSpec& spec) {
       for (const auto& problem : parsed.problems) {
         auto origin = a.origin.find(problem.field);
         Location where = origin != a.origin.end() ? origin->second : Location{spec.file};
-        std::string message = "'" + problem.field + "': " + problem.message;
+        Diagnostic diagnostic{where, "'" + problem.field + "': " + problem.message};
+        // The same bad value fails many cells; report each problem once, with
+        // the first cell it appears in.
+        if (!reported.insert(diagnostic.to_string()).second) continue;
         if (a.swept.size() > 1 || !a.swept.contains(problem.field)) {
-          message += " (in the cell " + describe(a.swept) + ")";
+          diagnostic.message += " (in the cell " + describe(a.swept) + ")";
         }
-        Diagnostic diagnostic{where, message};
-        // The same bad value fails many cells; report each distinct problem once.
-        if (reported.insert(diagnostic.to_string()).second) diagnostics.push_back(diagnostic);
+        diagnostics.push_back(diagnostic);
       }
       continue;
     }

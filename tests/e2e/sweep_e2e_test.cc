@@ -1,0 +1,147 @@
+// End to end through the real CLI: a real sweep of the real trainer on a tiny
+// model, a real SQLite file, a real report.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+
+#include "orchestrator/store/sqlite.h"
+#include "tests/support/test_support.h"
+
+namespace headroom {
+namespace {
+
+namespace fs = std::filesystem;
+using testing::TemporaryFolder;
+
+class SweepEndToEnd : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    std::string corpus = testing::write_small_corpus(folder_);
+    sweep_ = folder_.write("tiny.yaml", R"(# A 4-cell comparison of the two attention kinds.
+name: tiny
+method: grid
+metric: {name: eval/accuracy, goal: maximize}
+base:
+  corpus: )" + corpus + R"(
+  d_model: 16
+  layers: 1
+  seq_len: 16
+  batch_size: 8
+  steps: 30
+  eval_every: 15
+  log_every: 10
+  eval_batches: 1
+  eval_batch_size: 16
+  precision: fp32
+parameters:
+  heads: {values: [1, 4]}
+  attention:
+    values: [standard, fixed]
+    overrides:
+      fixed: {head_size: 16}
+)");
+  }
+
+  testing::CommandResult headroom(std::vector<std::string> arguments) {
+    arguments.insert(arguments.begin(), testing::headroom_binary());
+    return testing::run_command(arguments, folder_.path());
+  }
+
+  int64_t scalar(const std::string& sql) {
+    sqlite::Connection connection((folder_.path() / "headroom.db").string(),
+                                  sqlite::Connection::Mode::read_only);
+    sqlite::Statement statement(connection.handle(), sql);
+    EXPECT_TRUE(statement.step());
+    return statement.integer(0);
+  }
+
+  TemporaryFolder folder_;
+  std::string sweep_;
+};
+
+TEST_F(SweepEndToEnd, RunsEveryCellOnceRecordsMetricsAndReports) {
+  auto plan = headroom({"plan", sweep_});
+  ASSERT_EQ(plan.exit_status, 0) << plan.err;
+  EXPECT_NE(plan.out.find("4 cells"), std::string::npos) << plan.out;
+  EXPECT_FALSE(fs::exists(folder_.path() / "headroom.db")) << "plan must not touch the database";
+
+  auto run = headroom({"run", sweep_, "--jobs", "2"});
+  ASSERT_EQ(run.exit_status, 0) << run.out << run.err;
+  EXPECT_NE(run.out.find("4 succeeded, 0 failed, 0 pending"), std::string::npos) << run.out;
+
+  EXPECT_EQ(scalar("SELECT count(*) FROM cells WHERE state = 'succeeded'"), 4);
+  EXPECT_EQ(scalar("SELECT count(*) FROM runs WHERE state = 'succeeded' AND end_status = 'ok'"), 4);
+  // 3 logging steps x 4 train metrics + 2 evaluations x (2 + 2 rank metrics), per run.
+  EXPECT_EQ(scalar("SELECT count(*) FROM metrics"), 4 * (3 * 4 + 2 * 4));
+  EXPECT_EQ(scalar("SELECT count(*) FROM summaries WHERE name = 'eval/accuracy' AND last_step = 30"), 4);
+  EXPECT_EQ(scalar("SELECT count(DISTINCT run_dir) FROM runs"), 4);
+
+  // Running again finds nothing to do: each cell runs exactly once.
+  auto again = headroom({"run", sweep_});
+  ASSERT_EQ(again.exit_status, 0) << again.err;
+  EXPECT_EQ(scalar("SELECT count(*) FROM runs"), 4);
+
+  auto status = headroom({"status"});
+  ASSERT_EQ(status.exit_status, 0);
+  EXPECT_NE(status.out.find("tiny: 4 cells  succeeded 4"), std::string::npos) << status.out;
+
+  auto runs = headroom({"runs", "tiny", "--format", "csv"});
+  ASSERT_EQ(runs.exit_status, 0) << runs.err;
+  EXPECT_EQ(std::count(runs.out.begin(), runs.out.end(), '\n'), 5) << runs.out;
+
+  auto report = headroom({"report", "tiny", "--out", "report"});
+  ASSERT_EQ(report.exit_status, 0) << report.err;
+  for (const char* file : {"report.md", "runs.csv", "summary.csv", "plot.gp", "metric_vs_heads.png"}) {
+    fs::path path = folder_.path() / "report" / file;
+    ASSERT_TRUE(fs::exists(path)) << path;
+    EXPECT_GT(fs::file_size(path), 0u) << path;
+  }
+  EXPECT_NE(testing::read_file(folder_.path() / "report/summary.csv").find("fixed,4,"), std::string::npos);
+}
+
+TEST_F(SweepEndToEnd, MalformedSweepExitsTwoWithLocationAndWritesNothing) {
+  std::string bad = folder_.write("bad.yaml", "parameters:\n  heads: {values: [4, 3]}\n  d_model: {value: 64}\n");
+  auto run = headroom({"run", bad});
+  EXPECT_EQ(run.exit_status, 2);
+  EXPECT_NE(run.err.find("bad.yaml:2:23: 'heads': standard attention needs heads to divide d_model"),
+            std::string::npos)
+      << run.err;
+  EXPECT_FALSE(fs::exists(folder_.path() / "headroom.db"));
+
+  // With a database in place, a bad file still leaves it untouched.
+  ASSERT_EQ(headroom({"run", sweep_}).exit_status, 0);
+  auto before = testing::read_file(folder_.path() / "headroom.db");
+  auto typo = folder_.write("typo.yaml", "parameters:\n  heads: {values: [1]}\n  dmodel: {value: 8}\n");
+  auto refused = headroom({"run", typo});
+  EXPECT_EQ(refused.exit_status, 2);
+  EXPECT_NE(refused.err.find("typo.yaml:3:3: unknown parameter 'dmodel'"), std::string::npos) << refused.err;
+  EXPECT_EQ(testing::read_file(folder_.path() / "headroom.db"), before);
+}
+
+TEST_F(SweepEndToEnd, InvalidWorkerConfigIsRecordedWithItsErrorAndNotRetried) {
+  std::string failing = folder_.write("failing.yaml", R"(
+name: failing
+retries: 1
+base: {corpus: /nonexistent/corpus, steps: 5}
+parameters:
+  heads: {values: [2]}
+)");
+  auto run = headroom({"run", failing});
+  EXPECT_EQ(run.exit_status, 1) << run.out << run.err;
+  // A missing corpus is an invalid config: not retried.
+  EXPECT_EQ(scalar("SELECT count(*) FROM runs WHERE state = 'invalid'"), 1);
+  auto status = headroom({"status", "failing"});
+  EXPECT_NE(status.out.find("/nonexistent/corpus' does not exist"), std::string::npos) << status.out;
+}
+
+TEST_F(SweepEndToEnd, EveryCommandExplainsItselfAndUnknownOnesFail) {
+  for (const char* command : {"plan", "run", "status", "runs", "report"}) {
+    auto help = headroom({command, "--help"});
+    EXPECT_EQ(help.exit_status, 0) << command;
+    EXPECT_NE(help.out.find("Usage"), std::string::npos) << command;
+  }
+  EXPECT_EQ(headroom({"frobnicate"}).exit_status, 2);
+}
+
+}  // namespace
+}  // namespace headroom

@@ -1,0 +1,91 @@
+#include "orchestrator/grid/grid.h"
+
+#include <gtest/gtest.h>
+
+#include <set>
+
+namespace headroom {
+namespace {
+
+Expansion expand_text(const std::string& yaml) {
+  auto spec = parse_sweep(yaml, "grid.yaml");
+  EXPECT_TRUE(spec.ok()) << spec.error().to_string();
+  auto expansion = expand(spec.value());
+  EXPECT_TRUE(expansion.ok()) << expansion.error().to_string();
+  return expansion.ok() ? expansion.value() : Expansion{};
+}
+
+TEST(Grid, ExpandsTheProductWithTheLastParameterFastest) {
+  auto expansion = expand_text(
+      "parameters:\n  d_model: {values: [32, 64]}\n  heads: {values: [1, 2, 4]}\nseeds: [0, 1]\n");
+  ASSERT_EQ(expansion.cells.size(), 12u);
+  EXPECT_EQ(expansion.cells[0].parameters, (nlohmann::json{{"d_model", 32}, {"heads", 1}, {"seed", 0}}));
+  EXPECT_EQ(expansion.cells[1].parameters, (nlohmann::json{{"d_model", 32}, {"heads", 1}, {"seed", 1}}));
+  EXPECT_EQ(expansion.cells[11].parameters, (nlohmann::json{{"d_model", 64}, {"heads", 4}, {"seed", 1}}));
+  std::set<std::string> hashes;
+  for (const auto& cell : expansion.cells) hashes.insert(cell.hash);
+  EXPECT_EQ(hashes.size(), 12u);
+}
+
+TEST(Grid, ResolvesHeadSizeAndAppliesOverrides) {
+  auto expansion = expand_text(R"(
+base: {d_model: 64}
+parameters:
+  heads: {values: [4, 16]}
+  attention:
+    values: [standard, fixed]
+    overrides:
+      fixed: {head_size: 32}
+)");
+  ASSERT_EQ(expansion.cells.size(), 4u);
+  EXPECT_EQ(expansion.cells[0].config["head_size"], 16);  // standard: 64 / 4
+  EXPECT_EQ(expansion.cells[1].config["head_size"], 32);  // fixed
+  EXPECT_EQ(expansion.cells[2].config["head_size"], 4);   // standard: 64 / 16
+  EXPECT_EQ(expansion.cells[1].parameters["head_size"], 32);
+  // Fixed attention with 16 heads of 32 has 4x the attention weights of standard.
+  EXPECT_GT(expansion.cells[3].size.parameters, expansion.cells[2].size.parameters);
+}
+
+TEST(Grid, HashIsStableAcrossSpellingsAndIgnoresExecutionSettings) {
+  auto a = expand_text("parameters:\n  lr: {value: 1e-3}\n  d_model: {value: 64}\n");
+  auto b = expand_text("base: {threads: 2}\nparameters:\n  d_model: {value: 64.0}\n  lr: {value: 0.001}\n");
+  ASSERT_EQ(a.cells.size(), 1u);
+  ASSERT_EQ(b.cells.size(), 1u);
+  EXPECT_EQ(a.cells[0].hash, b.cells[0].hash);
+  // Pinned: a change here silently splits every stored sweep from its results.
+  EXPECT_EQ(a.cells[0].hash.size(), 64u);
+  EXPECT_EQ(cell_hash(a.cells[0].config), a.cells[0].hash);
+}
+
+TEST(Grid, StandardAttentionNeedsHeadsToDivideWidthAndSaysWhere) {
+  auto spec = parse_sweep("base: {d_model: 64}\nparameters:\n  heads: {values: [4, 3]}\n", "g.yaml");
+  ASSERT_TRUE(spec.ok());
+  auto expansion = expand(spec.value());
+  ASSERT_FALSE(expansion.ok());
+  EXPECT_EQ(expansion.error().to_string(),
+            "g.yaml:3:23: 'heads': standard attention needs heads to divide d_model (64 / 3 is not an "
+            "integer)");
+}
+
+TEST(Grid, InvalidValuesAreReportedAtTheirLocation) {
+  auto spec = parse_sweep("parameters:\n  lr: {values: [0.1, -1]}\n  task: {value: mlmm}\n", "g.yaml");
+  ASSERT_TRUE(spec.ok());
+  auto expansion = expand(spec.value());
+  ASSERT_FALSE(expansion.ok());
+  EXPECT_EQ(expansion.error().to_string(),
+            "g.yaml:3:17: 'task': 'mlmm' is not one of mlm, lm, fit (did you mean 'mlm'?) (in the cell "
+            "lr=0.1, task=mlmm)\n"
+            "g.yaml:2:22: 'lr': must be positive (in the cell lr=-1, task=mlmm)");
+}
+
+TEST(Grid, IdenticalCellsAreAnError) {
+  auto spec = parse_sweep(
+      "base: {d_model: 64}\nparameters:\n  heads: {values: [4]}\n  head_size: {values: [0, 16]}\n", "g.yaml");
+  ASSERT_TRUE(spec.ok());
+  auto expansion = expand(spec.value());
+  ASSERT_FALSE(expansion.ok());
+  EXPECT_NE(expansion.error().to_string().find("train the same model"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace headroom

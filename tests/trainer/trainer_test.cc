@@ -1,0 +1,146 @@
+// Tests of headroom-train as a process: sizes, determinism, resume, faults.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <sstream>
+
+#include "tests/support/test_support.h"
+#include "trainer/config.h"
+#include "trainer/model_shape.h"
+
+namespace headroom {
+namespace {
+
+namespace fs = std::filesystem;
+using testing::TemporaryFolder;
+
+class TrainerTest : public ::testing::Test {
+ protected:
+  void SetUp() override { corpus_ = testing::write_small_corpus(folder_); }
+
+  nlohmann::json tiny_config() const {
+    return {{"corpus", corpus_}, {"d_model", 16}, {"heads", 2}, {"layers", 1}, {"seq_len", 16},
+            {"batch_size", 8},   {"steps", 40},   {"eval_every", 20}, {"log_every", 10},
+            {"eval_batches", 1}, {"eval_batch_size", 16}, {"warmup_steps", 5}, {"precision", "fp32"}};
+  }
+
+  // Writes the config to RUN/config.json and runs the trainer there.
+  testing::CommandResult train(const std::string& run, const nlohmann::json& config,
+                               std::vector<std::string> extra = {}) {
+    fs::path dir = folder_.path() / run;
+    fs::create_directories(dir);
+    std::string path = folder_.write(run + "/config.json", config.dump());
+    std::vector<std::string> argv = {testing::trainer_binary(), "--config", path, "--run-dir", dir.string()};
+    argv.insert(argv.end(), extra.begin(), extra.end());
+    return testing::run_command(argv, folder_.path());
+  }
+
+  // The events of a run, without wall-clock fields, as comparable text.
+  std::vector<nlohmann::json> events(const std::string& run, const std::string& kind) {
+    std::vector<nlohmann::json> result;
+    std::istringstream lines(testing::read_file(folder_.path() / run / "events.jsonl"));
+    for (std::string line; std::getline(lines, line);) {
+      auto event = nlohmann::json::parse(line);
+      if (event["event"] != kind) continue;
+      event.erase("time");
+      if (event.contains("values")) event["values"].erase("train/tokens_per_s");
+      result.push_back(event);
+    }
+    return result;
+  }
+
+  TemporaryFolder folder_;
+  std::string corpus_;
+};
+
+TEST_F(TrainerTest, ParameterCountFormulaMatchesTheModuleForBothAttentionKinds) {
+  for (const auto& overrides : {nlohmann::json{{"attention", "standard"}, {"heads", 4}},
+                                nlohmann::json{{"attention", "fixed"}, {"heads", 8}, {"head_size", 12}},
+                                nlohmann::json{{"task", "fit"}, {"attention", "fixed"}, {"heads", 3}},
+                                nlohmann::json{{"task", "lm"}, {"layers", 3}, {"ffn_mult", 2}}}) {
+    nlohmann::json config = tiny_config();
+    config.update(overrides);
+    std::string path = folder_.write("describe.json", config.dump());
+    auto result = testing::run_command({testing::trainer_binary(), "--config", path, "--describe"},
+                                       folder_.path());
+    ASSERT_EQ(result.exit_status, 0) << result.err;
+    auto real = nlohmann::json::parse(result.out);
+    auto parsed = trainer::parse_config(config);
+    ASSERT_TRUE(parsed.problems.empty());
+    auto size = trainer::model_size(trainer::model_shape(parsed.config));
+    EXPECT_EQ(real["parameters"], size.parameters) << overrides;
+    EXPECT_EQ(real["non_embedding_parameters"], size.non_embedding_parameters) << overrides;
+  }
+}
+
+TEST_F(TrainerTest, SameConfigAndSeedGiveIdenticalMetrics) {
+  ASSERT_EQ(train("a", tiny_config()).exit_status, 0);
+  ASSERT_EQ(train("b", tiny_config()).exit_status, 0);
+  auto a = events("a", "eval"), b = events("b", "eval");
+  ASSERT_EQ(a.size(), 2u);
+  EXPECT_EQ(a, b);
+  EXPECT_EQ(events("a", "metric"), events("b", "metric"));
+  nlohmann::json other_seed = tiny_config();
+  other_seed["seed"] = 1;
+  ASSERT_EQ(train("c", other_seed).exit_status, 0);
+  EXPECT_NE(events("c", "eval"), a);
+}
+
+TEST_F(TrainerTest, ResumingFromACheckpointReproducesTheUninterruptedRun) {
+  nlohmann::json config = tiny_config();
+  config["checkpoint_every"] = 20;
+  ASSERT_EQ(train("whole", config).exit_status, 0);
+  ASSERT_TRUE(fs::exists(folder_.path() / "whole/checkpoint/state.pt"));
+  // A second run starts from the step-20 checkpoint of the first.
+  fs::create_directories(folder_.path() / "resumed");
+  fs::copy(folder_.path() / "whole/checkpoint", folder_.path() / "resumed/checkpoint",
+           fs::copy_options::recursive);
+  ASSERT_EQ(train("resumed", config, {"--resume"}).exit_status, 0);
+  auto whole = events("whole", "eval"), resumed = events("resumed", "eval");
+  ASSERT_EQ(resumed.size(), 1u);
+  EXPECT_EQ(resumed[0], whole[1]);
+  EXPECT_EQ(events("resumed", "start")[0]["resumed_from_step"], 20);
+}
+
+TEST_F(TrainerTest, RecordsAttentionLogitRanksCappedByHeadSize) {
+  nlohmann::json config = tiny_config();
+  config.update({{"attention", "fixed"}, {"heads", 2}, {"head_size", 4}});
+  ASSERT_EQ(train("ranks", config).exit_status, 0);
+  auto evaluations = events("ranks", "eval");
+  ASSERT_FALSE(evaluations.empty());
+  double rank = evaluations.back()["values"]["rank/numerical/layer0"];
+  EXPECT_GT(rank, 1.0);
+  EXPECT_LE(rank, 4.0);
+}
+
+TEST_F(TrainerTest, InvalidConfigExitsWithStatusTwoNamingTheField) {
+  nlohmann::json config = tiny_config();
+  config["heads"] = 3;
+  auto result = train("bad", config);
+  EXPECT_EQ(result.exit_status, 2);
+  EXPECT_NE(result.err.find("field 'heads'"), std::string::npos) << result.err;
+  EXPECT_EQ(events("bad", "end")[0]["status"], "invalid_config");
+}
+
+TEST_F(TrainerTest, TooSmallCorpusIsAClearErrorWithThePath) {
+  nlohmann::json config = tiny_config();
+  config["corpus"] = folder_.write("small.txt", "only a few words");
+  auto result = train("small", config);
+  EXPECT_EQ(result.exit_status, 2);
+  EXPECT_NE(result.err.find("small.txt' is too small"), std::string::npos) << result.err;
+  config["corpus"] = (folder_.path() / "missing").string();
+  result = train("missing-corpus", config);
+  EXPECT_EQ(result.exit_status, 2);
+  EXPECT_NE(result.err.find("missing' does not exist"), std::string::npos) << result.err;
+}
+
+TEST_F(TrainerTest, DivergedLossEndsTheRunWithItsOwnStatus) {
+  nlohmann::json config = tiny_config();
+  config.update({{"lr", 1e30}, {"warmup_steps", 0}, {"grad_clip", 0}});
+  auto result = train("diverged", config);
+  EXPECT_EQ(result.exit_status, 3) << result.err;
+  EXPECT_EQ(events("diverged", "end")[0]["status"], "diverged");
+}
+
+}  // namespace
+}  // namespace headroom
