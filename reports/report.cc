@@ -15,34 +15,11 @@ namespace {
 
 namespace fs = std::filesystem;
 
-std::string csv_field(const nlohmann::json& value) {
-  if (value.is_null()) return "";
-  if (value.is_string()) {
-    std::string text = value.get<std::string>();
-    if (text.find_first_of(",\"\n") == std::string::npos) return text;
-    std::string quoted = "\"";
-    for (char c : text) quoted += c == '"' ? std::string("\"\"") : std::string(1, c);
-    return quoted + "\"";
-  }
-  return value.dump();
-}
-
 Status write_file(const fs::path& path, const std::string& content) {
   std::ofstream out(path, std::ios::binary);
   out << content;
   if (!out) return Error::io("cannot write '" + path.string() + "'");
   return Ok{};
-}
-
-std::string table_csv(const Table& table) {
-  std::string text;
-  for (size_t i = 0; i < table.columns.size(); ++i) text += (i ? "," : "") + csv_field(table.columns[i]);
-  text += "\n";
-  for (const auto& row : table.rows) {
-    for (size_t i = 0; i < row.size(); ++i) text += (i ? "," : "") + csv_field(row[i]);
-    text += "\n";
-  }
-  return text;
 }
 
 std::string label(const nlohmann::json& value) {
@@ -92,17 +69,16 @@ Result<Points> collect_points(const Table& runs, const ReportOptions& options) {
   return points;
 }
 
-std::string summary_csv(const Points& points, const ReportOptions& options) {
-  std::string text = options.series + "," + options.x + ",mean,std,seeds\n";
+Table summary_table(const Points& points, const ReportOptions& options) {
+  Table table;
+  table.columns = {options.series, options.x, "mean", "std", "seeds"};
   for (const auto& [series, line] : points) {
     for (const auto& [x, point] : line) {
-      char row[256];
-      std::snprintf(row, sizeof(row), "%s,%g,%.6g,%.6g,%zu\n", csv_field(series).c_str(), x,
-                    point.mean(), point.standard_deviation(), point.values.size());
-      text += row;
+      nlohmann::json x_value = std::floor(x) == x ? nlohmann::json(int64_t(x)) : nlohmann::json(x);
+      table.rows.push_back({series, x_value, point.mean(), point.standard_deviation(), point.values.size()});
     }
   }
-  return text;
+  return table;
 }
 
 // A gnuplot script drawing metric against x, one line with error bars per series.
@@ -196,8 +172,10 @@ Result<ReportFiles> write_report(Store& store, const SweepRecord& sweep, const R
     files.files.push_back((out / name).string());
     return Ok{};
   };
-  HEADROOM_RETURN_IF_ERROR(write("runs.csv", table_csv(runs)));
-  HEADROOM_RETURN_IF_ERROR(write("summary.csv", summary_csv(points, options)));
+  HEADROOM_ASSIGN_OR_RETURN(std::string runs_csv, format_table(runs, "csv"));
+  HEADROOM_RETURN_IF_ERROR(write("runs.csv", runs_csv));
+  HEADROOM_ASSIGN_OR_RETURN(std::string summary_csv, format_table(summary_table(points, options), "csv"));
+  HEADROOM_RETURN_IF_ERROR(write("summary.csv", summary_csv));
   const std::string image = "metric_vs_" + options.x + ".png";
   std::string title = sweep.name + ": " + options.metric + " against " + options.x;
   HEADROOM_RETURN_IF_ERROR(write("plot.gp", gnuplot_script(points, options, image, title)));

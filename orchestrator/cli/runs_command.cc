@@ -2,7 +2,7 @@
 #include <cstdio>
 
 #include "orchestrator/cli/commands.h"
-#include "orchestrator/cli/table_format.h"
+#include "orchestrator/core/table.h"
 #include "orchestrator/store/store.h"
 
 namespace headroom::cli {

@@ -14,6 +14,7 @@
 #include <nlohmann/json.hpp>
 
 #include "orchestrator/core/result.h"
+#include "orchestrator/core/table.h"
 #include "orchestrator/grid/grid.h"
 #include "orchestrator/spec/sweep_spec.h"
 
@@ -66,12 +67,6 @@ struct RunEnd {
   std::string state;  // succeeded | failed | diverged | invalid | lost | cancelled | timeout
   std::optional<int64_t> exit_code, signal;
   std::optional<std::string> error;
-};
-
-// Rows of a query, for the CLI's formatters.
-struct Table {
-  std::vector<std::string> columns;
-  std::vector<std::vector<nlohmann::json>> rows;
 };
 
 class Store {

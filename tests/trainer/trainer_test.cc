@@ -1,7 +1,11 @@
 // Tests of headroom-train as a process: sizes, determinism, resume, faults.
 #include <gtest/gtest.h>
+#include <signal.h>
 
+#include <boost/process.hpp>
+#include <chrono>
 #include <filesystem>
+#include <thread>
 #include <sstream>
 
 #include "tests/support/test_support.h"
@@ -132,6 +136,41 @@ TEST_F(TrainerTest, TooSmallCorpusIsAClearErrorWithThePath) {
   result = train("missing-corpus", config);
   EXPECT_EQ(result.exit_status, 2);
   EXPECT_NE(result.err.find("missing' does not exist"), std::string::npos) << result.err;
+}
+
+TEST_F(TrainerTest, SigtermWritesACheckpointAndResumeFinishesTheRun) {
+  nlohmann::json config = tiny_config();
+  config.update({{"steps", 3000}, {"eval_every", 1000}});
+  fs::path dir = folder_.path() / "preempted";
+  fs::create_directories(dir);
+  std::string path = folder_.write("preempted/config.json", config.dump());
+  namespace bp = boost::process;
+  bp::child worker(bp::exe = testing::trainer_binary(),
+                   bp::args = std::vector<std::string>{"--config", path, "--run-dir", dir.string()},
+                   bp::std_out > bp::null, bp::std_err > bp::null);
+  // Wait until it is training (its first metric line), then preempt it.
+  for (int i = 0; i < 600 && testing::read_file(dir / "events.jsonl").find("\"metric\"") == std::string::npos; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  ::kill(worker.id(), SIGTERM);
+  worker.wait();
+  ASSERT_EQ(worker.exit_code(), 4);
+  auto ends = events("preempted", "end");
+  ASSERT_EQ(ends.size(), 1u);
+  EXPECT_EQ(ends[0]["status"], "preempted");
+  int64_t stopped_at = ends[0]["step"];
+  EXPECT_GT(stopped_at, 0);
+  EXPECT_LT(stopped_at, 3000);
+  ASSERT_TRUE(fs::exists(dir / "checkpoint/state.pt"));
+
+  auto resumed = testing::run_command(
+      {testing::trainer_binary(), "--config", path, "--run-dir", dir.string(), "--resume"}, folder_.path());
+  ASSERT_EQ(resumed.exit_status, 0) << resumed.err;
+  auto starts = events("preempted", "start");
+  ASSERT_EQ(starts.size(), 2u);
+  EXPECT_EQ(starts[1]["resumed_from_step"], stopped_at);
+  EXPECT_EQ(events("preempted", "end").back()["status"], "ok");
+  EXPECT_EQ(events("preempted", "end").back()["step"], 3000);
 }
 
 TEST_F(TrainerTest, DivergedLossEndsTheRunWithItsOwnStatus) {

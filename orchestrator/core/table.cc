@@ -1,11 +1,11 @@
-#include "orchestrator/cli/table_format.h"
+#include "orchestrator/core/table.h"
 
 #include <algorithm>
 #include <cstdio>
 
 #include "common/spelling.h"
 
-namespace headroom::cli {
+namespace headroom {
 namespace {
 
 std::string cell_text(const nlohmann::json& value) {
@@ -81,4 +81,4 @@ Result<std::string> format_table(const Table& table, const std::string& format) 
   return out;
 }
 
-}  // namespace headroom::cli
+}  // namespace headroom
