@@ -78,10 +78,20 @@ torch::Tensor EncoderImpl::embed(const torch::Tensor& tokens) {
   return token_embedding_(tokens) + position_embedding_.slice(0, 0, tokens.size(1));
 }
 
-torch::Tensor EncoderImpl::forward(const torch::Tensor& tokens) {
+torch::Tensor EncoderImpl::encode(const torch::Tensor& tokens) {
   auto hidden = embed(tokens);
   for (auto& block : blocks_) hidden = block(hidden);
-  return output_head_(final_norm_(hidden));
+  return hidden;
+}
+
+torch::Tensor EncoderImpl::forward(const torch::Tensor& tokens) {
+  return output_head_(final_norm_(encode(tokens)));
+}
+
+torch::Tensor EncoderImpl::forward_rows(const torch::Tensor& tokens, const torch::Tensor& rows) {
+  auto hidden = encode(tokens);
+  auto selected = hidden.reshape({-1, hidden.size(-1)}).index_select(0, rows);
+  return output_head_(final_norm_(selected));
 }
 
 std::vector<torch::Tensor> EncoderImpl::attention_logits(const torch::Tensor& tokens) {

@@ -51,11 +51,16 @@ class EncoderImpl : public torch::nn::Module {
   EncoderImpl(const ModelShape& shape, bool causal, bool pre_norm);
   // Token ids (batch, n) -> output logits (batch, n, outputs).
   torch::Tensor forward(const torch::Tensor& tokens);
+  // Output logits (k, outputs) at the k flat positions `rows` of the batch
+  // (indices into batch * n) only: masked language modelling scores 15% of
+  // the positions, so the final norm and head skip the other 85%.
+  torch::Tensor forward_rows(const torch::Tensor& tokens, const torch::Tensor& rows);
   // Attention logits of every layer for the given tokens, in layer order.
   std::vector<torch::Tensor> attention_logits(const torch::Tensor& tokens);
 
  private:
   torch::Tensor embed(const torch::Tensor& tokens);
+  torch::Tensor encode(const torch::Tensor& tokens);  // through every block
   torch::nn::Embedding token_embedding_{nullptr};
   torch::Tensor position_embedding_;
   std::vector<Block> blocks_;

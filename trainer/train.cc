@@ -227,6 +227,8 @@ class Trainer {
 
  private:
   void evaluate(int64_t step);
+  LossParts forward_and_loss(const torch::Tensor& inputs, const torch::Tensor& targets,
+                             bool need_statistics);
   void log_interval(int64_t step, double seconds, int64_t tokens, double grad_norm);
 
   const TrainerConfig& config_;
@@ -243,17 +245,27 @@ class Trainer {
   Checkpointed progress_;
 };
 
+// Labels with ignored positions (mlm) are scored only where a label exists;
+// the result is the same loss, computed on 15% of the rows.
+LossParts Trainer::forward_and_loss(const torch::Tensor& inputs, const torch::Tensor& targets,
+                                    bool need_statistics) {
+  AutocastScope autocast(bf16_, device_);
+  if (config_.task == "mlm") {
+    auto flat_targets = targets.reshape({-1});
+    auto rows = (flat_targets != -100).nonzero().squeeze(1);
+    auto logits = model_->forward_rows(inputs, rows);
+    return compute_loss(logits, flat_targets.index_select(0, rows), false, need_statistics);
+  }
+  auto logits = model_->forward(inputs);
+  return compute_loss(logits, targets, task_->soft_targets(), need_statistics);
+}
+
 void Trainer::evaluate(int64_t step) {
   torch::NoGradGuard no_grad;
   model_->eval();
   double loss_sum = 0, correct = 0, count = 0;
   for (const auto& batch : evaluation_set_) {
-    torch::Tensor logits;
-    {
-      AutocastScope autocast(bf16_, device_);
-      logits = model_->forward(batch.inputs);
-    }
-    auto parts = compute_loss(logits, batch.targets, task_->soft_targets(), true);
+    auto parts = forward_and_loss(batch.inputs, batch.targets, true);
     loss_sum += parts.reported_sum;
     correct += parts.correct;
     count += parts.count;
@@ -341,12 +353,7 @@ int Trainer::run() {
     }
     auto batch = task_->sample(config_.batch_size, Split::train, generator_);
     auto inputs = batch.inputs.to(device_), targets = batch.targets.to(device_);
-    torch::Tensor logits;
-    {
-      AutocastScope autocast(bf16_, device_);
-      logits = model_->forward(inputs);
-    }
-    auto loss = compute_loss(logits, targets, task_->soft_targets(), false).loss;
+    auto loss = forward_and_loss(inputs, targets, false).loss;
     optimizer_->zero_grad();
     loss.backward();
     double clip = config_.grad_clip > 0 ? config_.grad_clip : std::numeric_limits<double>::infinity();

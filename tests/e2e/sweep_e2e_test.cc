@@ -1,8 +1,12 @@
 // End to end through the real CLI: a real sweep of the real trainer on a tiny
 // model, a real SQLite file, a real report.
 #include <gtest/gtest.h>
+#include <signal.h>
 
+#include <boost/process.hpp>
+#include <chrono>
 #include <filesystem>
+#include <thread>
 
 #include "orchestrator/store/sqlite.h"
 #include "tests/support/test_support.h"
@@ -132,6 +136,44 @@ parameters:
   EXPECT_EQ(scalar("SELECT count(*) FROM runs WHERE state = 'invalid'"), 1);
   auto status = headroom({"status", "failing"});
   EXPECT_NE(status.out.find("/nonexistent/corpus' does not exist"), std::string::npos) << status.out;
+}
+
+TEST_F(SweepEndToEnd, KillNineOfTheOrchestratorThenRunAgainFinishesEachCellOnce) {
+  // Longer runs, so the kill lands while workers are training.
+  std::string text = testing::read_file(sweep_);
+  text.replace(text.find("steps: 30"), 9, "steps: 400");
+  std::string sweep = folder_.write("tiny.yaml", text);
+  namespace bp = boost::process;
+  bp::child orchestrator(bp::exe = testing::headroom_binary(),
+                         bp::args = std::vector<std::string>{"run", sweep, "--jobs", "2", "--quiet"},
+                         bp::start_dir = folder_.path().string(), bp::std_out > bp::null,
+                         bp::std_err > bp::null);
+  fs::path runs = folder_.path() / "runs" / "tiny";
+  // Wait until some worker has written metrics, then kill the orchestrator outright.
+  bool training = false;
+  for (int i = 0; i < 1500 && !training; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    std::error_code error;
+    for (auto it = fs::recursive_directory_iterator(runs, error); !error && it != fs::recursive_directory_iterator(); ++it) {
+      if (it->path().filename() == "events.jsonl" &&
+          testing::read_file(it->path()).find("\"metric\"") != std::string::npos) {
+        training = true;
+      }
+    }
+  }
+  ASSERT_TRUE(training);
+  ::kill(orchestrator.id(), SIGKILL);
+  orchestrator.wait();
+
+  auto resumed = headroom({"run", sweep});
+  ASSERT_EQ(resumed.exit_status, 0) << resumed.out << resumed.err;
+  EXPECT_EQ(scalar("SELECT count(*) FROM cells WHERE state = 'succeeded'"), 4);
+  EXPECT_EQ(scalar("SELECT count(*) FROM runs WHERE state = 'succeeded'"), 4);
+  // Every succeeded run has all its evaluations: nothing a worker wrote was lost.
+  EXPECT_EQ(scalar("SELECT count(*) FROM metrics m JOIN runs r ON r.id = m.run_id "
+                   "WHERE r.state = 'succeeded' AND m.name = 'eval/accuracy'"),
+            4 * (400 / 15 + 1));
+  EXPECT_EQ(scalar("SELECT count(*) FROM runs WHERE state IN ('starting', 'running')"), 0);
 }
 
 TEST_F(SweepEndToEnd, EveryCommandExplainsItselfAndUnknownOnesFail) {
