@@ -54,12 +54,15 @@ def main():
     p.add_argument("--binary", required=True)
     p.add_argument("--steps", type=int, default=200)
     p.add_argument("--precision", default="both", choices=["fp32", "bf16", "both"])
+    p.add_argument("--repeats", type=int, default=3,
+                   help="alternate the two loops this many times and report medians (the machine is noisy)")
     a = p.parse_args()
     precisions = ["fp32", "bf16"] if a.precision == "both" else [a.precision]
     peaks = {"fp32": matmul_peak(torch.float32), "bf16": matmul_peak(torch.bfloat16)}
     print(f"1024^3 matmul peak, 1 thread: fp32 {peaks['fp32']/1e9:.0f} GFLOP/s, bf16 {peaks['bf16']/1e9:.0f} GFLOP/s"
           f" (OPENBLAS_CORETYPE={os.environ.get('OPENBLAS_CORETYPE', 'unset')})")
-    print(f"seq_len 32, batch 64, 2 layers, mlm, 1 thread, {a.steps} steps, median of steady intervals\n")
+    print(f"seq_len 32, batch 64, 2 layers, mlm, 1 thread, {a.steps} steps; each figure is the median over "
+          f"{a.repeats} alternating runs of the median steady interval\n")
     print("| precision | d_model | heads | head_size | headroom-train tok/s | Python tok/s | ratio | GFLOP/s | % of peak |")
     print("|---|---|---|---|---|---|---|---|---|")
     with tempfile.TemporaryDirectory() as tmp:
@@ -70,9 +73,13 @@ def main():
                           "rank_diagnostics": False, "precision": precision, "threads": 1}
                 if dp:
                     config.update(attention="fixed", head_size=dp)
-                ours, flops = run_headroom(a.binary, config, os.path.join(tmp, f"{precision}-{d}-{h}-{dp}"))
-                theirs = run_python(["--d_model", str(d), "--heads", str(h), "--head_size", str(dp),
-                                     "--steps", str(a.steps), "--precision", precision])
+                ours_runs, theirs_runs = [], []
+                for repeat in range(a.repeats):
+                    rate, flops = run_headroom(a.binary, config, os.path.join(tmp, f"{precision}-{d}-{h}-{dp}-{repeat}"))
+                    ours_runs.append(rate)
+                    theirs_runs.append(run_python(["--d_model", str(d), "--heads", str(h), "--head_size", str(dp),
+                                                   "--steps", str(a.steps), "--precision", precision]))
+                ours, theirs = sorted(ours_runs)[a.repeats // 2], sorted(theirs_runs)[a.repeats // 2]
                 achieved = ours * flops
                 print(f"| {precision} | {d} | {h} | {dp or d // h} | {ours:,.0f} | {theirs:,.0f} | "
                       f"{ours / theirs:.2f} | {achieved / 1e9:.1f} | {100 * achieved / peaks[precision]:.0f}% |",
