@@ -4,6 +4,7 @@
 
 #include <boost/process.hpp>
 #include <chrono>
+#include <cmath>
 #include <filesystem>
 #include <thread>
 #include <sstream>
@@ -61,7 +62,8 @@ TEST_F(TrainerTest, ParameterCountFormulaMatchesTheModuleForBothAttentionKinds) 
   for (const auto& overrides : {nlohmann::json{{"attention", "standard"}, {"heads", 4}},
                                 nlohmann::json{{"attention", "fixed"}, {"heads", 8}, {"head_size", 12}},
                                 nlohmann::json{{"task", "fit"}, {"attention", "fixed"}, {"heads", 3}},
-                                nlohmann::json{{"task", "lm"}, {"layers", 3}, {"ffn_mult", 2}}}) {
+                                nlohmann::json{{"task", "lm"}, {"layers", 3}, {"ffn_mult", 2}},
+                                nlohmann::json{{"norm", "post"}, {"heads", 1}}}) {
     nlohmann::json config = tiny_config();
     config.update(overrides);
     std::string path = folder_.write("describe.json", config.dump());
@@ -131,6 +133,23 @@ TEST_F(TrainerTest, FitProbeWithHeadSizeEqualToSequenceLengthBeatsStandardAttent
   double standard = events("fit-standard", "eval").back()["values"]["eval/loss"];
   double fixed = events("fit-fixed", "eval").back()["values"]["eval/loss"];
   EXPECT_LT(fixed, 0.5 * standard) << "KL fixed " << fixed << " vs standard " << standard;
+}
+
+TEST_F(TrainerTest, CausalLanguageModellingWithPostNormReportsPerplexity) {
+  nlohmann::json config = tiny_config();
+  config.update({{"task", "lm"}, {"norm", "post"}, {"schedule", "linear"}});
+  auto result = train("lm", config);
+  ASSERT_EQ(result.exit_status, 0) << result.err;
+  auto values = events("lm", "eval").back()["values"];
+  EXPECT_NEAR(values["eval/perplexity"].get<double>(), std::exp(values["eval/loss"].get<double>()), 1e-9);
+  EXPECT_LT(values["eval/loss"].get<double>(), std::log(95.0));  // better than uniform
+}
+
+TEST_F(TrainerTest, BertMaskingTrains) {
+  nlohmann::json config = tiny_config();
+  config["mask_mode"] = "bert";
+  ASSERT_EQ(train("bert", config).exit_status, 0);
+  EXPECT_EQ(events("bert", "end")[0]["status"], "ok");
 }
 
 TEST_F(TrainerTest, InvalidConfigExitsWithStatusTwoNamingTheField) {
