@@ -25,9 +25,10 @@ class TextWindows {
 
   torch::Tensor sample(int64_t batch_size, Split split, at::Generator& generator) const {
     const auto& source = split == Split::train ? train_ : validation_;
-    auto offsets = torch::randint(0, source.size(0) - window_ + 1, {batch_size, 1}, generator,
-                                  torch::kInt64);
-    return source.index({offsets + torch::arange(window_, torch::kInt64)});
+    // Drawn exactly as the Python prototype draws them (same bounds, shape and
+    // generator calls), so the two can be compared step by step.
+    auto offsets = torch::randint(0, source.size(0) - window_, {batch_size}, generator, torch::kInt64);
+    return source.index({offsets.unsqueeze(1) + torch::arange(window_, torch::kInt64)});
   }
 
  private:

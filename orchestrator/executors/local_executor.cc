@@ -4,6 +4,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <map>
+
 #include <boost/process.hpp>
 #include <boost/process/extend.hpp>
 
@@ -27,6 +29,30 @@ struct OwnProcessGroup : bp::extend::handler {
   }
 };
 
+// Hands execve an environment built here: ours with the request's variables
+// set. (Boost 1.74's environment::operator[] reads past short keys: ASan
+// reports a heap-buffer-overflow in basic_environment_impl::find.)
+class ExplicitEnvironment : public bp::extend::handler {
+ public:
+  explicit ExplicitEnvironment(const std::map<std::string, std::string>& overrides) {
+    for (char** entry = environ; *entry; ++entry) {
+      std::string variable = *entry;
+      if (!overrides.count(variable.substr(0, variable.find('=')))) variables_.push_back(variable);
+    }
+    for (const auto& [name, value] : overrides) variables_.push_back(name + "=" + value);
+    for (auto& variable : variables_) pointers_.push_back(variable.data());
+    pointers_.push_back(nullptr);
+  }
+  template <typename Executor>
+  void on_setup(Executor& executor) const {
+    executor.env = const_cast<char**>(pointers_.data());
+  }
+
+ private:
+  std::vector<std::string> variables_;
+  std::vector<char*> pointers_;
+};
+
 }  // namespace
 
 LocalExecutor::LocalExecutor() = default;
@@ -38,11 +64,10 @@ LocalExecutor::~LocalExecutor() {
 Result<pid_t> LocalExecutor::start(const LaunchRequest& request) {
   if (request.argv.empty()) return Error::internal("empty argv");
   try {
-    bp::environment environment = boost::this_process::environment();
-    for (const auto& [name, value] : request.environment) environment[name] = value;
     std::vector<std::string> arguments(request.argv.begin() + 1, request.argv.end());
+    ExplicitEnvironment environment(request.environment);
     auto worker = std::make_unique<Worker>();
-    worker->child = bp::child(bp::exe = request.argv[0], bp::args = arguments, bp::env = environment,
+    worker->child = bp::child(bp::exe = request.argv[0], bp::args = arguments, environment,
                               bp::std_in < bp::null, bp::std_out > request.stdout_path,
                               bp::std_err > request.stderr_path, OwnProcessGroup{});
     pid_t pid = worker->child.id();

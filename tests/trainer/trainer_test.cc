@@ -135,6 +135,38 @@ TEST_F(TrainerTest, FitProbeWithHeadSizeEqualToSequenceLengthBeatsStandardAttent
   EXPECT_LT(fixed, 0.5 * standard) << "KL fixed " << fixed << " vs standard " << standard;
 }
 
+// llm.c-style check against the Python prototype (tests/trainer/reference,
+// a copy of shared/reference/prototype.py): same seed, same initialisation
+// order, same batches and schedule, fp32 - the held-out losses must agree.
+TEST_F(TrainerTest, TracksThePythonPrototypeLossCurve) {
+  ASSERT_TRUE(fs::exists("/usr/bin/python3") && fs::exists("/usr/share/vim/vim90/doc"))
+      << "needs Debian's python3-torch and vim-runtime: run scripts/setup";
+  auto prototype = testing::run_command(
+      {"/usr/bin/python3", std::string(HEADROOM_SOURCE_DIR) + "/tests/trainer/reference/prototype.py",
+       "--task", "mlm", "--attn", "std", "--d", "32", "--h", "4", "--L", "1", "--steps", "60",
+       "--evint", "20", "--warm", "10", "--lr", "2e-3", "--bf16", "0"},
+      folder_.path());
+  ASSERT_EQ(prototype.exit_status, 0) << prototype.err;
+  // The prototype prints one JSON line.
+  auto reference = nlohmann::json::parse(prototype.out);
+  nlohmann::json config = {{"task", "mlm"}, {"d_model", 32}, {"heads", 4}, {"layers", 1},
+                           {"seq_len", 32}, {"batch_size", 64}, {"steps", 60}, {"eval_every", 20},
+                           {"log_every", 20}, {"warmup_steps", 10}, {"lr", 2e-3},
+                           {"precision", "fp32"}, {"rank_diagnostics", false}};
+  ASSERT_EQ(train("tracked", config).exit_status, 0);
+  auto evaluations = events("tracked", "eval");
+  const auto& curve = reference["curve"];
+  ASSERT_EQ(evaluations.size(), curve.size());
+  for (size_t i = 0; i < curve.size(); ++i) {
+    EXPECT_EQ(evaluations[i]["step"], curve[i][0]);
+    // The prototype rounds to 4 decimals; measured here the curves agree to all of them.
+    EXPECT_NEAR(evaluations[i]["values"]["eval/loss"].get<double>(), curve[i][1].get<double>(), 2e-4)
+        << "at step " << curve[i][0];
+    EXPECT_NEAR(evaluations[i]["values"]["eval/accuracy"].get<double>(), curve[i][2].get<double>(), 2e-4)
+        << "at step " << curve[i][0];
+  }
+}
+
 TEST_F(TrainerTest, CausalLanguageModellingWithPostNormReportsPerplexity) {
   nlohmann::json config = tiny_config();
   config.update({{"task", "lm"}, {"norm", "post"}, {"schedule", "linear"}});
