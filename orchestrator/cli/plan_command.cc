@@ -60,6 +60,10 @@ int plan(const PlanOptions& options) {
                               {"training_flops_per_token", cell.size.training_flops_per_token},
                               {"estimated_training_flops", cell.estimated_training_flops}});
     }
+    out["excluded"] = nlohmann::json::array();
+    for (const auto& excluded : expansion->excluded) {
+      out["excluded"].push_back({{"parameters", excluded.parameters}, {"reason", excluded.reason}});
+    }
     std::printf("%s\n", out.dump(2).c_str());
     return 0;
   }
@@ -67,6 +71,17 @@ int plan(const PlanOptions& options) {
   std::printf("sweep '%s' (%s): %zu cells, %.3g PFLOP of training in all\n\n%s",
               spec->name.c_str(), spec->method.c_str(), expansion->cells.size(), total_flops / 1e15,
               text.value().c_str());
+  if (!expansion->excluded.empty()) {
+    std::printf("\n%zu cells excluded, never launched:\n", expansion->excluded.size());
+    for (const auto& excluded : expansion->excluded) {
+      std::string parameters;
+      for (const auto& [name, value] : excluded.parameters.items()) {
+        parameters += (parameters.empty() ? "" : ", ") + name + "=" +
+                      (value.is_string() ? value.get<std::string>() : value.dump());
+      }
+      std::printf("  %s: %s\n", parameters.c_str(), excluded.reason.c_str());
+    }
+  }
   for (const auto& [key, value] : spec->kept) {
     std::printf("note: '%s' is kept with the sweep but not acted on\n", key.c_str());
   }

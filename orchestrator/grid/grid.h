@@ -24,13 +24,21 @@ struct Cell {
   double estimated_training_flops = 0;  // flops per token x tokens the run trains on
 };
 
-// Derived values shown with a cell (head size is resolved in `config`).
-struct Expansion {
-  std::vector<Cell> cells;
+// A grid point a constraint ruled out; never stored or launched.
+struct ExcludedCell {
+  nlohmann::json parameters;
+  std::string reason;
 };
 
-// Expands the grid. A cell whose config is invalid (for example standard
-// attention where heads does not divide d_model) is an error at the swept
+struct Expansion {
+  std::vector<Cell> cells;
+  std::vector<ExcludedCell> excluded;
+};
+
+// Expands the grid. Derived parameters are computed after overrides, then
+// constraints exclude cells (they see the parameters as written plus the
+// trainer's defaults). A remaining cell whose config is invalid (for example
+// standard attention where heads does not divide d_model) is an error at the
 // value's location; identical cells are an error too. All problems at once.
 Result<Expansion> expand(const SweepSpec& spec);
 

@@ -20,9 +20,9 @@ const std::vector<std::string> kKeptKeys = {"project", "entity", "program", "com
 const std::vector<std::string> kTopLevelKeys = {
     "name",    "description", "method",  "metric",  "parameters", "base",     "seeds",
     "retries", "timeout",     "project", "entity",  "program",    "command",  "early_terminate",
-    "run_cap"};
-const std::vector<std::string> kParameterKeys = {"value", "values", "overrides", "parameters",
-                                                 "distribution", "min", "max"};
+    "run_cap", "constraints"};
+const std::vector<std::string> kParameterKeys = {"value",        "values", "overrides", "parameters",
+                                                 "derive",       "distribution", "min", "max"};
 
 class SpecReader {
  public:
@@ -150,6 +150,7 @@ void SpecReader::read_parameter(const std::string& name, const YAML::Node& key_n
   check_trainer_key(name, key_node);
   ParameterSpec parameter{name, where(key_node), {}, {}};
   bool has_value = false, has_values = false;
+  std::optional<SpecValue> derive;
   // yaml-cpp's Node::operator= writes through to the node it refers to, so
   // keep a copy in an optional instead of assigning.
   std::optional<YAML::Node> overrides;
@@ -171,11 +172,26 @@ void SpecReader::read_parameter(const std::string& name, const YAML::Node& key_n
       }
     } else if (key == "overrides") {
       overrides.emplace(value);
+    } else if (key == "derive") {
+      auto scalar = read_scalar(value, "derive");
+      if (scalar && !scalar->value.is_string()) {
+        fail(value, "'derive' of '" + name + "' must be an expression in quotes, e.g. \"d_model / heads\"");
+      } else if (scalar) {
+        derive = scalar;
+      }
     } else {
       fail(key_node_inner, "'" + key + "' (distributions) is not supported yet; use 'value' or 'values'");
     }
   });
   if (has_value && has_values) fail(key_node, "parameter '" + name + "' has both 'value' and 'values'");
+  if (derive) {
+    if (has_value || has_values || overrides) {
+      fail(key_node, "parameter '" + name + "' is derived: it cannot also have 'value', 'values' or 'overrides'");
+    } else {
+      spec.derived.push_back({name, *derive});
+    }
+    return;
+  }
   if (!has_value && !has_values) {
     fail(key_node, "parameter '" + name + "' needs 'value' or 'values'");
     return;
@@ -274,6 +290,19 @@ void SpecReader::read_document(const YAML::Node& root, SweepSpec& spec) {
         }
       }
       spec.parameters.push_back(std::move(seeds));
+    } else if (key == "constraints") {
+      if (!value.IsSequence()) {
+        fail(value, "'constraints' must be a list of expressions, e.g. [\"d_model % heads == 0\"]");
+        return;
+      }
+      for (const auto& item : value) {
+        auto scalar = read_scalar(item, "constraints");
+        if (scalar && !scalar->value.is_string()) {
+          fail(item, "a constraint must be an expression in quotes");
+        } else if (scalar) {
+          spec.constraints.push_back(*scalar);
+        }
+      }
     } else if (key == "retries") {
       auto scalar = read_scalar(value, key);
       if (scalar && (!scalar->value.is_number_integer() || scalar->value.get<int64_t>() < 0)) {
@@ -296,6 +325,12 @@ void SpecReader::read_document(const YAML::Node& root, SweepSpec& spec) {
   });
   if (!has_parameters) fail(root, "the sweep has no 'parameters'");
   std::set<std::string> names;
+  for (const auto& derived : spec.derived) {
+    if (spec.base.count(derived.name)) {
+      fail(derived.expression.where, "parameter '" + derived.name + "' is both in 'base' and derived");
+    }
+    names.insert(derived.name);
+  }
   for (const auto& parameter : spec.parameters) {
     if (!names.insert(parameter.name).second) {
       fail(parameter.where, "parameter '" + parameter.name + "' is swept twice" +

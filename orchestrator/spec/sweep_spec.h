@@ -30,6 +30,12 @@ struct ParameterSpec {
   std::map<std::string, std::map<std::string, SpecValue>> overrides;  // key: value's JSON dump
 };
 
+// A parameter computed per cell from the others: `head_size: {derive: "d_model / heads"}`.
+struct DerivedParameter {
+  std::string name;
+  SpecValue expression;  // the expression text and where it was written
+};
+
 struct MetricGoal {
   std::string name;
   std::string goal = "maximize";  // maximize | minimize
@@ -44,6 +50,9 @@ struct SweepSpec {
   std::optional<MetricGoal> metric;
   std::map<std::string, SpecValue> base;  // trainer config shared by every cell
   std::vector<ParameterSpec> parameters;  // in file order; later ones vary fastest
+  std::vector<DerivedParameter> derived;  // computed in file order after overrides
+  // Cells for which one of these is false (0) are excluded, with the reason.
+  std::vector<SpecValue> constraints;
   int retries = 0;              // extra attempts for a crashed run
   double timeout_seconds = 0;   // 0 = none
   // Accepted W&B keys Headroom keeps but does not act on (shown by plan).

@@ -89,3 +89,59 @@ TEST(Grid, IdenticalCellsAreAnError) {
 
 }  // namespace
 }  // namespace headroom
+
+namespace headroom {
+namespace {
+
+TEST(Grid, DerivedParametersAreComputedFromTheOthers) {
+  auto expansion = expand_text(R"(
+base: {attention: fixed, d_model: 64}
+parameters:
+  heads: {values: [2, 8]}
+  head_size: {derive: "heads >= 8 ? 2 * d_model / heads : seq_len"}
+)");
+  ASSERT_EQ(expansion.cells.size(), 2u);
+  EXPECT_EQ(expansion.cells[0].config["head_size"], 32);  // seq_len default
+  EXPECT_EQ(expansion.cells[1].config["head_size"], 16);
+  EXPECT_EQ(expansion.cells[1].parameters["head_size"], 16);
+}
+
+TEST(Grid, ConstraintsExcludeCellsWithTheReason) {
+  auto expansion = expand_text(R"(
+parameters:
+  d_model: {values: [32, 48]}
+  heads: {values: [3, 4]}
+constraints: ["d_model % heads == 0"]
+)");
+  ASSERT_EQ(expansion.cells.size(), 3u);  // 32/4, 48/3 and 48/4
+  ASSERT_EQ(expansion.excluded.size(), 1u);
+  EXPECT_EQ(expansion.excluded[0].parameters, (nlohmann::json{{"d_model", 32}, {"heads", 3}}));
+  EXPECT_EQ(expansion.excluded[0].reason, "violates constraint \"d_model % heads == 0\"");
+}
+
+TEST(Grid, ExpressionErrorsSayWhere) {
+  auto unknown = parse_sweep("parameters:\n  heads: {values: [2]}\nconstraints: [\"d_modle % heads == 0\"]\n", "e.yaml");
+  ASSERT_TRUE(unknown.ok());
+  auto expansion = expand(unknown.value());
+  ASSERT_FALSE(expansion.ok());
+  EXPECT_EQ(expansion.error().to_string(),
+            "e.yaml:3:15: expression \"d_modle % heads == 0\" uses 'd_modle', which is not a numeric "
+            "parameter of this cell");
+
+  auto zero = parse_sweep(
+      "base: {attention: fixed}\nparameters:\n  heads: {values: [0, 2]}\n  head_size: {derive: \"64 / heads\"}\n",
+      "z.yaml");
+  ASSERT_TRUE(zero.ok());
+  expansion = expand(zero.value());
+  ASSERT_FALSE(expansion.ok());
+  EXPECT_EQ(expansion.error().to_string(),
+            "z.yaml:4:23: expression \"64 / heads\" is not finite here (division by zero?) (in the cell heads=0)");
+
+  auto syntax = parse_sweep("parameters:\n  heads: {values: [2]}\nconstraints: [\"heads >\"]\n", "s.yaml");
+  expansion = expand(syntax.value());
+  ASSERT_FALSE(expansion.ok());
+  EXPECT_NE(expansion.error().to_string().find("s.yaml:3:"), std::string::npos) << expansion.error().to_string();
+}
+
+}  // namespace
+}  // namespace headroom
