@@ -102,13 +102,157 @@ CompiledExpressions compile_expressions(const SweepSpec& spec, std::vector<Diagn
   return compiled;
 }
 
-// Advances a mixed-radix counter, last digit fastest; false after the last.
-bool next_choice(std::vector<size_t>& choice, const SweepSpec& spec) {
-  for (size_t i = choice.size(); i-- > 0;) {
-    if (++choice[i] < spec.parameters[i].values.size()) return true;
-    choice[i] = 0;
+// The grid's axes in file order: a parameter alone, or a zip group at the
+// position of its first member. Each axis lists indices into spec.parameters.
+std::vector<std::vector<size_t>> grid_axes(const SweepSpec& spec) {
+  std::vector<std::vector<size_t>> axes;
+  std::map<std::string, size_t> axis_of_group_member;
+  for (size_t i = 0; i < spec.parameters.size(); ++i) {
+    const std::string& name = spec.parameters[i].name;
+    auto zipped = axis_of_group_member.find(name);
+    if (zipped != axis_of_group_member.end()) {
+      axes[zipped->second].push_back(i);
+      continue;
+    }
+    axes.push_back({i});
+    for (const auto& group : spec.zipped) {
+      if (std::find(group.names.begin(), group.names.end(), name) == group.names.end()) continue;
+      for (const auto& member : group.names) axis_of_group_member[member] = axes.size() - 1;
+    }
+  }
+  return axes;
+}
+
+// Advances the per-axis counters, last axis fastest, and sets each
+// parameter's value index; false after the last point.
+bool next_choice(std::vector<size_t>& counters, const std::vector<std::vector<size_t>>& axes,
+                 const SweepSpec& spec, std::vector<size_t>& choice) {
+  for (size_t axis = axes.size(); axis-- > 0;) {
+    bool wrapped = ++counters[axis] == spec.parameters[axes[axis].front()].values.size();
+    if (wrapped) counters[axis] = 0;
+    for (size_t parameter : axes[axis]) choice[parameter] = counters[axis];
+    if (!wrapped) return true;
   }
   return false;
+}
+
+bool matches(const CellPattern& pattern, const nlohmann::json& settings) {
+  for (const auto& [name, value] : pattern.values) {
+    if (!settings.contains(name) || settings[name] != value.value) return false;
+  }
+  return true;
+}
+
+// Turns assignments into cells, collecting exclusions and every problem.
+class CellBuilder {
+ public:
+  CellBuilder(const SweepSpec& spec, CompiledExpressions& expressions, Expansion& expansion,
+              std::vector<Diagnostic>& diagnostics)
+      : spec_(spec), expressions_(expressions), expansion_(expansion), diagnostics_(diagnostics) {}
+
+  // `from_grid`: exclude patterns apply (explicitly included cells are kept).
+  void add(Assignment a, bool from_grid);
+
+ private:
+  void report(Diagnostic diagnostic, const Assignment& a, bool with_cell);
+  bool derive(Assignment& a);
+  std::optional<std::string> exclusion(const Assignment& a, bool from_grid, bool& failed);
+
+  const SweepSpec& spec_;
+  CompiledExpressions& expressions_;
+  Expansion& expansion_;
+  std::vector<Diagnostic>& diagnostics_;
+  std::set<std::string> reported_;
+  std::map<std::string, std::string> seen_;  // hash -> description of the first cell
+};
+
+// The same bad value fails many cells; report each problem once, with the
+// first cell it appears in.
+void CellBuilder::report(Diagnostic diagnostic, const Assignment& a, bool with_cell) {
+  if (!reported_.insert(diagnostic.to_string()).second) return;
+  if (with_cell) diagnostic.message += " (in the cell " + describe(a.swept) + ")";
+  diagnostics_.push_back(std::move(diagnostic));
+}
+
+bool CellBuilder::derive(Assignment& a) {
+  for (const auto& [derived, expression] : expressions_.derived) {
+    auto value = expression.evaluate(numeric_values(a.settings));
+    if (!value) {
+      for (const auto& d : value.error().diagnostics) report(d, a, true);
+      return false;
+    }
+    a.settings[derived->name] = as_json_number(value.value());
+    a.swept[derived->name] = a.settings[derived->name];
+    a.origin[derived->name] = derived->expression.where;
+  }
+  return true;
+}
+
+std::optional<std::string> CellBuilder::exclusion(const Assignment& a, bool from_grid, bool& failed) {
+  if (from_grid) {
+    for (const auto& pattern : spec_.exclude) {
+      if (matches(pattern, a.settings)) {
+        return "matches the exclude entry at line " + std::to_string(pattern.where.line);
+      }
+    }
+  }
+  for (const auto& [source, expression] : expressions_.constraints) {
+    auto holds = expression.evaluate(numeric_values(a.settings));
+    if (!holds) {
+      for (const auto& d : holds.error().diagnostics) report(d, a, false);
+      failed = true;
+      return std::nullopt;
+    }
+    if (holds.value() == 0) return "violates constraint \"" + expression.text() + "\"";
+  }
+  return std::nullopt;
+}
+
+void CellBuilder::add(Assignment a, bool from_grid) {
+  if (!derive(a)) return;
+  bool failed = false;
+  auto excluded = exclusion(a, from_grid, failed);
+  if (failed) return;
+  if (excluded) {
+    expansion_.excluded.push_back({a.swept, *excluded});
+    return;
+  }
+  auto parsed = trainer::parse_config(a.settings);
+  for (const auto& problem : parsed.problems) {
+    auto origin = a.origin.find(problem.field);
+    Location where = origin != a.origin.end() ? origin->second : Location{spec_.file};
+    report({where, "'" + problem.field + "': " + problem.message}, a,
+           a.swept.size() > 1 || !a.swept.contains(problem.field));
+  }
+  if (!parsed.problems.empty()) return;
+  Cell cell;
+  cell.config = trainer::to_json(parsed.config);
+  cell.hash = cell_hash(cell.config);
+  cell.parameters = a.swept;
+  cell.size = trainer::model_size(trainer::model_shape(parsed.config));
+  cell.estimated_training_flops = cell.size.training_flops_per_token * double(parsed.config.steps) *
+                                  double(parsed.config.batch_size) * double(parsed.config.seq_len);
+  auto [existing, inserted] = seen_.emplace(cell.hash, describe(a.swept));
+  if (!inserted) {
+    diagnostics_.push_back({Location{spec_.file}, "the cells " + existing->second + " and " +
+                                                      describe(a.swept) + " train the same model: remove one"});
+    return;
+  }
+  expansion_.cells.push_back(std::move(cell));
+}
+
+Assignment assign_pattern(const SweepSpec& spec, const CellPattern& pattern) {
+  Assignment a;
+  for (const auto& [name, value] : spec.base) {
+    a.settings[name] = value.value;
+    a.origin[name] = value.where;
+  }
+  for (const auto& [name, value] : pattern.values) {
+    a.settings[name] = value.value;
+    a.swept[name] = value.value;
+    a.origin[name] = value.where;
+  }
+  return a;
 }
 
 }  // namespace
@@ -123,82 +267,15 @@ std::string cell_hash(const nlohmann::json& resolved_config) {
 Result<Expansion> expand(const SweepSpec& spec) {
   Expansion expansion;
   std::vector<Diagnostic> diagnostics;
-  std::set<std::string> reported;
-  std::map<std::string, std::string> seen;  // hash -> description of the first cell
   CompiledExpressions expressions = compile_expressions(spec, diagnostics);
   if (!diagnostics.empty()) return Error::invalid(std::move(diagnostics));
-  std::vector<size_t> choice(spec.parameters.size(), 0);
+  CellBuilder builder(spec, expressions, expansion, diagnostics);
+  auto axes = grid_axes(spec);
+  std::vector<size_t> counters(axes.size(), 0), choice(spec.parameters.size(), 0);
   do {
-    Assignment a = assign(spec, choice);
-    bool failed = false;
-    for (const auto& [derived, expression] : expressions.derived) {
-      auto value = expression.evaluate(numeric_values(a.settings));
-      if (!value) {
-        for (auto d : value.error().diagnostics) {
-          d.message += " (in the cell " + describe(a.swept) + ")";
-          if (reported.insert(d.to_string()).second) diagnostics.push_back(d);
-        }
-        failed = true;
-        break;
-      }
-      a.settings[derived->name] = as_json_number(value.value());
-      a.swept[derived->name] = a.settings[derived->name];
-      a.origin[derived->name] = derived->expression.where;
-    }
-    if (failed) continue;
-    std::optional<std::string> violated;
-    for (const auto& [source, expression] : expressions.constraints) {
-      auto holds = expression.evaluate(numeric_values(a.settings));
-      if (!holds) {
-        for (const auto& d : holds.error().diagnostics) {
-          if (reported.insert(d.to_string()).second) diagnostics.push_back(d);
-        }
-        failed = true;
-        break;
-      }
-      if (holds.value() == 0) {
-        violated = "violates constraint \"" + expression.text() + "\"";
-        break;
-      }
-    }
-    if (failed) continue;
-    if (violated) {
-      expansion.excluded.push_back({a.swept, *violated});
-      continue;
-    }
-    auto parsed = trainer::parse_config(a.settings);
-    if (!parsed.problems.empty()) {
-      for (const auto& problem : parsed.problems) {
-        auto origin = a.origin.find(problem.field);
-        Location where = origin != a.origin.end() ? origin->second : Location{spec.file};
-        Diagnostic diagnostic{where, "'" + problem.field + "': " + problem.message};
-        // The same bad value fails many cells; report each problem once, with
-        // the first cell it appears in.
-        if (!reported.insert(diagnostic.to_string()).second) continue;
-        if (a.swept.size() > 1 || !a.swept.contains(problem.field)) {
-          diagnostic.message += " (in the cell " + describe(a.swept) + ")";
-        }
-        diagnostics.push_back(diagnostic);
-      }
-      continue;
-    }
-    Cell cell;
-    cell.config = trainer::to_json(parsed.config);
-    cell.hash = cell_hash(cell.config);
-    cell.parameters = a.swept;
-    cell.size = trainer::model_size(trainer::model_shape(parsed.config));
-    cell.estimated_training_flops = cell.size.training_flops_per_token *
-                                    double(parsed.config.steps) * double(parsed.config.batch_size) *
-                                    double(parsed.config.seq_len);
-    auto [existing, inserted] = seen.emplace(cell.hash, describe(a.swept));
-    if (!inserted) {
-      diagnostics.push_back({Location{spec.file}, "the cells " + existing->second + " and " +
-                                                      describe(a.swept) +
-                                                      " train the same model: remove one"});
-      continue;
-    }
-    expansion.cells.push_back(std::move(cell));
-  } while (!spec.parameters.empty() && next_choice(choice, spec));
+    builder.add(assign(spec, choice), true);
+  } while (!axes.empty() && next_choice(counters, axes, spec, choice));
+  for (const auto& pattern : spec.include) builder.add(assign_pattern(spec, pattern), false);
   if (!diagnostics.empty()) return Error::invalid(std::move(diagnostics));
   return expansion;
 }

@@ -20,7 +20,7 @@ const std::vector<std::string> kKeptKeys = {"project", "entity", "program", "com
 const std::vector<std::string> kTopLevelKeys = {
     "name",    "description", "method",  "metric",  "parameters", "base",     "seeds",
     "retries", "timeout",     "project", "entity",  "program",    "command",  "early_terminate",
-    "run_cap", "constraints"};
+    "run_cap", "constraints", "zip",     "include", "exclude"};
 const std::vector<std::string> kParameterKeys = {"value",        "values", "overrides", "parameters",
                                                  "derive",       "distribution", "min", "max"};
 
@@ -55,6 +55,9 @@ class SpecReader {
   void read_parameter(const std::string& name, const YAML::Node& key_node, const YAML::Node& node,
                       SweepSpec& spec);
   void read_overrides(const YAML::Node& node, ParameterSpec& parameter);
+  void read_patterns(const YAML::Node& node, const std::string& key, std::vector<CellPattern>& patterns);
+  void read_zip(const YAML::Node& node, SweepSpec& spec);
+  void check_zip(SweepSpec& spec);
   void check_trainer_key(const std::string& name, const YAML::Node& node);
 
   std::string file_;
@@ -135,6 +138,68 @@ void SpecReader::read_overrides(const YAML::Node& node, ParameterSpec& parameter
       if (auto scalar = read_scalar(value, name)) target[name] = *scalar;
     });
   });
+}
+
+void SpecReader::read_patterns(const YAML::Node& node, const std::string& key,
+                               std::vector<CellPattern>& patterns) {
+  if (!node.IsSequence()) {
+    fail(node, "'" + key + "' must be a list of maps of parameter: value");
+    return;
+  }
+  for (const auto& item : node) {
+    if (!item.IsMap() || item.size() == 0) {
+      fail(item, "each entry of '" + key + "' must be a non-empty map of parameter: value");
+      continue;
+    }
+    CellPattern pattern{{}, where(item)};
+    for_each_key(item, {}, "in " + key, [&](const std::string& name, const YAML::Node& name_node,
+                                              const YAML::Node& value) {
+      check_trainer_key(name, name_node);
+      if (auto scalar = read_scalar(value, name)) pattern.values[name] = *scalar;
+    });
+    patterns.push_back(std::move(pattern));
+  }
+}
+
+void SpecReader::read_zip(const YAML::Node& node, SweepSpec& spec) {
+  if (!node.IsSequence()) {
+    fail(node, "'zip' must be a list of groups, e.g. [[d_model, heads]]");
+    return;
+  }
+  for (const auto& group : node) {
+    if (!group.IsSequence() || group.size() < 2) {
+      fail(group, "each 'zip' group must list at least two parameters, e.g. [d_model, heads]");
+      continue;
+    }
+    ZipGroup zip{{}, where(group)};
+    for (const auto& name : group) {
+      if (auto text = read_string(name, "zip")) zip.names.push_back(*text);
+    }
+    spec.zipped.push_back(std::move(zip));
+  }
+}
+
+// Zipped names must be swept parameters with equally many values, each in one group.
+void SpecReader::check_zip(SweepSpec& spec) {
+  std::set<std::string> zipped;
+  for (const auto& group : spec.zipped) {
+    size_t count = 0;
+    for (const auto& name : group.names) {
+      auto parameter = std::find_if(spec.parameters.begin(), spec.parameters.end(),
+                                    [&](const ParameterSpec& p) { return p.name == name; });
+      if (parameter == spec.parameters.end()) {
+        fail(group.where, "zip names '" + name + "', which is not a swept parameter");
+        continue;
+      }
+      if (!zipped.insert(name).second) fail(group.where, "'" + name + "' is in two zip groups");
+      if (count != 0 && parameter->values.size() != count) {
+        fail(group.where, "zipped parameters need equally many values: '" + name + "' has " +
+                              std::to_string(parameter->values.size()) + ", '" + group.names.front() +
+                              "' has " + std::to_string(count));
+      }
+      if (count == 0) count = parameter->values.size();
+    }
+  }
 }
 
 void SpecReader::read_parameter(const std::string& name, const YAML::Node& key_node,
@@ -303,6 +368,12 @@ void SpecReader::read_document(const YAML::Node& root, SweepSpec& spec) {
           spec.constraints.push_back(*scalar);
         }
       }
+    } else if (key == "zip") {
+      read_zip(value, spec);
+    } else if (key == "include") {
+      read_patterns(value, key, spec.include);
+    } else if (key == "exclude") {
+      read_patterns(value, key, spec.exclude);
     } else if (key == "retries") {
       auto scalar = read_scalar(value, key);
       if (scalar && (!scalar->value.is_number_integer() || scalar->value.get<int64_t>() < 0)) {
@@ -324,6 +395,7 @@ void SpecReader::read_document(const YAML::Node& root, SweepSpec& spec) {
     }
   });
   if (!has_parameters) fail(root, "the sweep has no 'parameters'");
+  check_zip(spec);
   std::set<std::string> names;
   for (const auto& derived : spec.derived) {
     if (spec.base.count(derived.name)) {

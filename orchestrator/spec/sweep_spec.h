@@ -36,6 +36,20 @@ struct DerivedParameter {
   SpecValue expression;  // the expression text and where it was written
 };
 
+// Parameter values that pick out cells: `include` adds each as a cell (base +
+// these values); `exclude` removes every grid cell that has all of them.
+struct CellPattern {
+  std::map<std::string, SpecValue> values;
+  Location where;
+};
+
+// Swept parameters that vary together (`zip: [[d_model, heads]]`): the i-th
+// values of each make one point; all must list the same number of values.
+struct ZipGroup {
+  std::vector<std::string> names;
+  Location where;
+};
+
 struct MetricGoal {
   std::string name;
   std::string goal = "maximize";  // maximize | minimize
@@ -53,6 +67,8 @@ struct SweepSpec {
   std::vector<DerivedParameter> derived;  // computed in file order after overrides
   // Cells for which one of these is false (0) are excluded, with the reason.
   std::vector<SpecValue> constraints;
+  std::vector<ZipGroup> zipped;
+  std::vector<CellPattern> include, exclude;
   int retries = 0;              // extra attempts for a crashed run
   double timeout_seconds = 0;   // 0 = none
   // Accepted W&B keys Headroom keeps but does not act on (shown by plan).

@@ -145,3 +145,48 @@ TEST(Grid, ExpressionErrorsSayWhere) {
 
 }  // namespace
 }  // namespace headroom
+
+namespace headroom {
+namespace {
+
+TEST(Grid, ZippedParametersVaryTogether) {
+  auto expansion = expand_text(R"(
+parameters:
+  d_model: {values: [32, 64, 128]}
+  attention: {values: [standard, fixed]}
+  heads: {values: [2, 4, 8]}
+zip: [[d_model, heads]]
+)");
+  ASSERT_EQ(expansion.cells.size(), 6u);
+  EXPECT_EQ(expansion.cells[0].parameters, (nlohmann::json{{"attention", "standard"}, {"d_model", 32}, {"heads", 2}}));
+  EXPECT_EQ(expansion.cells[1].parameters, (nlohmann::json{{"attention", "fixed"}, {"d_model", 32}, {"heads", 2}}));
+  EXPECT_EQ(expansion.cells[5].parameters, (nlohmann::json{{"attention", "fixed"}, {"d_model", 128}, {"heads", 8}}));
+}
+
+TEST(Grid, IncludeAddsCellsAndExcludeRemovesGridCells) {
+  auto expansion = expand_text(R"(
+base: {d_model: 64}
+parameters:
+  heads: {values: [1, 4, 16]}
+exclude:
+  - {heads: 16}
+include:
+  - {heads: 8, attention: fixed, head_size: 32}
+)");
+  ASSERT_EQ(expansion.cells.size(), 3u);
+  EXPECT_EQ(expansion.cells[2].parameters, (nlohmann::json{{"attention", "fixed"}, {"head_size", 32}, {"heads", 8}}));
+  ASSERT_EQ(expansion.excluded.size(), 1u);
+  EXPECT_EQ(expansion.excluded[0].reason, "matches the exclude entry at line 6");
+}
+
+TEST(Grid, ZipGroupsNeedEquallyLongSweptParameters) {
+  auto spec = parse_sweep("parameters:\n  d_model: {values: [32, 64]}\n  heads: {values: [2]}\nzip: [[d_model, heads], [lr, heads]]\n", "z.yaml");
+  ASSERT_FALSE(spec.ok());
+  EXPECT_EQ(spec.error().to_string(),
+            "z.yaml:4:7: zipped parameters need equally many values: 'heads' has 1, 'd_model' has 2\n"
+            "z.yaml:4:25: zip names 'lr', which is not a swept parameter\n"
+            "z.yaml:4:25: 'heads' is in two zip groups");
+}
+
+}  // namespace
+}  // namespace headroom
