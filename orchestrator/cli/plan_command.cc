@@ -11,11 +11,12 @@ namespace {
 
 struct PlanOptions {
   std::string sweep_file;
+  int64_t count = 0;  // random search: overrides run_cap
   bool json = false;
 };
 
 int plan(const PlanOptions& options) {
-  auto spec = load_sweep(options.sweep_file);
+  auto spec = load_sweep(options.sweep_file, options.count);
   if (!spec) return report_error(spec.error());
   auto expansion = expand(spec.value());
   if (!expansion) return report_error(expansion.error());
@@ -95,6 +96,7 @@ void add_plan_command(CLI::App& app, const GlobalOptions&, int& exit_status) {
   auto* command = app.add_subcommand(
       "plan", "Validate a sweep file and show its cells (parameters, sizes, cost); writes nothing");
   command->add_option("sweep", options->sweep_file, "the sweep YAML file")->required();
+  command->add_option("--count", options->count, "random search: cells to draw (overrides run_cap)");
   command->add_flag("--json", options->json, "print the cells as JSON for scripts");
   command->callback([options, &exit_status] { exit_status = plan(*options); });
 }

@@ -18,6 +18,7 @@ namespace fs = std::filesystem;
 
 struct RunOptions {
   std::string sweep_file;
+  int64_t count = 0;  // random search: overrides run_cap
   std::string runs_root = "runs";
   std::string trainer;
   int jobs = 0;
@@ -35,7 +36,7 @@ std::string default_trainer() {
 
 int run(const RunOptions& options, const GlobalOptions& global) {
   // Everything is validated before the database is opened: bad input writes nothing.
-  auto spec = load_sweep(options.sweep_file);
+  auto spec = load_sweep(options.sweep_file, options.count);
   if (!spec) return report_error(spec.error());
   auto expansion = expand(spec.value());
   if (!expansion) return report_error(expansion.error());
@@ -87,6 +88,7 @@ void add_run_command(CLI::App& app, const GlobalOptions& global, int& exit_statu
   auto* command = app.add_subcommand(
       "run", "Record a sweep in the database and train every pending cell; run again to resume");
   command->add_option("sweep", options->sweep_file, "the sweep YAML file")->required();
+  command->add_option("--count", options->count, "random search: cells to draw (overrides run_cap)");
   command->add_option("-j,--jobs", options->jobs, "workers at once (default: usable cores / --threads)");
   command->add_option("--threads", options->threads, "threads per worker (default 1)");
   command->add_option("--runs-root", options->runs_root, "where run folders go (default ./runs)");

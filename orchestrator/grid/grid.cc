@@ -7,6 +7,7 @@
 
 #include "orchestrator/core/sha256.h"
 #include "orchestrator/grid/expression.h"
+#include "orchestrator/grid/sampling.h"
 #include "trainer/config.h"
 
 namespace headroom {
@@ -22,12 +23,17 @@ struct Assignment {
   std::map<std::string, Location> origin;  // where each setting came from
 };
 
-Assignment assign(const SweepSpec& spec, const std::vector<size_t>& choice) {
+Assignment base_assignment(const SweepSpec& spec) {
   Assignment a;
   for (const auto& [name, value] : spec.base) {
     a.settings[name] = value.value;
     a.origin[name] = value.where;
   }
+  return a;
+}
+
+Assignment assign(const SweepSpec& spec, const std::vector<size_t>& choice) {
+  Assignment a = base_assignment(spec);
   for (size_t i = 0; i < spec.parameters.size(); ++i) {
     const auto& parameter = spec.parameters[i];
     const auto& value = parameter.values[choice[i]];
@@ -151,7 +157,9 @@ class CellBuilder {
       : spec_(spec), expressions_(expressions), expansion_(expansion), diagnostics_(diagnostics) {}
 
   // `from_grid`: exclude patterns apply (explicitly included cells are kept).
-  void add(Assignment a, bool from_grid);
+  // `duplicates_allowed`: a repeat of an earlier cell is dropped silently
+  // (random search) instead of being an error (a grid listing a cell twice).
+  void add(Assignment a, bool from_grid, bool duplicates_allowed = false);
 
  private:
   void report(Diagnostic diagnostic, const Assignment& a, bool with_cell);
@@ -208,7 +216,7 @@ std::optional<std::string> CellBuilder::exclusion(const Assignment& a, bool from
   return std::nullopt;
 }
 
-void CellBuilder::add(Assignment a, bool from_grid) {
+void CellBuilder::add(Assignment a, bool from_grid, bool duplicates_allowed) {
   if (!derive(a)) return;
   bool failed = false;
   auto excluded = exclusion(a, from_grid, failed);
@@ -233,6 +241,7 @@ void CellBuilder::add(Assignment a, bool from_grid) {
   cell.estimated_training_flops = cell.size.training_flops_per_token * double(parsed.config.steps) *
                                   double(parsed.config.batch_size) * double(parsed.config.seq_len);
   auto [existing, inserted] = seen_.emplace(cell.hash, describe(a.swept));
+  if (!inserted && duplicates_allowed) return;
   if (!inserted) {
     diagnostics_.push_back({Location{spec_.file}, "the cells " + existing->second + " and " +
                                                       describe(a.swept) + " train the same model: remove one"});
@@ -241,12 +250,27 @@ void CellBuilder::add(Assignment a, bool from_grid) {
   expansion_.cells.push_back(std::move(cell));
 }
 
-Assignment assign_pattern(const SweepSpec& spec, const CellPattern& pattern) {
-  Assignment a;
-  for (const auto& [name, value] : spec.base) {
-    a.settings[name] = value.value;
-    a.origin[name] = value.where;
+// Draws one value per parameter; overrides apply to the values drawn.
+Assignment assign_random(const SweepSpec& spec, Sampler& sampler) {
+  Assignment a = base_assignment(spec);
+  for (const auto& parameter : spec.parameters) {
+    nlohmann::json value = sampler.draw(parameter);
+    a.settings[parameter.name] = value;
+    a.swept[parameter.name] = value;
+    a.origin[parameter.name] = parameter.distribution.where;
+    auto found = parameter.overrides.find(value.dump());
+    if (found == parameter.overrides.end()) continue;
+    for (const auto& [name, setting] : found->second) {
+      a.settings[name] = setting.value;
+      a.swept[name] = setting.value;
+      a.origin[name] = setting.where;
+    }
   }
+  return a;
+}
+
+Assignment assign_pattern(const SweepSpec& spec, const CellPattern& pattern) {
+  Assignment a = base_assignment(spec);
   for (const auto& [name, value] : pattern.values) {
     a.settings[name] = value.value;
     a.swept[name] = value.value;
@@ -270,6 +294,21 @@ Result<Expansion> expand(const SweepSpec& spec) {
   CompiledExpressions expressions = compile_expressions(spec, diagnostics);
   if (!diagnostics.empty()) return Error::invalid(std::move(diagnostics));
   CellBuilder builder(spec, expressions, expansion, diagnostics);
+  if (spec.method == "random") {
+    if (spec.run_cap <= 0) {
+      return Error::invalid("method: random needs run_cap (or --count): how many cells to draw", {spec.file, 1, 1});
+    }
+    // Draw until run_cap distinct cells exist, or give up on a small space.
+    Sampler sampler(spec.random_seed);
+    for (int64_t attempt = 0; attempt < 100 * spec.run_cap && int64_t(expansion.cells.size()) < spec.run_cap &&
+                              diagnostics.empty();
+         ++attempt) {
+      builder.add(assign_random(spec, sampler), true, true);
+    }
+    for (const auto& pattern : spec.include) builder.add(assign_pattern(spec, pattern), false, true);
+    if (!diagnostics.empty()) return Error::invalid(std::move(diagnostics));
+    return expansion;
+  }
   auto axes = grid_axes(spec);
   std::vector<size_t> counters(axes.size(), 0), choice(spec.parameters.size(), 0);
   do {

@@ -4,6 +4,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <cmath>
 #include <set>
 #include <sstream>
 
@@ -14,15 +15,20 @@
 namespace headroom {
 namespace {
 
-// W&B keys Headroom accepts and keeps but does not act on.
-const std::vector<std::string> kKeptKeys = {"project", "entity", "program", "command",
-                                            "early_terminate", "run_cap"};
 const std::vector<std::string> kTopLevelKeys = {
     "name",    "description", "method",  "metric",  "parameters", "base",     "seeds",
     "retries", "timeout",     "project", "entity",  "program",    "command",  "early_terminate",
-    "run_cap", "constraints", "zip",     "include", "exclude"};
-const std::vector<std::string> kParameterKeys = {"value",        "values", "overrides", "parameters",
-                                                 "derive",       "distribution", "min", "max"};
+    "run_cap", "constraints", "zip",     "include", "exclude",    "random_seed"};
+const std::vector<std::string> kParameterKeys = {
+    "value", "values", "overrides", "parameters", "derive", "distribution", "probabilities",
+    "min",   "max",    "q",         "mu",         "sigma",  "a",            "b"};
+// W&B's distributions (docs: sweep configuration, "distribution").
+const std::vector<std::string> kDistributions = {
+    "constant",        "categorical",          "int_uniform",           "uniform",
+    "q_uniform",       "log_uniform",          "log_uniform_values",    "q_log_uniform",
+    "q_log_uniform_values", "inv_log_uniform", "inv_log_uniform_values", "normal",
+    "q_normal",        "log_normal",           "q_log_normal",          "beta",
+    "q_beta"};
 
 class SpecReader {
  public:
@@ -55,6 +61,8 @@ class SpecReader {
   void read_parameter(const std::string& name, const YAML::Node& key_node, const YAML::Node& node,
                       SweepSpec& spec);
   void read_overrides(const YAML::Node& node, ParameterSpec& parameter);
+  bool settle_distribution(ParameterSpec& parameter, bool has_value, bool has_values,
+                           const std::pair<nlohmann::json, nlohmann::json>& bounds, const YAML::Node& key_node);
   void read_patterns(const YAML::Node& node, const std::string& key, std::vector<CellPattern>& patterns);
   void read_zip(const YAML::Node& node, SweepSpec& spec);
   void check_zip(SweepSpec& spec);
@@ -140,6 +148,66 @@ void SpecReader::read_overrides(const YAML::Node& node, ParameterSpec& parameter
   });
 }
 
+// Infers the distribution as W&B does (values: categorical, value: constant,
+// integer bounds: int_uniform, other bounds: uniform), checks what it needs,
+// and lists the values of the discrete ones (int_uniform min..max inclusive;
+// q_uniform like arange(min, max, q)) so a grid can enumerate them.
+bool SpecReader::settle_distribution(ParameterSpec& parameter, bool has_value, bool has_values,
+                                     const std::pair<nlohmann::json, nlohmann::json>& bounds,
+                                     const YAML::Node& key_node) {
+  auto& d = parameter.distribution;
+  if (d.where.line == 0) d.where = where(key_node);
+  if (d.kind.empty()) {
+    if (has_values) d.kind = "categorical";
+    else if (has_value) d.kind = "constant";
+    else if (bounds.first.is_number_integer() && bounds.second.is_number_integer()) d.kind = "int_uniform";
+    else d.kind = "uniform";
+  }
+  const bool listed = d.kind == "categorical" || d.kind == "constant";
+  if (listed != (has_value || has_values)) {
+    fail(key_node, "distribution '" + d.kind + "' of '" + parameter.name + "' " +
+                       (listed ? "needs 'value' or 'values'" : "takes parameters, not 'value' or 'values'"));
+    return false;
+  }
+  if (!d.probabilities.empty()) {
+    double total = 0;
+    for (double p : d.probabilities) total += p;
+    if (d.kind != "categorical" || d.probabilities.size() != parameter.values.size() ||
+        std::abs(total - 1.0) > 1e-6) {
+      fail(key_node, "'probabilities' of '" + parameter.name + "' need one number per value, summing to 1");
+      return false;
+    }
+  }
+  static const std::set<std::string> kBounded = {
+      "int_uniform", "uniform", "q_uniform", "log_uniform", "log_uniform_values", "q_log_uniform",
+      "q_log_uniform_values", "inv_log_uniform", "inv_log_uniform_values"};
+  if (kBounded.count(d.kind)) {
+    if (bounds.first.is_null() || bounds.second.is_null() || !(d.min < d.max)) {
+      fail(key_node, "distribution '" + d.kind + "' of '" + parameter.name + "' needs min < max");
+      return false;
+    }
+    if (d.kind.find("_values") != std::string::npos && d.min <= 0) {
+      fail(key_node, "distribution '" + d.kind + "' of '" + parameter.name + "' needs min > 0");
+      return false;
+    }
+  }
+  if (d.q <= 0) {
+    fail(key_node, "'q' of '" + parameter.name + "' must be positive");
+    return false;
+  }
+  if (d.kind == "int_uniform") {
+    for (int64_t v = int64_t(std::ceil(d.min)); v <= int64_t(std::floor(d.max)); ++v) {
+      parameter.values.push_back({v, d.where});
+    }
+  } else if (d.kind == "q_uniform") {
+    for (int64_t i = 0; d.min + double(i) * d.q < d.max - 1e-12; ++i) {
+      double v = d.min + double(i) * d.q;
+      parameter.values.push_back({std::floor(v) == v ? nlohmann::json(int64_t(v)) : nlohmann::json(v), d.where});
+    }
+  }
+  return true;
+}
+
 void SpecReader::read_patterns(const YAML::Node& node, const std::string& key,
                                std::vector<CellPattern>& patterns) {
   if (!node.IsSequence()) {
@@ -213,14 +281,17 @@ void SpecReader::read_parameter(const std::string& name, const YAML::Node& key_n
     return;
   }
   check_trainer_key(name, key_node);
-  ParameterSpec parameter{name, where(key_node), {}, {}};
-  bool has_value = false, has_values = false;
+  ParameterSpec parameter;
+  parameter.name = name;
+  parameter.where = where(key_node);
+  bool has_value = false, has_values = false, has_numbers = false;
+  std::pair<nlohmann::json, nlohmann::json> bounds;  // min and max as written
   std::optional<SpecValue> derive;
   // yaml-cpp's Node::operator= writes through to the node it refers to, so
   // keep a copy in an optional instead of assigning.
   std::optional<YAML::Node> overrides;
   for_each_key(node, kParameterKeys, "in parameter '" + name + "'",
-               [&](const std::string& key, const YAML::Node& key_node_inner, const YAML::Node& value) {
+               [&](const std::string& key, const YAML::Node&, const YAML::Node& value) {
     if (key == "value") {
       has_value = true;
       if (auto scalar = read_scalar(value, "value")) parameter.values.push_back(*scalar);
@@ -244,8 +315,43 @@ void SpecReader::read_parameter(const std::string& name, const YAML::Node& key_n
       } else if (scalar) {
         derive = scalar;
       }
+    } else if (key == "distribution") {
+      if (auto text = read_string(value, key)) {
+        if (std::find(kDistributions.begin(), kDistributions.end(), *text) == kDistributions.end()) {
+          fail(value, "unknown distribution '" + *text + "'" + did_you_mean(*text, kDistributions));
+        }
+        parameter.distribution.kind = *text;
+        parameter.distribution.where = where(value);
+      }
+    } else if (key == "probabilities") {
+      if (!value.IsSequence()) {
+        fail(value, "'probabilities' must be a list of numbers, one per value");
+      } else {
+        for (const auto& item : value) {
+          auto scalar = read_scalar(item, key);
+          if (scalar && scalar->value.is_number()) {
+            parameter.distribution.probabilities.push_back(scalar->value.get<double>());
+          } else if (scalar) {
+            fail(item, "probabilities must be numbers");
+          }
+        }
+      }
     } else {
-      fail(key_node_inner, "'" + key + "' (distributions) is not supported yet; use 'value' or 'values'");
+      auto scalar = read_scalar(value, key);
+      if (scalar && !scalar->value.is_number()) {
+        fail(value, "'" + key + "' of '" + name + "' must be a number");
+      } else if (scalar) {
+        double number = scalar->value.get<double>();
+        auto& d = parameter.distribution;
+        if (key == "min") d.min = number, bounds.first = scalar->value;
+        if (key == "max") d.max = number, bounds.second = scalar->value;
+        if (key == "q") d.q = number;
+        if (key == "mu") d.mu = number;
+        if (key == "sigma") d.sigma = number;
+        if (key == "a") d.a = number;
+        if (key == "b") d.b = number;
+        has_numbers = true;
+      }
     }
   });
   if (has_value && has_values) fail(key_node, "parameter '" + name + "' has both 'value' and 'values'");
@@ -257,10 +363,11 @@ void SpecReader::read_parameter(const std::string& name, const YAML::Node& key_n
     }
     return;
   }
-  if (!has_value && !has_values) {
-    fail(key_node, "parameter '" + name + "' needs 'value' or 'values'");
+  if (!has_value && !has_values && !has_numbers) {
+    fail(key_node, "parameter '" + name + "' needs 'value', 'values', 'min'/'max' or a distribution");
     return;
   }
+  if (!settle_distribution(parameter, has_value, has_values, bounds, key_node)) return;
   std::set<std::string> distinct;
   for (const auto& v : parameter.values) {
     if (!distinct.insert(v.value.dump()).second) {
@@ -300,10 +407,8 @@ void SpecReader::read_document(const YAML::Node& root, SweepSpec& spec) {
       if (*method == "bayes") {
         fail(value, "method 'bayes' is not supported: Headroom runs grids (a scaling study wants "
                     "every cell); use method: grid");
-      } else if (*method == "random") {
-        fail(value, "method 'random' is not supported yet; use method: grid");
-      } else if (*method != "grid") {
-        fail(value, "unknown method '" + *method + "'; use grid" +
+      } else if (*method != "grid" && *method != "random") {
+        fail(value, "unknown method '" + *method + "'; use grid or random" +
                         did_you_mean(*method, {"grid", "random", "bayes"}));
       }
       spec.method = *method;
@@ -345,7 +450,10 @@ void SpecReader::read_document(const YAML::Node& root, SweepSpec& spec) {
         fail(value, "'seeds' must be a non-empty list of integers (a replicate axis)");
         return;
       }
-      ParameterSpec seeds{"seed", where(value), {}, {}};
+      ParameterSpec seeds;
+      seeds.name = "seed";
+      seeds.where = where(value);
+      seeds.distribution.kind = "categorical";
       for (const auto& item : value) {
         auto scalar = read_scalar(item, "seeds");
         if (scalar && !scalar->value.is_number_integer()) {
@@ -367,6 +475,15 @@ void SpecReader::read_document(const YAML::Node& root, SweepSpec& spec) {
         } else if (scalar) {
           spec.constraints.push_back(*scalar);
         }
+      }
+    } else if (key == "run_cap" || key == "random_seed") {
+      auto scalar = read_scalar(value, key);
+      if (scalar && (!scalar->value.is_number_integer() || scalar->value.get<int64_t>() < 0)) {
+        fail(value, "'" + key + "' must be a non-negative integer");
+      } else if (scalar && key == "run_cap") {
+        spec.run_cap = scalar->value.get<int64_t>();
+      } else if (scalar) {
+        spec.random_seed = scalar->value.get<uint64_t>();
       }
     } else if (key == "zip") {
       read_zip(value, spec);
@@ -396,6 +513,20 @@ void SpecReader::read_document(const YAML::Node& root, SweepSpec& spec) {
   });
   if (!has_parameters) fail(root, "the sweep has no 'parameters'");
   check_zip(spec);
+  if (spec.method == "random") {
+    if (!spec.zipped.empty()) fail(spec.zipped.front().where, "zip works with method: grid only");
+  } else {
+    for (const auto& parameter : spec.parameters) {
+      const std::string& kind = parameter.distribution.kind;
+      // Listed values that failed to read were reported already.
+      if (parameter.values.empty() && kind != "categorical" && kind != "constant") {
+        fail(parameter.distribution.where,
+             "distribution '" + parameter.distribution.kind + "' of '" + parameter.name +
+                 "' is continuous: a grid needs listed values (or int_uniform / q_uniform); use "
+                 "method: random to sample it");
+      }
+    }
+  }
   std::set<std::string> names;
   for (const auto& derived : spec.derived) {
     if (spec.base.count(derived.name)) {
@@ -434,12 +565,16 @@ Result<SweepSpec> parse_sweep(const std::string& text, const std::string& file) 
   return spec;
 }
 
-Result<SweepSpec> load_sweep(const std::string& path) {
+Result<SweepSpec> load_sweep(const std::string& path, int64_t count) {
   std::ifstream in(path, std::ios::binary);
   if (!in) return Error::invalid("cannot read sweep file '" + path + "'", {path});
   std::stringstream buffer;
   buffer << in.rdbuf();
-  return parse_sweep(buffer.str(), path);
+  auto spec = parse_sweep(buffer.str(), path);
+  if (!spec || count <= 0) return spec;
+  if (spec->method != "random") return Error::invalid("--count applies to method: random only", {path});
+  spec->run_cap = count;
+  return spec;
 }
 
 }  // namespace headroom

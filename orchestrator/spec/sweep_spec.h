@@ -19,12 +19,21 @@ struct SpecValue {
   Location where;
 };
 
+// A W&B distribution for random search (and, where it is discrete, a grid).
+struct Distribution {
+  std::string kind;  // constant, categorical, int_uniform, uniform, q_uniform, log_uniform, ...
+  double min = 0, max = 0, q = 1, mu = 0, sigma = 1, a = 1, b = 1;
+  std::vector<double> probabilities;  // categorical only; empty = uniform
+  Location where;
+};
+
 // One swept parameter. Nested W&B `parameters` blocks are flattened to dotted
 // names. Values are tried in the order written.
 struct ParameterSpec {
   std::string name;
   Location where;
-  std::vector<SpecValue> values;  // one for `value:`, several for `values:`
+  std::vector<SpecValue> values;  // one for `value:`, several for `values:` (or a discrete distribution)
+  Distribution distribution;      // how random search draws it (constant/categorical for value(s))
   // Per-value overrides: choosing values[i] also sets these parameters, e.g.
   // attention: fixed sets head_size: 32 while standard derives it.
   std::map<std::string, std::map<std::string, SpecValue>> overrides;  // key: value's JSON dump
@@ -69,6 +78,8 @@ struct SweepSpec {
   std::vector<SpecValue> constraints;
   std::vector<ZipGroup> zipped;
   std::vector<CellPattern> include, exclude;
+  int64_t run_cap = 0;          // random search: cells to draw (0 = not set)
+  uint64_t random_seed = 0;     // random search: the generator's seed
   int retries = 0;              // extra attempts for a crashed run
   double timeout_seconds = 0;   // 0 = none
   // Accepted W&B keys Headroom keeps but does not act on (shown by plan).
@@ -79,7 +90,8 @@ struct SweepSpec {
 // found, each as file:line:column. Pure: no I/O.
 Result<SweepSpec> parse_sweep(const std::string& text, const std::string& file);
 
-// Reads and parses a sweep file.
-Result<SweepSpec> load_sweep(const std::string& path);
+// Reads and parses a sweep file. `count` > 0 replaces run_cap (random
+// search); it is an error for a grid.
+Result<SweepSpec> load_sweep(const std::string& path, int64_t count = 0);
 
 }  // namespace headroom

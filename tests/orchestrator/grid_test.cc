@@ -190,3 +190,80 @@ TEST(Grid, ZipGroupsNeedEquallyLongSweptParameters) {
 
 }  // namespace
 }  // namespace headroom
+
+namespace headroom {
+namespace {
+
+TEST(Grid, DiscreteDistributionsEnumerateAsWeightsAndBiasesDoes) {
+  auto expansion = expand_text(R"(
+method: grid
+parameters:
+  layers: {min: 1, max: 3}                                   # int_uniform, inclusive
+  lr: {distribution: q_uniform, min: 0.001, max: 0.004, q: 0.001}  # like arange: no 0.004
+)");
+  ASSERT_EQ(expansion.cells.size(), 9u);
+  EXPECT_EQ(expansion.cells[0].parameters["layers"], 1);
+  EXPECT_EQ(expansion.cells[8].parameters["layers"], 3);
+  EXPECT_DOUBLE_EQ(expansion.cells[2].parameters["lr"].get<double>(), 0.003);
+}
+
+TEST(Grid, ContinuousDistributionInAGridIsAnError) {
+  auto spec = parse_sweep("parameters:\n  lr: {min: 0.0001, max: 0.01}\n", "c.yaml");
+  ASSERT_FALSE(spec.ok());
+  EXPECT_EQ(spec.error().to_string(),
+            "c.yaml:2:3: distribution 'uniform' of 'lr' is continuous: a grid needs listed values (or "
+            "int_uniform / q_uniform); use method: random to sample it");
+}
+
+// A sweep file as W&B users write it, sampled with a fixed seed.
+const char* kRandomSweep = R"(
+program: train.py
+method: random
+metric: {name: eval/loss, goal: minimize}
+run_cap: 12
+random_seed: 7
+parameters:
+  lr: {distribution: log_uniform_values, min: 0.0001, max: 0.01}
+  heads: {values: [1, 2, 4, 8]}
+  layers: {distribution: int_uniform, min: 1, max: 4}
+  weight_decay: {distribution: q_uniform, min: 0, max: 0.1, q: 0.05}
+  batch_size: {distribution: q_log_uniform_values, min: 16, max: 128, q: 16}
+  attention:
+    values: [standard, fixed]
+    probabilities: [0.25, 0.75]
+)";
+
+TEST(Grid, RandomSearchDrawsRunCapDistinctCellsWithinTheirDistributions) {
+  auto first = expand_text(kRandomSweep);
+  auto second = expand_text(kRandomSweep);
+  ASSERT_EQ(first.cells.size(), 12u);
+  for (size_t i = 0; i < first.cells.size(); ++i) EXPECT_EQ(first.cells[i].hash, second.cells[i].hash);
+  std::set<std::string> hashes;
+  for (const auto& cell : first.cells) {
+    hashes.insert(cell.hash);
+    double lr = cell.config["lr"];
+    EXPECT_GE(lr, 1e-4);
+    EXPECT_LE(lr, 1e-2);
+    EXPECT_GE(cell.config["layers"].get<int>(), 1);
+    EXPECT_LE(cell.config["layers"].get<int>(), 4);
+    EXPECT_EQ(cell.config["batch_size"].get<int>() % 16, 0);
+  }
+  EXPECT_EQ(hashes.size(), 12u);
+}
+
+TEST(Grid, RandomSearchOfASmallSpaceStopsWhenItIsExhausted) {
+  auto expansion = expand_text("method: random\nrun_cap: 50\nparameters:\n  heads: {values: [1, 2, 4]}\n");
+  EXPECT_EQ(expansion.cells.size(), 3u);
+}
+
+TEST(Grid, RandomSearchNeedsARunCap) {
+  auto spec = parse_sweep("method: random\nparameters:\n  heads: {values: [1]}\n", "r.yaml");
+  ASSERT_TRUE(spec.ok());
+  auto expansion = expand(spec.value());
+  ASSERT_FALSE(expansion.ok());
+  EXPECT_EQ(expansion.error().to_string(),
+            "r.yaml:1:1: method: random needs run_cap (or --count): how many cells to draw");
+}
+
+}  // namespace
+}  // namespace headroom
