@@ -176,6 +176,17 @@ TEST_F(SweepEndToEnd, KillNineOfTheOrchestratorThenRunAgainFinishesEachCellOnce)
   EXPECT_EQ(scalar("SELECT count(*) FROM runs WHERE state IN ('starting', 'running')"), 0);
 }
 
+TEST_F(SweepEndToEnd, EveryShippedSweepPlansCleanly) {
+  int planned = 0;
+  for (const auto& entry : fs::recursive_directory_iterator(fs::path(HEADROOM_SOURCE_DIR) / "sweeps")) {
+    if (entry.path().extension() != ".yaml") continue;
+    auto plan = headroom({"plan", entry.path().string()});
+    EXPECT_EQ(plan.exit_status, 0) << entry.path() << "\n" << plan.err;
+    ++planned;
+  }
+  EXPECT_GE(planned, 7);
+}
+
 TEST_F(SweepEndToEnd, EveryCommandExplainsItselfAndUnknownOnesFail) {
   for (const char* command : {"plan", "run", "status", "runs", "report"}) {
     auto help = headroom({command, "--help"});
