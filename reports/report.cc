@@ -186,8 +186,7 @@ Result<ReportFiles> write_report(Store& store, const SweepRecord& sweep, const R
   markdown << "# Sweep `" << sweep.name << "`\n\n"
            << "Final `" << options.metric << "` of each cell's succeeded runs against `" << options.x
            << "`, one line per `" << options.series << "` (mean ± standard deviation over seeds "
-           << "where a cell has several). Mirrors the paper's comparison of standard and "
-           << "fixed-head-size attention as heads grow at fixed width (Table 1, Figure 3a).\n\n"
+           << "where a cell has several).\n\n"
            << "![" << title << "](" << image << ")\n\n"
            << markdown_table(points, options) << "\n"
            << "Files: `runs.csv` (every attempt, every final metric), `summary.csv` (the points "
