@@ -32,6 +32,21 @@ Assignment base_assignment(const SweepSpec& spec) {
   return a;
 }
 
+// Overrides win over base and swept values (they are the more specific rule),
+// so they apply after every parameter has its value.
+void apply_overrides(const SweepSpec& spec, Assignment& a) {
+  const nlohmann::json chosen = a.swept;
+  for (const auto& parameter : spec.parameters) {
+    auto found = parameter.overrides.find(chosen[parameter.name].dump());
+    if (found == parameter.overrides.end()) continue;
+    for (const auto& [name, value] : found->second) {
+      a.settings[name] = value.value;
+      a.swept[name] = value.value;
+      a.origin[name] = value.where;
+    }
+  }
+}
+
 Assignment assign(const SweepSpec& spec, const std::vector<size_t>& choice) {
   Assignment a = base_assignment(spec);
   for (size_t i = 0; i < spec.parameters.size(); ++i) {
@@ -41,17 +56,7 @@ Assignment assign(const SweepSpec& spec, const std::vector<size_t>& choice) {
     a.swept[parameter.name] = value.value;
     a.origin[parameter.name] = value.where;
   }
-  // Overrides win over base and swept values: they are the more specific rule.
-  for (size_t i = 0; i < spec.parameters.size(); ++i) {
-    const auto& parameter = spec.parameters[i];
-    auto found = parameter.overrides.find(parameter.values[choice[i]].value.dump());
-    if (found == parameter.overrides.end()) continue;
-    for (const auto& [name, value] : found->second) {
-      a.settings[name] = value.value;
-      a.swept[name] = value.value;
-      a.origin[name] = value.where;
-    }
-  }
+  apply_overrides(spec, a);
   return a;
 }
 
@@ -258,14 +263,8 @@ Assignment assign_random(const SweepSpec& spec, Sampler& sampler) {
     a.settings[parameter.name] = value;
     a.swept[parameter.name] = value;
     a.origin[parameter.name] = parameter.distribution.where;
-    auto found = parameter.overrides.find(value.dump());
-    if (found == parameter.overrides.end()) continue;
-    for (const auto& [name, setting] : found->second) {
-      a.settings[name] = setting.value;
-      a.swept[name] = setting.value;
-      a.origin[name] = setting.where;
-    }
   }
+  apply_overrides(spec, a);
   return a;
 }
 
