@@ -1,7 +1,9 @@
 #pragma once
-// Expands a validated sweep spec into cells: the product of the swept values
-// (later parameters vary fastest), per-value overrides applied, each cell's
-// trainer config resolved and sized. Pure: no I/O.
+// Expands a validated sweep spec into cells: for a grid the product of the
+// swept values (later parameters vary fastest, zip groups as one axis), for
+// random search run_cap seeded draws; then per-value overrides, derived
+// parameters, include/exclude and constraints, and each cell's trainer config
+// resolved and sized. Pure: no I/O.
 
 #include <string>
 #include <vector>

@@ -69,7 +69,7 @@ struct SweepSpec {
   std::string text;         // the file's bytes, stored verbatim with the sweep
   std::string name;         // `name:`, or the file's stem
   std::string description;
-  std::string method = "grid";
+  std::string method = "grid";  // grid | random
   std::optional<MetricGoal> metric;
   std::map<std::string, SpecValue> base;  // trainer config shared by every cell
   std::vector<ParameterSpec> parameters;  // in file order; later ones vary fastest
