@@ -10,6 +10,8 @@
 
 #include <boost/process.hpp>
 
+#include "orchestrator/query/run_query.h"
+
 namespace headroom {
 namespace {
 
@@ -156,8 +158,9 @@ std::string markdown_table(const Points& points, const ReportOptions& options) {
 }  // namespace
 
 Result<ReportFiles> write_report(Store& store, const SweepRecord& sweep, const ReportOptions& options) {
-  HEADROOM_ASSIGN_OR_RETURN(auto metrics, store.metric_names(sweep.id));
-  HEADROOM_ASSIGN_OR_RETURN(Table runs, store.run_table(sweep.id, metrics));
+  RunQuery query;
+  query.sweeps = {sweep.name};
+  HEADROOM_ASSIGN_OR_RETURN(Table runs, query_runs(store, query));
   if (runs.rows.empty()) return Error::invalid("sweep '" + sweep.name + "' has no runs yet: run it first");
   HEADROOM_ASSIGN_OR_RETURN(Points points, collect_points(runs, options));
 

@@ -69,7 +69,15 @@ int run(const RunOptions& options, const GlobalOptions& global) {
                  (runs_root / sweep->name).c_str());
     scheduler.progress = [](const std::string& line) { std::fprintf(stderr, "%s\n", line.c_str()); };
   }
+  if (auto marked = store.value()->set_sweep_state(sweep->id, "running"); !marked) {
+    return report_error(marked.error());
+  }
   auto outcome = run_sweep(*store.value(), sweep.value(), scheduler);
+  // A sweep ends finished only when no cell is left to run.
+  const bool finished = outcome && !outcome->interrupted && outcome->pending == 0;
+  if (auto marked = store.value()->set_sweep_state(sweep->id, finished ? "finished" : "interrupted"); !marked) {
+    return report_error(marked.error());
+  }
   if (!outcome) return report_error(outcome.error());
   std::printf("sweep '%s': %lld succeeded, %lld failed, %lld pending\n", sweep->name.c_str(),
               static_cast<long long>(outcome->succeeded), static_cast<long long>(outcome->failed),

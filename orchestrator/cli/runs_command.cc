@@ -1,46 +1,44 @@
-// headroom runs [SWEEP]: one row per run with its parameters and final metrics.
+// headroom runs [SWEEP...]: one row per run with its parameters and final
+// metrics, filtered, sorted and shaped by flags (orchestrator/query/).
 #include <cstdio>
 
 #include "orchestrator/cli/commands.h"
 #include "orchestrator/core/table.h"
+#include "orchestrator/query/run_query.h"
 #include "orchestrator/store/store.h"
 
 namespace headroom::cli {
 namespace {
 
 struct RunsOptions {
-  std::string sweep;
+  RunQuery query;
   std::string format = "table";
-  std::vector<std::string> metrics = {"eval/accuracy", "eval/loss", "train/loss"};
+  bool metrics_given = false;
 };
 
-int runs(const RunsOptions& options, const GlobalOptions& global) {
+// The metrics shown when none are named: the headline ones these sweeps logged.
+const std::vector<std::string> kDefaultMetrics = {"eval/accuracy", "eval/loss", "eval/kl", "eval/perplexity",
+                                                  "train/loss"};
+
+int runs(RunsOptions options, const GlobalOptions& global) {
   auto store = Store::open_read_only(global.database);
   if (!store) return report_error(store.error());
-  auto sweeps = store.value()->sweeps();
-  if (!sweeps) return report_error(sweeps.error());
-  Table all;
-  bool found = false;
-  for (const auto& sweep : sweeps.value()) {
-    if (!options.sweep.empty() && sweep.name != options.sweep) continue;
-    found = true;
-    auto table = store.value()->run_table(sweep.id, options.metrics);
-    if (!table) return report_error(table.error());
-    if (all.columns.empty()) {
-      all.columns = table->columns;
-      all.columns.insert(all.columns.begin(), "sweep");
-    } else if (table->columns.size() + 1 != all.columns.size()) {
-      return report_error(Error::invalid("sweeps sweep different parameters: name one sweep"));
-    }
-    for (auto& row : table->rows) {
-      row.insert(row.begin(), sweep.name);
-      all.rows.push_back(std::move(row));
+  auto known = queryable_columns(*store.value());
+  if (!known) return report_error(known.error());
+  if (options.query.columns.size() == 1 && options.query.columns[0] == "help") {
+    std::printf("columns of 'headroom runs' (--columns, --where, --sort):\n");
+    for (const auto& name : known.value()) std::printf("  %s\n", name.c_str());
+    return 0;
+  }
+  if (!options.metrics_given) {
+    options.query.metrics.clear();
+    for (const auto& name : kDefaultMetrics) {
+      if (std::find(known->begin(), known->end(), name) != known->end()) options.query.metrics.push_back(name);
     }
   }
-  if (!options.sweep.empty() && !found) {
-    return report_error(Error::invalid("no sweep named '" + options.sweep + "' in '" + global.database + "'"));
-  }
-  auto text = format_table(all, options.format);
+  auto table = query_runs(*store.value(), options.query);
+  if (!table) return report_error(table.error());
+  auto text = format_table(table.value(), options.format);
   if (!text) return report_error(text.error());
   std::fputs(text->c_str(), stdout);
   return 0;
@@ -51,12 +49,23 @@ int runs(const RunsOptions& options, const GlobalOptions& global) {
 void add_runs_command(CLI::App& app, const GlobalOptions& global, int& exit_status) {
   auto options = std::make_shared<RunsOptions>();
   auto* command = app.add_subcommand("runs", "List runs: parameters, state and final metrics");
-  command->add_option("sweep", options->sweep, "only this sweep");
-  command->add_option("--format", options->format, "table, csv, json or markdown")->capture_default_str();
-  command->add_option("--metrics", options->metrics, "metrics to show (final values)")
-      ->delimiter(',')
-      ->capture_default_str();
-  command->callback([options, &global, &exit_status] { exit_status = runs(*options, global); });
+  command->add_option("sweeps", options->query.sweeps, "only these sweeps");
+  command->add_option("-w,--where", options->query.where,
+                      "filter, e.g. \"d_model >= 64 and heads in (8, 16) and attention = 'fixed'\"");
+  command->add_option("-s,--sort", options->query.sort, "columns to sort by; -name sorts descending")
+      ->delimiter(',');
+  command->add_option("-c,--columns", options->query.columns, "columns to show ('help' lists them)")
+      ->delimiter(',');
+  auto* metrics = command->add_option("--metrics", options->query.metrics,
+                                      "final metrics in the default columns (default: those of "
+                                      "eval/accuracy, eval/loss, eval/kl, eval/perplexity, train/loss logged)")
+                      ->delimiter(',');
+  command->add_option("-n,--limit", options->query.limit, "at most this many rows");
+  command->add_option("-f,--format", options->format, "table, csv, json or markdown")->capture_default_str();
+  command->callback([options, metrics, &global, &exit_status] {
+    options->metrics_given = metrics->count() > 0;
+    exit_status = runs(*options, global);
+  });
 }
 
 }  // namespace headroom::cli

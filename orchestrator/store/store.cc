@@ -2,10 +2,12 @@
 
 #include <chrono>
 #include <filesystem>
+#include <unistd.h>
 
 #include "orchestrator/core/sha256.h"
 #include "orchestrator/store/migrations.h"
 #include "orchestrator/store/sqlite.h"
+#include "orchestrator/store/wide_view.h"
 
 namespace headroom {
 namespace {
@@ -36,7 +38,8 @@ auto guarded(const std::string& what, Body body) -> decltype(body()) {
 }
 
 const char* kSweepColumns =
-    "id, name, spec_text, spec_hash, spec_path, runs_root, created_at, metric, goal";
+    "id, name, spec_text, spec_hash, spec_path, runs_root, created_at, metric, goal, state, "
+    "orchestrator_host, orchestrator_pid";
 
 SweepRecord read_sweep(const Statement& row) {
   SweepRecord sweep;
@@ -49,6 +52,9 @@ SweepRecord read_sweep(const Statement& row) {
   sweep.created_at = row.real(6);
   if (!row.is_null(7)) sweep.metric = row.text(7);
   if (!row.is_null(8)) sweep.goal = row.text(8);
+  sweep.state = row.text(9);
+  if (!row.is_null(10)) sweep.orchestrator_host = row.text(10);
+  sweep.orchestrator_pid = row.optional_integer(11);
   return sweep;
 }
 
@@ -74,7 +80,7 @@ CellRecord read_cell(const Statement& row) {
 
 const char* kRunColumns =
     "id, cell_id, attempt, state, run_dir, pid, started_at, ended_at, exit_code, signal, error, "
-    "end_status, events_offset";
+    "end_status, events_offset, host, device";
 
 RunRecord read_run(const Statement& row) {
   RunRecord run;
@@ -91,21 +97,25 @@ RunRecord read_run(const Statement& row) {
   if (!row.is_null(10)) run.error = row.text(10);
   if (!row.is_null(11)) run.end_status = row.text(11);
   run.events_offset = row.integer(12);
+  if (!row.is_null(13)) run.host = row.text(13);
+  if (!row.is_null(14)) run.device = row.text(14);
   return run;
 }
 
 void insert_cells(sqlite::Connection& db, int64_t sweep_id, const Expansion& expansion) {
   Statement cell(db.handle(),
                  "INSERT OR IGNORE INTO cells (sweep_id, ordinal, hash, parameters, config, "
-                 "parameter_count, non_embedding_parameters, flops_per_token, estimated_flops) "
+                 "parameter_count, non_embedding_parameters, flops_per_token, estimated_flops, "
+                 "head_size) "
                  "VALUES (?, (SELECT coalesce(max(ordinal) + 1, 0) FROM cells WHERE sweep_id = ?), "
-                 "?, ?, ?, ?, ?, ?, ?)");
+                 "?, ?, ?, ?, ?, ?, ?, ?)");
   Statement parameter(db.handle(),
                       "INSERT OR IGNORE INTO cell_parameters (cell_id, name, value) VALUES (?, ?, ?)");
   for (const auto& c : expansion.cells) {
     cell.bind(1, sweep_id).bind(2, sweep_id).bind(3, c.hash).bind(4, c.parameters.dump());
     cell.bind(5, c.config.dump()).bind(6, c.size.parameters).bind(7, c.size.non_embedding_parameters);
     cell.bind(8, c.size.training_flops_per_token).bind(9, c.estimated_training_flops);
+    cell.bind_json(10, c.config.value("head_size", nlohmann::json()));
     cell.run();
     if (sqlite3_changes(db.handle()) == 0) continue;  // already in the sweep
     int64_t cell_id = db.last_insert_id();
@@ -140,6 +150,11 @@ Result<std::unique_ptr<Store>> Store::open_for_writing(const std::string& path) 
     connection->execute("PRAGMA synchronous = NORMAL");
     connection->execute("PRAGMA foreign_keys = ON");
     migrate(*connection, path);
+    {
+      sqlite::Transaction transaction(*connection);
+      refresh_wide_view(*connection);
+      transaction.commit();
+    }
     return std::unique_ptr<Store>(new Store(std::move(connection), path));
   });
 }
@@ -150,6 +165,8 @@ Result<std::unique_ptr<Store>> Store::open_read_only(const std::string& path) {
   }
   return guarded("database '" + path + "'", [&]() -> Result<std::unique_ptr<Store>> {
     auto connection = std::make_unique<sqlite::Connection>(path, sqlite::Connection::Mode::read_only);
+    // A second guard beside the read-only open: no statement may write.
+    connection->execute("PRAGMA query_only = ON");
     int version = check_schema(*connection, path);
     if (version < latest_schema_version()) {
       return Error::invalid("database '" + path + "' has schema version " + std::to_string(version) +
@@ -200,6 +217,7 @@ Result<SweepRecord> Store::register_sweep(const SweepSpec& spec, const Expansion
       sweep_id = connection_->last_insert_id();
     }
     insert_cells(*connection_, sweep_id, expansion);
+    refresh_wide_view(*connection_);
     find.reset();
     find.bind(1, spec.name);
     find.step();
@@ -339,9 +357,18 @@ Result<RunRecord> Store::run(int64_t run_id) {
 Status Store::apply_events(int64_t run_id, const std::vector<nlohmann::json>& events,
                            int64_t new_offset) {
   return guarded("ingesting events of run " + std::to_string(run_id), [&]() -> Status {
+    // A rolled-back transaction takes newly interned metric names with it.
+    struct ForgetNewIdsOnFailure {
+      std::map<std::string, int64_t>& ids;
+      size_t known;
+      bool committed = false;
+      ~ForgetNewIdsOnFailure() {
+        if (!committed && ids.size() != known) ids.clear();
+      }
+    } forget{metric_ids_, metric_ids_.size()};
     sqlite::Transaction transaction(*connection_);
     Statement metric(connection_->handle(),
-                     "INSERT OR REPLACE INTO metrics (run_id, name, step, value, time) "
+                     "INSERT OR REPLACE INTO metrics (run_id, metric_id, step, value, time) "
                      "VALUES (?, ?, ?, ?, ?)");
     Statement summary(connection_->handle(),
                       "INSERT INTO summaries (run_id, name, last_step, last_value, min_value, max_value) "
@@ -363,7 +390,7 @@ Status Store::apply_events(int64_t run_id, const std::vector<nlohmann::json>& ev
         const nlohmann::json values = event.value("values", nlohmann::json::object());
         for (const auto& [name, value] : values.items()) {
           if (!value.is_number() && !value.is_null()) continue;
-          metric.bind(1, run_id).bind(2, name).bind(3, step).bind_json(4, value).bind(5, time);
+          metric.bind(1, run_id).bind(2, metric_id(name)).bind(3, step).bind_json(4, value).bind(5, time);
           metric.run();
           upsert_summary(summary, run_id, name, step, value);
         }
@@ -385,6 +412,7 @@ Status Store::apply_events(int64_t run_id, const std::vector<nlohmann::json>& ev
     offset.bind(1, new_offset).bind(2, run_id);
     offset.run();
     transaction.commit();
+    forget.committed = true;
     return Ok{};
   });
 }
@@ -405,55 +433,6 @@ Result<std::vector<std::pair<std::string, int64_t>>> Store::cell_state_counts(in
   });
 }
 
-Result<Table> Store::run_table(int64_t sweep_id, const std::vector<std::string>& metrics) {
-  return guarded("reading runs", [&]() -> Result<Table> {
-    Table table;
-    std::vector<std::string> parameter_names;
-    {
-      Statement names(connection_->handle(),
-                      "SELECT DISTINCT name FROM cell_parameters WHERE cell_id IN "
-                      "(SELECT id FROM cells WHERE sweep_id = ?) ORDER BY name");
-      names.bind(1, sweep_id);
-      while (names.step()) {
-        if (names.text(0) != "head_size") parameter_names.push_back(names.text(0));
-      }
-    }
-    // head_size is shown resolved for every cell (standard attention derives it).
-    parameter_names.push_back("head_size");
-    table.columns = {"run", "cell", "attempt", "state"};
-    table.columns.insert(table.columns.end(), parameter_names.begin(), parameter_names.end());
-    table.columns.insert(table.columns.end(), metrics.begin(), metrics.end());
-    table.columns.insert(table.columns.end(), {"parameters", "seconds", "error"});
-
-    Statement query(connection_->handle(),
-                    "SELECT r.id, substr(c.hash, 1, 12), r.attempt, r.state, "
-                    "json_set(c.parameters, '$.head_size', c.config ->> '$.head_size'), "
-                    "c.parameter_count, r.ended_at - r.started_at, r.error FROM runs r "
-                    "JOIN cells c ON c.id = r.cell_id WHERE c.sweep_id = ? ORDER BY c.ordinal, r.attempt");
-    Statement summary(connection_->handle(),
-                      "SELECT last_value FROM summaries WHERE run_id = ? AND name = ?");
-    query.bind(1, sweep_id);
-    while (query.step()) {
-      std::vector<nlohmann::json> row = {query.integer(0), query.text(1), query.integer(2),
-                                         query.text(3)};
-      auto parameters = nlohmann::json::parse(query.text(4));
-      for (const auto& name : parameter_names) {
-        row.push_back(parameters.contains(name) ? parameters[name] : nlohmann::json());
-      }
-      for (const auto& name : metrics) {
-        summary.bind(1, query.integer(0)).bind(2, name);
-        row.push_back(summary.step() ? summary.json_value(0) : nlohmann::json());
-        summary.reset();
-      }
-      row.push_back(query.integer(5));
-      row.push_back(query.json_value(6));
-      row.push_back(query.json_value(7));
-      table.rows.push_back(std::move(row));
-    }
-    return table;
-  });
-}
-
 Result<std::vector<std::string>> Store::metric_names(int64_t sweep_id) {
   return guarded("reading metric names", [&]() -> Result<std::vector<std::string>> {
     Statement query(connection_->handle(),
@@ -463,6 +442,187 @@ Result<std::vector<std::string>> Store::metric_names(int64_t sweep_id) {
     std::vector<std::string> names;
     while (query.step()) names.push_back(query.text(0));
     return names;
+  });
+}
+
+int64_t Store::metric_id(const std::string& name) {
+  auto known = metric_ids_.find(name);
+  if (known != metric_ids_.end()) return known->second;
+  Statement find(connection_->handle(), "SELECT id FROM metric_names WHERE name = ?");
+  find.bind(1, name);
+  int64_t id;
+  if (find.step()) {
+    id = find.integer(0);
+  } else {
+    Statement insert(connection_->handle(), "INSERT INTO metric_names (name) VALUES (?)");
+    insert.bind(1, name);
+    insert.run();
+    id = connection_->last_insert_id();
+    refresh_wide_view(*connection_);  // a new column
+  }
+  metric_ids_.emplace(name, id);
+  return id;
+}
+
+Status Store::set_sweep_state(int64_t sweep_id, const std::string& state) {
+  return guarded("recording the sweep's state", [&]() -> Status {
+    Statement update(connection_->handle(),
+                     "UPDATE sweeps SET state = ?1, orchestrator_host = CASE WHEN ?1 = 'running' "
+                     "THEN ?2 END, orchestrator_pid = CASE WHEN ?1 = 'running' THEN ?3 END "
+                     "WHERE id = ?4");
+    char host[256] = {};
+    ::gethostname(host, sizeof(host) - 1);
+    update.bind(1, state).bind(2, std::string(host)).bind(3, int64_t(::getpid())).bind(4, sweep_id);
+    update.run();
+    return Ok{};
+  });
+}
+
+Result<std::vector<std::string>> Store::parameter_names(int64_t sweep_id) {
+  return guarded("reading parameter names", [&]() -> Result<std::vector<std::string>> {
+    Statement query(connection_->handle(),
+                    "SELECT DISTINCT name FROM cell_parameters WHERE cell_id IN "
+                    "(SELECT id FROM cells WHERE sweep_id = ?) ORDER BY name");
+    query.bind(1, sweep_id);
+    std::vector<std::string> names;
+    while (query.step()) names.push_back(query.text(0));
+    return names;
+  });
+}
+
+Result<std::vector<std::string>> Store::wide_columns() {
+  return guarded("reading the runs_wide view", [&]() -> Result<std::vector<std::string>> {
+    Statement query(connection_->handle(), "SELECT name FROM pragma_table_info('runs_wide')");
+    std::vector<std::string> names;
+    while (query.step()) names.push_back(query.text(0));
+    return names;
+  });
+}
+
+namespace {
+
+MetricPoint read_point(const Statement& row, int first) {
+  return MetricPoint{row.integer(first), row.optional_real(first + 1), row.real(first + 2)};
+}
+
+}  // namespace
+
+Result<std::vector<MetricPoint>> Store::curve(int64_t run_id, const std::string& name) {
+  return guarded("reading a curve", [&]() -> Result<std::vector<MetricPoint>> {
+    Statement query(connection_->handle(),
+                    "SELECT step, value, time FROM metrics WHERE run_id = ? AND metric_id = "
+                    "(SELECT id FROM metric_names WHERE name = ?) ORDER BY step");
+    query.bind(1, run_id).bind(2, name);
+    std::vector<MetricPoint> points;
+    while (query.step()) points.push_back(read_point(query, 0));
+    return points;
+  });
+}
+
+Result<std::vector<std::pair<std::string, std::vector<MetricPoint>>>> Store::curves(int64_t run_id) {
+  using Curves = std::vector<std::pair<std::string, std::vector<MetricPoint>>>;
+  return guarded("reading curves", [&]() -> Result<Curves> {
+    Statement query(connection_->handle(),
+                    "SELECT n.name, m.step, m.value, m.time FROM metrics m JOIN metric_names n "
+                    "ON n.id = m.metric_id WHERE m.run_id = ? ORDER BY n.name, m.step");
+    query.bind(1, run_id);
+    Curves curves;
+    while (query.step()) {
+      if (curves.empty() || curves.back().first != query.text(0)) curves.push_back({query.text(0), {}});
+      curves.back().second.push_back(read_point(query, 1));
+    }
+    return curves;
+  });
+}
+
+Result<Table> Store::summaries(int64_t run_id) {
+  return select("SELECT name AS metric, last_step, last_value, min_value, max_value FROM summaries "
+                "WHERE run_id = ? ORDER BY name",
+                {run_id});
+}
+
+Result<Table> Store::select(const std::string& sql, const std::vector<nlohmann::json>& bindings) {
+  return guarded("query", [&]() -> Result<Table> {
+    const char* rest = nullptr;
+    sqlite3_stmt* raw = nullptr;
+    int code = sqlite3_prepare_v2(connection_->handle(), sql.c_str(), int(sql.size()), &raw, &rest);
+    std::unique_ptr<sqlite3_stmt, int (*)(sqlite3_stmt*)> statement(raw, sqlite3_finalize);
+    if (code != SQLITE_OK) return Error::invalid(std::string("SQL error: ") + sqlite3_errmsg(connection_->handle()));
+    if (!statement) return Error::invalid("the query is empty");
+    sqlite3_stmt* next = nullptr;  // stays null when only spaces and comments follow
+    int next_code = sqlite3_prepare_v2(connection_->handle(), rest, -1, &next, nullptr);
+    if (next || next_code != SQLITE_OK) {
+      sqlite3_finalize(next);
+      return Error::invalid("only one statement at a time: remove the text after the first ';'");
+    }
+    if (!sqlite3_stmt_readonly(statement.get())) {
+      return Error::invalid("the query would change the database; headroom query is read-only");
+    }
+    statement.reset();
+    Statement query(connection_->handle(), sql);
+    for (size_t i = 0; i < bindings.size(); ++i) query.bind_json(int(i + 1), bindings[i]);
+    Table table;
+    for (int column = 0; column < query.column_count(); ++column) {
+      table.columns.push_back(query.column_name(column));
+    }
+    while (query.step()) {
+      std::vector<nlohmann::json> row;
+      for (int column = 0; column < query.column_count(); ++column) row.push_back(query.json_value(column));
+      table.rows.push_back(std::move(row));
+    }
+    return table;
+  });
+}
+
+Result<int64_t> Store::add_note(std::optional<int64_t> sweep_id, std::optional<int64_t> run_id,
+                                const std::string& text) {
+  return guarded("adding a note", [&]() -> Result<int64_t> {
+    Statement insert(connection_->handle(),
+                     "INSERT INTO notes (sweep_id, run_id, text, created_at) VALUES (?, ?, ?, ?)");
+    insert.bind(1, sweep_id).bind(2, run_id).bind(3, text).bind(4, now_seconds());
+    insert.run();
+    return connection_->last_insert_id();
+  });
+}
+
+Result<std::vector<Note>> Store::notes(std::optional<int64_t> sweep_id, std::optional<int64_t> run_id) {
+  return guarded("reading notes", [&]() -> Result<std::vector<Note>> {
+    Statement query(connection_->handle(),
+                    "SELECT id, sweep_id, run_id, text, created_at FROM notes WHERE "
+                    "(?1 IS NOT NULL AND sweep_id = ?1) OR (?2 IS NOT NULL AND run_id = ?2) ORDER BY id");
+    query.bind(1, sweep_id).bind(2, run_id);
+    std::vector<Note> notes;
+    while (query.step()) {
+      notes.push_back(Note{query.integer(0), query.optional_integer(1), query.optional_integer(2),
+                           query.text(3), query.real(4)});
+    }
+    return notes;
+  });
+}
+
+Status Store::add_tag(int64_t run_id, const std::string& tag) {
+  return guarded("tagging a run", [&]() -> Status {
+    Statement insert(connection_->handle(), "INSERT OR IGNORE INTO tags (run_id, tag) VALUES (?, ?)");
+    insert.bind(1, run_id).bind(2, tag);
+    insert.run();
+    return Ok{};
+  });
+}
+
+Status Store::remove_tag(int64_t run_id, const std::string& tag) {
+  return guarded("untagging a run", [&]() -> Status {
+    Statement remove(connection_->handle(), "DELETE FROM tags WHERE run_id = ? AND tag = ?");
+    remove.bind(1, run_id).bind(2, tag);
+    remove.run();
+    return Ok{};
+  });
+}
+
+Result<int> Store::schema_version() {
+  return guarded("reading the schema version", [&]() -> Result<int> {
+    Statement query(connection_->handle(), "PRAGMA user_version");
+    query.step();
+    return int(query.integer(0));
   });
 }
 

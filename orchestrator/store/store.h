@@ -6,6 +6,7 @@
 // read-only Store (status, runs, report) never blocks that writer. Not
 // thread-safe: use one Store per thread.
 
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -33,6 +34,9 @@ struct SweepRecord {
   std::string runs_root;
   double created_at = 0;
   std::optional<std::string> metric, goal;
+  std::string state;  // registered | running | finished | interrupted
+  std::optional<std::string> orchestrator_host;
+  std::optional<int64_t> orchestrator_pid;
 };
 
 struct CellRecord {
@@ -59,7 +63,21 @@ struct RunRecord {
   std::optional<double> started_at, ended_at;
   std::optional<int64_t> exit_code, signal;
   std::optional<std::string> error, end_status;
+  std::optional<std::string> host, device;
   int64_t events_offset = 0;
+};
+
+struct MetricPoint {
+  int64_t step = 0;
+  std::optional<double> value;  // null when the worker logged a non-finite value
+  double time = 0;
+};
+
+struct Note {
+  int64_t id = 0;
+  std::optional<int64_t> sweep_id, run_id;
+  std::string text;
+  double created_at = 0;
 };
 
 // How an attempt ended, decided by the scheduler.
@@ -109,18 +127,49 @@ class Store {
   Status apply_events(int64_t run_id, const std::vector<nlohmann::json>& events,
                       int64_t new_offset);
 
+  // Marks the sweep running under this process (host and pid recorded), or
+  // finished / interrupted when its orchestrator stops.
+  Status set_sweep_state(int64_t sweep_id, const std::string& state);
+
   // Cell counts by state for a sweep, in a fixed order.
   Result<std::vector<std::pair<std::string, int64_t>>> cell_state_counts(int64_t sweep_id);
-  // One row per attempt: run id, cell, attempt, state, swept parameters, final
-  // summaries of the named metrics, parameter count, duration, error.
-  Result<Table> run_table(int64_t sweep_id, const std::vector<std::string>& metrics);
   // Metric names that have summaries in this sweep, sorted.
   Result<std::vector<std::string>> metric_names(int64_t sweep_id);
+  // Swept parameter names of this sweep, sorted.
+  Result<std::vector<std::string>> parameter_names(int64_t sweep_id);
+  // The columns of the runs_wide view (wide_view.h), in order.
+  Result<std::vector<std::string>> wide_columns();
+  // One metric's points of one run, by step.
+  Result<std::vector<MetricPoint>> curve(int64_t run_id, const std::string& name);
+  // Every metric's points of one run: name -> points by step.
+  Result<std::vector<std::pair<std::string, std::vector<MetricPoint>>>> curves(int64_t run_id);
+  // Final summaries of one run: name, last step, last, min and max value.
+  Result<Table> summaries(int64_t run_id);
+
+  // Runs one SELECT with positional bindings and returns its rows. Refuses
+  // any statement that could write (SQLite's own read-only check) and any
+  // text after the first statement, so it is safe for user-written SQL.
+  Result<Table> select(const std::string& sql, const std::vector<nlohmann::json>& bindings = {});
+
+  Result<int64_t> add_note(std::optional<int64_t> sweep_id, std::optional<int64_t> run_id,
+                           const std::string& text);
+  Result<std::vector<Note>> notes(std::optional<int64_t> sweep_id, std::optional<int64_t> run_id);
+  Status add_tag(int64_t run_id, const std::string& tag);
+  Status remove_tag(int64_t run_id, const std::string& tag);
+
+  // The schema version of the open file.
+  Result<int> schema_version();
+  const std::string& path() const { return path_; }
 
  private:
   explicit Store(std::unique_ptr<sqlite::Connection> connection, std::string path);
+  // The interned id of a metric name, creating it (and refreshing the wide
+  // view) on first sight; call inside a transaction.
+  int64_t metric_id(const std::string& name);
+
   std::unique_ptr<sqlite::Connection> connection_;
   std::string path_;
+  std::map<std::string, int64_t> metric_ids_;
 };
 
 }  // namespace headroom

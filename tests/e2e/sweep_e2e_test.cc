@@ -171,7 +171,8 @@ TEST_F(SweepEndToEnd, KillNineOfTheOrchestratorThenRunAgainFinishesEachCellOnce)
   EXPECT_EQ(scalar("SELECT count(*) FROM runs WHERE state = 'succeeded'"), 4);
   // Every succeeded run has all its evaluations: nothing a worker wrote was lost.
   EXPECT_EQ(scalar("SELECT count(*) FROM metrics m JOIN runs r ON r.id = m.run_id "
-                   "WHERE r.state = 'succeeded' AND m.name = 'eval/accuracy'"),
+                   "JOIN metric_names n ON n.id = m.metric_id "
+                   "WHERE r.state = 'succeeded' AND n.name = 'eval/accuracy'"),
             4 * (400 / 15 + 1));
   EXPECT_EQ(scalar("SELECT count(*) FROM runs WHERE state IN ('starting', 'running')"), 0);
 }

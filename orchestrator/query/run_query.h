@@ -1,0 +1,35 @@
+#pragma once
+// Typed questions about runs, answered from the runs_wide view: which sweeps,
+// a --where filter (filter.h), sort keys and the columns to show. Used by
+// `headroom runs`, `export` and the reports, so they all see the same rows.
+
+#include <string>
+#include <vector>
+
+#include "orchestrator/core/result.h"
+#include "orchestrator/core/table.h"
+#include "orchestrator/store/store.h"
+
+namespace headroom {
+
+struct RunQuery {
+  std::vector<std::string> sweeps;   // sweep names; empty = every sweep
+  std::string where;                 // filter language of filter.h; empty = every run
+  std::vector<std::string> sort;     // column names, '-' before one sorts it descending
+  std::vector<std::string> columns;  // empty = the default layout below
+  // Final metrics in the default layout; empty = every metric these sweeps logged.
+  std::vector<std::string> metrics;
+  int64_t limit = 0;                 // 0 = every row
+};
+
+// Default layout: run, sweep, cell, attempt, state, the swept parameters of
+// the chosen sweeps, head_size, the metrics, parameters, seconds, error.
+// Rows come in sweep, grid and attempt order unless sorted; missing values
+// sort last either way. Unknown sweeps and columns are errors with a
+// suggestion.
+Result<Table> query_runs(Store& store, const RunQuery& query);
+
+// The columns a query may name, for `--columns help` and error messages.
+Result<std::vector<std::string>> queryable_columns(Store& store);
+
+}  // namespace headroom
