@@ -30,16 +30,19 @@ int check_schema(sqlite::Connection& connection, const std::string& path) {
   return version;
 }
 
-void migrate(sqlite::Connection& connection, const std::string& path) {
+int migrate(sqlite::Connection& connection, const std::string& path, int target) {
   int version = check_schema(connection, path);
+  int applied = 0;
   for (const auto& migration : migrations()) {
-    if (migration.version <= version) continue;
+    if (migration.version <= version || migration.version > target) continue;
+    ++applied;
     sqlite::Transaction transaction(connection);
     connection.execute(migration.sql);
     connection.execute("PRAGMA application_id = " + std::to_string(kApplicationId));
     connection.execute("PRAGMA user_version = " + std::to_string(migration.version));
     transaction.commit();
   }
+  return applied;
 }
 
 }  // namespace headroom

@@ -27,7 +27,9 @@ inline constexpr int kApplicationId = 0x48524D31;
 // Applies each missing migration in its own transaction together with the
 // user_version write. Throws SqliteError; refuses (std::runtime_error) a file
 // that is another application's or from a newer Headroom, naming both versions.
-void migrate(sqlite::Connection& connection, const std::string& path);
+// Stops at `target` (tests build databases of every earlier version this way).
+// Returns the number of migrations applied.
+int migrate(sqlite::Connection& connection, const std::string& path, int target = latest_schema_version());
 
 // The database's schema version; throws for foreign or newer files.
 int check_schema(sqlite::Connection& connection, const std::string& path);

@@ -501,6 +501,10 @@ Result<std::vector<std::string>> Store::wide_columns() {
 
 namespace {
 
+int deny_attach(void*, int action, const char*, const char*, const char*, const char*) {
+  return action == SQLITE_ATTACH || action == SQLITE_DETACH ? SQLITE_DENY : SQLITE_OK;
+}
+
 MetricPoint read_point(const Statement& row, int first) {
   return MetricPoint{row.integer(first), row.optional_real(first + 1), row.real(first + 2)};
 }
@@ -545,7 +549,10 @@ Result<Table> Store::select(const std::string& sql, const std::vector<nlohmann::
   return guarded("query", [&]() -> Result<Table> {
     const char* rest = nullptr;
     sqlite3_stmt* raw = nullptr;
+    // ATTACH counts as read-only for SQLite, yet it can create a file: refuse it.
+    sqlite3_set_authorizer(connection_->handle(), deny_attach, nullptr);
     int code = sqlite3_prepare_v2(connection_->handle(), sql.c_str(), int(sql.size()), &raw, &rest);
+    sqlite3_set_authorizer(connection_->handle(), nullptr, nullptr);
     std::unique_ptr<sqlite3_stmt, int (*)(sqlite3_stmt*)> statement(raw, sqlite3_finalize);
     if (code != SQLITE_OK) return Error::invalid(std::string("SQL error: ") + sqlite3_errmsg(connection_->handle()));
     if (!statement) return Error::invalid("the query is empty");

@@ -125,5 +125,84 @@ TEST(Store, AttemptsAreNumberedPerCellWithTheirOwnRunFolders) {
   EXPECT_EQ(store.value()->active_runs(sweep->id)->size(), 1u);
 }
 
+// A database at `version`, built by the real migrations up to it.
+std::string database_at_version(const TemporaryFolder& folder, int version) {
+  std::string path = (folder.path() / ("v" + std::to_string(version) + ".db")).string();
+  sqlite::Connection connection(path, sqlite::Connection::Mode::read_write_create);
+  migrate(connection, path, version);
+  return path;
+}
+
+TEST(Store, MigratesFromEveryEarlierVersionToACleanLatestSchema) {
+  TemporaryFolder folder;
+  for (int version = 0; version < latest_schema_version(); ++version) {
+    std::string path = database_at_version(folder, version);
+    EXPECT_EQ(pragma(path, "user_version"), version);
+    ASSERT_TRUE(Store::open_for_writing(path).ok()) << "from version " << version;
+    EXPECT_EQ(pragma(path, "user_version"), latest_schema_version());
+    sqlite::Connection connection(path, sqlite::Connection::Mode::read_only);
+    sqlite::Statement check(connection.handle(), "PRAGMA integrity_check");
+    ASSERT_TRUE(check.step());
+    EXPECT_EQ(check.text(0), "ok") << "from version " << version;
+    sqlite::Statement view(connection.handle(), "SELECT count(*) FROM runs_wide");
+    EXPECT_TRUE(view.step());
+  }
+}
+
+TEST(Store, VersionOneDataSurvivesTheMoveToInternedMetricNames) {
+  TemporaryFolder folder;
+  std::string path = database_at_version(folder, 1);
+  {
+    sqlite::Connection connection(path, sqlite::Connection::Mode::read_write_create);
+    connection.execute(R"sql(
+      INSERT INTO sweeps VALUES (1, 'old', 'parameters: {}', 'h', 's.yaml', '/runs', 0, NULL, NULL);
+      INSERT INTO cells (id, sweep_id, ordinal, hash, parameters, config, parameter_count,
+                         non_embedding_parameters, flops_per_token, estimated_flops, state)
+        VALUES (1, 1, 0, 'abc', '{"heads": 4}', '{"heads": 4, "head_size": 16}', 10, 5, 1, 1, 'succeeded');
+      INSERT INTO cell_parameters VALUES (1, 'heads', 4);
+      INSERT INTO runs (id, cell_id, attempt, state, run_dir) VALUES (1, 1, 1, 'succeeded', '/r');
+      INSERT INTO metrics VALUES (1, 'train/loss', 10, 2.5, 100), (1, 'train/loss', 20, 2.0, 101),
+                                 (1, 'eval/accuracy', 20, 0.25, 101);
+      INSERT INTO summaries VALUES (1, 'train/loss', 20, 2.0, 2.0, 2.5), (1, 'eval/accuracy', 20, 0.25, 0.25, 0.25);
+    )sql");
+  }
+  auto store = Store::open_for_writing(path);
+  ASSERT_TRUE(store.ok()) << store.error().to_string();
+  auto curve = store.value()->curve(1, "train/loss");
+  ASSERT_TRUE(curve.ok());
+  ASSERT_EQ(curve->size(), 2u);
+  EXPECT_EQ(curve.value()[1].step, 20);
+  EXPECT_EQ(curve.value()[1].value, 2.0);
+  auto wide = store.value()->select("SELECT heads, head_size, \"eval/accuracy\" FROM runs_wide");
+  ASSERT_TRUE(wide.ok()) << wide.error().to_string();
+  ASSERT_EQ(wide->rows.size(), 1u);
+  EXPECT_EQ(wide->rows[0], (std::vector<nlohmann::json>{4, 16, 0.25}));
+  auto sweep = store.value()->find_sweep("old");
+  EXPECT_EQ(sweep->value().state, "finished");
+}
+
+TEST(Store, SelectRefusesStatementsThatWriteAndTrailingStatements) {
+  TemporaryFolder folder;
+  auto store = Store::open_for_writing((folder.path() / "h.db").string());
+  ASSERT_TRUE(store.ok());
+  for (const char* sql : {"DELETE FROM runs", "SELECT 1; DROP TABLE runs", "ATTACH 'x.db' AS x",
+                          "PRAGMA user_version = 5", "SELECT 1; SELECT 2"}) {
+    auto result = store.value()->select(sql);
+    EXPECT_FALSE(result.ok()) << sql;
+  }
+  auto comment = store.value()->select("SELECT 1 AS one; -- the answer");
+  ASSERT_TRUE(comment.ok());
+  EXPECT_EQ(comment->rows[0][0], 1);
+}
+
+TEST(Store, ReadOnlyStoresCannotWriteEvenThroughPragmas) {
+  TemporaryFolder folder;
+  std::string path = (folder.path() / "h.db").string();
+  ASSERT_TRUE(Store::open_for_writing(path).ok());
+  auto reader = Store::open_read_only(path);
+  ASSERT_TRUE(reader.ok());
+  EXPECT_FALSE(reader.value()->add_tag(1, "x").ok());
+}
+
 }  // namespace
 }  // namespace headroom

@@ -1,0 +1,119 @@
+#include "orchestrator/query/run_query.h"
+
+#include <gtest/gtest.h>
+
+#include "tests/support/results_fixture.h"
+#include "tests/support/test_support.h"
+
+namespace headroom {
+namespace {
+
+using testing::TemporaryFolder;
+
+class RunQueryTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    database_ = (folder_.path() / "h.db").string();
+    testing::build_results_fixture(database_, (folder_.path() / "runs").string());
+    auto store = Store::open_read_only(database_);
+    ASSERT_TRUE(store.ok()) << store.error().to_string();
+    store_ = std::move(store).value();
+  }
+
+  Table query(RunQuery q) {
+    auto table = query_runs(*store_, q);
+    EXPECT_TRUE(table.ok()) << table.error().to_string();
+    return table.ok() ? table.value() : Table{};
+  }
+
+  TemporaryFolder folder_;
+  std::string database_;
+  std::unique_ptr<Store> store_;
+};
+
+TEST_F(RunQueryTest, DefaultLayoutHasEveryRunWithParametersAndFinalMetrics) {
+  Table table = query({});
+  EXPECT_EQ(table.rows.size(), 13u);
+  EXPECT_EQ(table.columns,
+            (std::vector<std::string>{"run", "sweep", "cell", "attempt", "state", "attention", "d_model", "heads",
+                                      "head_size", "eval/accuracy", "train/loss", "parameters", "seconds",
+                                      "error"}));
+}
+
+TEST_F(RunQueryTest, FiltersSortsAndPicksColumns) {
+  RunQuery q;
+  q.where = "d_model >= 64 and (heads = 4 or heads = 16) and attention = 'fixed'";
+  q.sort = {"-eval/accuracy"};
+  q.columns = {"d_model", "heads", "head_size", "eval/accuracy"};
+  Table table = query(q);
+  ASSERT_EQ(table.rows.size(), 4u);
+  const std::vector<std::pair<int, int>> expected = {{128, 16}, {64, 16}, {128, 4}, {64, 4}};
+  for (size_t i = 0; i < expected.size(); ++i) {
+    auto [d_model, heads] = expected[i];
+    EXPECT_EQ(table.rows[i][0], d_model);
+    EXPECT_EQ(table.rows[i][1], heads);
+    EXPECT_EQ(table.rows[i][2], 32);
+    EXPECT_DOUBLE_EQ(table.rows[i][3].get<double>(), testing::expected_accuracy(d_model, heads, "fixed"));
+  }
+}
+
+TEST_F(RunQueryTest, DerivedHeadSizeAndStateAreFilterable) {
+  RunQuery q;
+  q.where = "head_size < 32 and state = 'succeeded'";
+  q.columns = {"d_model", "heads", "head_size"};
+  q.sort = {"head_size", "d_model"};
+  Table table = query(q);
+  // Standard attention: 64/4=16, 64/16=4, 128/16=8, 128/4=32 (excluded), 64/1, 128/1 excluded.
+  ASSERT_EQ(table.rows.size(), 3u);
+  EXPECT_EQ(table.rows[0][2], 4);
+  EXPECT_EQ(table.rows[1][2], 8);
+  EXPECT_EQ(table.rows[2][2], 16);
+}
+
+TEST_F(RunQueryTest, MissingValuesSortLastInBothDirections) {
+  RunQuery q;
+  q.columns = {"run", "eval/accuracy"};
+  for (const auto& key : {"eval/accuracy", "-eval/accuracy"}) {
+    q.sort = {key};
+    Table table = query(q);
+    ASSERT_EQ(table.rows.size(), 13u);
+    EXPECT_TRUE(table.rows.back()[1].is_null()) << key;  // the failed attempt
+    EXPECT_FALSE(table.rows.front()[1].is_null()) << key;
+  }
+}
+
+TEST_F(RunQueryTest, UnknownSweepsAndColumnsAreErrorsWithSuggestions) {
+  RunQuery q;
+  q.sweeps = {"scael"};
+  auto result = query_runs(*store_, q);
+  ASSERT_FALSE(result.ok());
+  EXPECT_NE(result.error().to_string().find("no sweep named 'scael'"), std::string::npos);
+  EXPECT_NE(result.error().to_string().find("did you mean 'scale'?"), std::string::npos);
+  q = {};
+  q.columns = {"eval/acuracy"};
+  result = query_runs(*store_, q);
+  ASSERT_FALSE(result.ok());
+  EXPECT_NE(result.error().to_string().find("unknown column 'eval/acuracy' in --columns (did you mean 'eval/accuracy'?)"),
+            std::string::npos);
+  q = {};
+  q.sort = {"-hedas"};
+  EXPECT_FALSE(query_runs(*store_, q).ok());
+}
+
+TEST_F(RunQueryTest, TagsAreAColumnOnceARunIsTagged) {
+  {
+    auto writer = Store::open_for_writing(database_);
+    ASSERT_TRUE(writer.ok());
+    ASSERT_TRUE(writer.value()->add_tag(1, "baseline").ok());
+    ASSERT_TRUE(writer.value()->add_tag(1, "a-first").ok());
+  }
+  RunQuery q;
+  q.where = "tags like '%baseline%'";
+  q.columns = {"run", "tags"};
+  Table table = query(q);
+  ASSERT_EQ(table.rows.size(), 1u);
+  EXPECT_EQ(table.rows[0][1], "a-first,baseline");
+}
+
+}  // namespace
+}  // namespace headroom

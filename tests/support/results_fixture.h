@@ -1,0 +1,21 @@
+#pragma once
+// A small results database with known values, built through the real Store
+// API, for tests of queries, exports and reports.
+//
+// Sweep "scale": d_model {64, 128} x heads {1, 4, 16} x attention {standard,
+// fixed (head_size 32)}, 12 cells, one succeeded run each, whose final
+// eval/accuracy is expected_accuracy(...) and whose train/loss curve is
+// 3.0, 2.0, 1.0 + heads/100 at steps 10, 20, 30. The cell (64, 16, standard)
+// also has a failed first attempt (exit 1, error "boom\nlast line") before
+// its succeeded second one: 13 runs in all.
+
+#include <string>
+
+namespace headroom::testing {
+
+double expected_accuracy(int d_model, int heads, const std::string& attention);
+
+// Creates the database at `path`; returns the sweep's runs root.
+void build_results_fixture(const std::string& path, const std::string& runs_root);
+
+}  // namespace headroom::testing
