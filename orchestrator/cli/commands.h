@@ -7,6 +7,7 @@
 #include <string>
 
 #include "orchestrator/core/result.h"
+#include "orchestrator/store/store.h"
 
 namespace headroom::cli {
 
@@ -19,9 +20,21 @@ void add_run_command(CLI::App& app, const GlobalOptions& global, int& exit_statu
 void add_status_command(CLI::App& app, const GlobalOptions& global, int& exit_status);
 void add_runs_command(CLI::App& app, const GlobalOptions& global, int& exit_status);
 void add_report_command(CLI::App& app, const GlobalOptions& global, int& exit_status);
+void add_query_command(CLI::App& app, const GlobalOptions& global, int& exit_status);
+void add_show_command(CLI::App& app, const GlobalOptions& global, int& exit_status);
+void add_export_command(CLI::App& app, const GlobalOptions& global, int& exit_status);
+void add_db_command(CLI::App& app, const GlobalOptions& global, int& exit_status);
+void add_annotate_commands(CLI::App& app, const GlobalOptions& global, int& exit_status);
+void add_logs_command(CLI::App& app, const GlobalOptions& global, int& exit_status);
+void add_watch_command(CLI::App& app, const GlobalOptions& global, int& exit_status);
 
 // Prints an error to stderr ("headroom: " before messages without a file
 // location) and returns its exit status.
 int report_error(const Error& error);
+
+// A run named on the command line by its id (as `headroom runs` shows it).
+Result<RunRecord> find_run(Store& store, const std::string& text);
+// A sweep by name; an error naming the database and the closest name.
+Result<SweepRecord> find_sweep(Store& store, const std::string& name);
 
 }  // namespace headroom::cli

@@ -19,6 +19,13 @@ int main(int argc, char** argv) {
   headroom::cli::add_status_command(app, global, exit_status);
   headroom::cli::add_runs_command(app, global, exit_status);
   headroom::cli::add_report_command(app, global, exit_status);
+  headroom::cli::add_query_command(app, global, exit_status);
+  headroom::cli::add_show_command(app, global, exit_status);
+  headroom::cli::add_export_command(app, global, exit_status);
+  headroom::cli::add_logs_command(app, global, exit_status);
+  headroom::cli::add_watch_command(app, global, exit_status);
+  headroom::cli::add_annotate_commands(app, global, exit_status);
+  headroom::cli::add_db_command(app, global, exit_status);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& error) {

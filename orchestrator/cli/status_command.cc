@@ -1,50 +1,80 @@
-// headroom status [SWEEP]: cells by state and each failure's last error line.
+// headroom status [SWEEP]: each sweep's cells by state, progress, ETA, its
+// running runs and each failure with its last error line.
 #include <cstdio>
 
 #include "orchestrator/cli/commands.h"
-#include "orchestrator/store/store.h"
+#include "orchestrator/monitor/render.h"
+#include "orchestrator/monitor/snapshot.h"
 
 namespace headroom::cli {
 namespace {
 
 struct StatusOptions {
   std::string sweep;
+  std::string format = "text";
 };
 
+nlohmann::json to_json(const SweepSnapshot& snapshot) {
+  nlohmann::json cells = nlohmann::json::object();
+  for (const auto& [state, count] : snapshot.cells_by_state) cells[state] = count;
+  nlohmann::json running = nlohmann::json::array();
+  for (const auto& run : snapshot.running) {
+    auto optional = [](const std::optional<double>& v) { return v ? nlohmann::json(*v) : nlohmann::json(); };
+    running.push_back({{"run", run.run}, {"cell", run.cell}, {"parameters", run.parameters}, {"step", run.step},
+                       {"steps", run.steps}, {"loss", optional(run.loss)}, {"metric", optional(run.accuracy)},
+                       {"tokens_per_second", optional(run.tokens_per_second)}, {"device", run.device},
+                       {"seconds", run.seconds}});
+  }
+  nlohmann::json failed = nlohmann::json::array();
+  for (const auto& cell : snapshot.failed) {
+    failed.push_back({{"run", cell.run}, {"cell", cell.cell}, {"parameters", cell.parameters},
+                      {"state", cell.state}, {"error", cell.error}});
+  }
+  return {{"sweep", snapshot.sweep.name},
+          {"state", snapshot.sweep.state},
+          {"orchestrator_alive", snapshot.orchestrator_alive},
+          {"cells", cells},
+          {"total", snapshot.total},
+          {"elapsed_seconds", snapshot.elapsed_seconds},
+          {"eta_seconds", snapshot.eta_seconds ? nlohmann::json(*snapshot.eta_seconds) : nlohmann::json()},
+          {"running", running},
+          {"failed", failed}};
+}
+
 int status(const StatusOptions& options, const GlobalOptions& global) {
+  if (options.format != "text" && options.format != "json") {
+    return report_error(Error::invalid("unknown format '" + options.format + "': use text or json"));
+  }
   auto store = Store::open_read_only(global.database);
   if (!store) return report_error(store.error());
-  auto sweeps = store.value()->sweeps();
-  if (!sweeps) return report_error(sweeps.error());
-  bool found = false;
-  for (const auto& sweep : sweeps.value()) {
-    if (!options.sweep.empty() && sweep.name != options.sweep) continue;
-    found = true;
-    auto counts = store.value()->cell_state_counts(sweep.id);
-    if (!counts) return report_error(counts.error());
-    int64_t total = 0;
-    std::string line;
-    for (const auto& [state, count] : counts.value()) {
-      total += count;
-      if (count > 0) line += "  " + state + " " + std::to_string(count);
-    }
-    std::printf("%s: %lld cells%s\n", sweep.name.c_str(), static_cast<long long>(total), line.c_str());
-    auto failed = store.value()->cells(sweep.id, "failed");
-    if (!failed) return report_error(failed.error());
-    for (const auto& cell : failed.value()) {
-      auto runs = store.value()->runs_of_cell(cell.id);
-      if (!runs || runs->empty()) continue;
-      const auto& last = runs->back();
-      std::string error = last.error.value_or("no error recorded");
-      error = error.substr(0, error.find('\n'));
-      std::printf("  failed %s %s (%s): %s\n", cell.hash.substr(0, 12).c_str(),
-                  cell.parameters.dump().c_str(), last.state.c_str(), error.c_str());
-    }
+  std::vector<SweepRecord> sweeps;
+  if (options.sweep.empty()) {
+    auto all = store.value()->sweeps();
+    if (!all) return report_error(all.error());
+    sweeps = all.value();
+  } else {
+    auto one = find_sweep(*store.value(), options.sweep);
+    if (!one) return report_error(one.error());
+    sweeps.push_back(one.value());
   }
-  if (!options.sweep.empty() && !found) {
-    return report_error(Error::invalid("no sweep named '" + options.sweep + "' in '" + global.database + "'"));
+  nlohmann::json all = nlohmann::json::array();
+  for (const auto& sweep : sweeps) {
+    auto snapshot = take_snapshot(*store.value(), sweep);
+    if (!snapshot) return report_error(snapshot.error());
+    if (options.format == "json") {
+      all.push_back(to_json(snapshot.value()));
+      continue;
+    }
+    for (const auto& line : render_snapshot(snapshot.value(), RenderOptions{})) std::printf("%s\n", line.c_str());
+    auto notes = store.value()->notes(sweep.id, std::nullopt);
+    if (!notes) return report_error(notes.error());
+    for (const auto& note : notes.value()) std::printf("  note: %s\n", note.text.c_str());
   }
-  if (sweeps->empty()) std::printf("no sweeps in '%s' yet\n", global.database.c_str());
+  if (options.format == "json") {
+    std::printf("%s\n", all.dump(2).c_str());
+  } else if (sweeps.empty()) {
+    std::printf("no sweeps in '%s' yet\n", global.database.c_str());
+  }
   return 0;
 }
 
@@ -52,8 +82,9 @@ int status(const StatusOptions& options, const GlobalOptions& global) {
 
 void add_status_command(CLI::App& app, const GlobalOptions& global, int& exit_status) {
   auto options = std::make_shared<StatusOptions>();
-  auto* command = app.add_subcommand("status", "Show each sweep's cells by state and its failures");
+  auto* command = app.add_subcommand("status", "Show each sweep's progress, running runs and failures");
   command->add_option("sweep", options->sweep, "only this sweep");
+  command->add_option("-f,--format", options->format, "text or json")->capture_default_str();
   command->callback([options, &global, &exit_status] { exit_status = status(*options, global); });
 }
 

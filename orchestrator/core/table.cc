@@ -35,14 +35,19 @@ std::string csv_text(const nlohmann::json& value) {
 
 Result<std::string> format_table(const Table& table, const std::string& format) {
   std::string out;
-  if (format == "json") {
-    nlohmann::json rows = nlohmann::json::array();
+  if (format == "json" || format == "jsonl") {
+    nlohmann::ordered_json rows = nlohmann::ordered_json::array();
     for (const auto& row : table.rows) {
-      nlohmann::json object = nlohmann::json::object();
+      // ordered_json keeps the columns in the table's order.
+      nlohmann::ordered_json object = nlohmann::ordered_json::object();
       for (size_t i = 0; i < table.columns.size(); ++i) object[table.columns[i]] = row[i];
-      rows.push_back(object);
+      if (format == "jsonl") {
+        out += object.dump() + "\n";
+      } else {
+        rows.push_back(std::move(object));
+      }
     }
-    return rows.dump(2) + "\n";
+    return format == "jsonl" ? out : rows.dump(2) + "\n";
   }
   if (format == "csv") {
     for (size_t i = 0; i < table.columns.size(); ++i) out += (i ? "," : "") + csv_text(table.columns[i]);
@@ -54,8 +59,8 @@ Result<std::string> format_table(const Table& table, const std::string& format) 
     return out;
   }
   if (format != "table" && format != "markdown") {
-    return Error::invalid("unknown format '" + format + "': use table, csv, json or markdown" +
-                          did_you_mean(format, {"table", "csv", "json", "markdown"}));
+    return Error::invalid("unknown format '" + format + "': use table, csv, json, jsonl or markdown" +
+                          did_you_mean(format, {"table", "csv", "json", "jsonl", "markdown"}));
   }
   std::vector<size_t> widths(table.columns.size());
   for (size_t i = 0; i < table.columns.size(); ++i) widths[i] = table.columns[i].size();

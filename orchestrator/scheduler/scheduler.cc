@@ -12,6 +12,7 @@
 
 #include "orchestrator/executors/local_executor.h"
 #include "orchestrator/ingest/ingest.h"
+#include "orchestrator/monitor/render.h"
 
 namespace headroom {
 namespace {
@@ -273,13 +274,6 @@ Status SweepRunner::interrupt() {
   return Ok{};
 }
 
-std::string format_duration(double seconds) {
-  int total = int(seconds + 0.5);
-  if (total >= 3600) return std::to_string(total / 3600) + "h" + std::to_string(total % 3600 / 60) + "m";
-  if (total >= 60) return std::to_string(total / 60) + "m" + std::to_string(total % 60) + "s";
-  return std::to_string(total) + "s";
-}
-
 Status SweepRunner::report_progress() {
   if (!options_.progress) return Ok{};
   HEADROOM_ASSIGN_OR_RETURN(auto counts, store_.cell_state_counts(sweep_.id));
@@ -294,7 +288,7 @@ Status SweepRunner::report_progress() {
     for (double d : finished_durations_) mean += d;
     mean /= double(finished_durations_.size());
     double remaining = double(by_state["pending"] + by_state["running"]);
-    line += ", ETA " + format_duration(mean * remaining / double(std::max(1, options_.jobs)));
+    line += ", ETA " + compact_duration(mean * remaining / double(std::max(1, options_.jobs)));
   }
   if (line != last_progress_) options_.progress(line);
   last_progress_ = line;

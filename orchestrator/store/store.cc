@@ -354,6 +354,24 @@ Result<RunRecord> Store::run(int64_t run_id) {
   });
 }
 
+Result<CellRecord> Store::cell(int64_t cell_id) {
+  return guarded("reading a cell", [&]() -> Result<CellRecord> {
+    Statement query(connection_->handle(), std::string("SELECT ") + kCellColumns + " FROM cells WHERE id = ?");
+    query.bind(1, cell_id);
+    if (!query.step()) return Error::invalid("no cell with id " + std::to_string(cell_id));
+    return read_cell(query);
+  });
+}
+
+Result<SweepRecord> Store::sweep(int64_t sweep_id) {
+  return guarded("reading a sweep", [&]() -> Result<SweepRecord> {
+    Statement query(connection_->handle(), std::string("SELECT ") + kSweepColumns + " FROM sweeps WHERE id = ?");
+    query.bind(1, sweep_id);
+    if (!query.step()) return Error::invalid("no sweep with id " + std::to_string(sweep_id));
+    return read_sweep(query);
+  });
+}
+
 Status Store::apply_events(int64_t run_id, const std::vector<nlohmann::json>& events,
                            int64_t new_offset) {
   return guarded("ingesting events of run " + std::to_string(run_id), [&]() -> Status {

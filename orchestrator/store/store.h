@@ -120,6 +120,8 @@ class Store {
   Result<std::vector<RunRecord>> active_runs(int64_t sweep_id);
   Result<std::vector<RunRecord>> runs_of_cell(int64_t cell_id);
   Result<RunRecord> run(int64_t run_id);
+  Result<CellRecord> cell(int64_t cell_id);
+  Result<SweepRecord> sweep(int64_t sweep_id);
 
   // Stores parsed events of one run and its new byte offset in one
   // transaction: a crash leaves either all of them or none. Replaying the same

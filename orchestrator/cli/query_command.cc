@@ -1,0 +1,40 @@
+// headroom query "SELECT ...": raw SQL on a read-only connection.
+#include <cstdio>
+
+#include "orchestrator/cli/commands.h"
+#include "orchestrator/core/table.h"
+
+namespace headroom::cli {
+namespace {
+
+struct QueryOptions {
+  std::string sql;
+  std::string format = "table";
+};
+
+int query(const QueryOptions& options, const GlobalOptions& global) {
+  // Read-only three times over: the file is opened read-only, the connection
+  // is query_only, and Store::select refuses statements that could write.
+  auto store = Store::open_read_only(global.database);
+  if (!store) return report_error(store.error());
+  auto table = store.value()->select(options.sql);
+  if (!table) return report_error(table.error());
+  auto text = format_table(table.value(), options.format);
+  if (!text) return report_error(text.error());
+  std::fputs(text->c_str(), stdout);
+  return 0;
+}
+
+}  // namespace
+
+void add_query_command(CLI::App& app, const GlobalOptions& global, int& exit_status) {
+  auto options = std::make_shared<QueryOptions>();
+  auto* command = app.add_subcommand(
+      "query", "Run one read-only SQL statement on the database (tables: docs/schema.md; runs_wide has one "
+               "column per parameter and final metric)");
+  command->add_option("sql", options->sql, "the SELECT statement")->required();
+  command->add_option("-f,--format", options->format, "table, csv, json, jsonl or markdown")->capture_default_str();
+  command->callback([options, &global, &exit_status] { exit_status = query(*options, global); });
+}
+
+}  // namespace headroom::cli

@@ -1,0 +1,192 @@
+// headroom show RUN: one run's parameters, attempts, final metrics, notes and paths.
+#include <cstdio>
+#include <ctime>
+#include <filesystem>
+
+#include "orchestrator/cli/commands.h"
+#include "orchestrator/core/table.h"
+#include "orchestrator/monitor/render.h"
+
+namespace headroom::cli {
+namespace {
+
+namespace fs = std::filesystem;
+
+struct ShowOptions {
+  std::string run;
+  std::string format = "text";
+};
+
+std::string utc_time(std::optional<double> seconds) {
+  if (!seconds) return "-";
+  std::time_t time = std::time_t(*seconds);
+  char text[32];
+  std::strftime(text, sizeof(text), "%Y-%m-%d %H:%M:%S UTC", std::gmtime(&time));
+  return text;
+}
+
+std::string indent(const std::string& text, const std::string& prefix) {
+  std::string out = prefix;
+  for (char c : text) {
+    out += c;
+    if (c == '\n') out += prefix;
+  }
+  while (!out.empty() && (out.back() == ' ')) out.pop_back();
+  if (!out.empty() && out.back() != '\n') out += '\n';
+  return out;
+}
+
+Result<nlohmann::ordered_json> describe(Store& store, const RunRecord& run) {
+  HEADROOM_ASSIGN_OR_RETURN(CellRecord cell, store.cell(run.cell_id));
+  HEADROOM_ASSIGN_OR_RETURN(SweepRecord sweep, store.sweep(cell.sweep_id));
+  HEADROOM_ASSIGN_OR_RETURN(auto attempts, store.runs_of_cell(cell.id));
+  HEADROOM_ASSIGN_OR_RETURN(Table summaries, store.summaries(run.id));
+  HEADROOM_ASSIGN_OR_RETURN(auto notes, store.notes(std::nullopt, run.id));
+  HEADROOM_ASSIGN_OR_RETURN(Table tags, store.select("SELECT tag FROM tags WHERE run_id = ? ORDER BY tag", {run.id}));
+
+  nlohmann::ordered_json out;
+  out["run"] = run.id;
+  out["sweep"] = sweep.name;
+  out["cell"] = cell.hash.substr(0, 12);
+  out["attempt"] = run.attempt;
+  out["attempts_of_cell"] = attempts.size();
+  out["state"] = run.state;
+  out["exit_code"] = run.exit_code ? nlohmann::json(*run.exit_code) : nlohmann::json();
+  out["signal"] = run.signal ? nlohmann::json(*run.signal) : nlohmann::json();
+  out["started_at"] = run.started_at ? nlohmann::json(*run.started_at) : nlohmann::json();
+  out["ended_at"] = run.ended_at ? nlohmann::json(*run.ended_at) : nlohmann::json();
+  out["host"] = run.host.value_or("");
+  out["device"] = run.device.value_or("");
+  out["parameters"] = cell.parameters;
+  out["head_size"] = cell.config.value("head_size", nlohmann::json());
+  out["parameter_count"] = cell.parameter_count;
+  out["non_embedding_parameters"] = cell.non_embedding_parameters;
+  out["flops_per_token"] = cell.flops_per_token;
+  nlohmann::json tag_list = nlohmann::json::array();
+  for (const auto& row : tags.rows) tag_list.push_back(row[0]);
+  out["tags"] = tag_list;
+  out["error"] = run.error ? nlohmann::json(*run.error) : nlohmann::json();
+  nlohmann::ordered_json metrics = nlohmann::ordered_json::object();
+  for (const auto& row : summaries.rows) {
+    metrics[row[0].get<std::string>()] = {{"step", row[1]}, {"last", row[2]}, {"min", row[3]}, {"max", row[4]}};
+  }
+  out["final_metrics"] = metrics;
+  nlohmann::json attempt_list = nlohmann::json::array();
+  for (const auto& attempt : attempts) {
+    attempt_list.push_back({{"run", attempt.id},
+                            {"attempt", attempt.attempt},
+                            {"state", attempt.state},
+                            {"exit_code", attempt.exit_code ? nlohmann::json(*attempt.exit_code) : nlohmann::json()},
+                            {"error", attempt.error ? nlohmann::json(*attempt.error) : nlohmann::json()}});
+  }
+  out["attempts"] = attempt_list;
+  nlohmann::json note_list = nlohmann::json::array();
+  for (const auto& note : notes) note_list.push_back({{"time", note.created_at}, {"text", note.text}});
+  out["notes"] = note_list;
+  const fs::path dir = run.run_dir;
+  out["paths"] = {{"run_dir", dir.string()},
+                  {"config", (dir / "config.json").string()},
+                  {"events", (dir / "events.jsonl").string()},
+                  {"stdout", (dir / "stdout.log").string()},
+                  {"stderr", (dir / "stderr.log").string()},
+                  {"checkpoint", (dir / "checkpoint").string()}};
+  out["config"] = cell.config;
+  return out;
+}
+
+std::string text_of(const nlohmann::ordered_json& run) {
+  auto str = [](const nlohmann::json& value) {
+    return value.is_string() ? value.get<std::string>() : value.is_null() ? std::string("-") : value.dump();
+  };
+  std::string out;
+  auto line = [&](const std::string& label, const std::string& value) {
+    std::string padded = label;
+    padded.resize(12, ' ');
+    out += padded + value + "\n";
+  };
+  out += "run " + str(run["run"]) + " of sweep '" + str(run["sweep"]) + "', cell " + str(run["cell"]) +
+         ", attempt " + str(run["attempt"]) + " of " + str(run["attempts_of_cell"]) + "\n";
+  std::string state = str(run["state"]);
+  if (!run["exit_code"].is_null()) state += " (exit " + str(run["exit_code"]) + ")";
+  if (!run["signal"].is_null()) state += " (signal " + str(run["signal"]) + ")";
+  line("state", state);
+  std::string started = utc_time(run["started_at"].is_null() ? std::nullopt
+                                                              : std::optional<double>(run["started_at"].get<double>()));
+  if (!run["started_at"].is_null() && !run["ended_at"].is_null()) {
+    started += ", took " + compact_duration(run["ended_at"].get<double>() - run["started_at"].get<double>());
+  }
+  line("started", started);
+  line("host", str(run["host"]) + (str(run["device"]).empty() ? "" : ", device " + str(run["device"])));
+  std::string parameters;
+  for (const auto& [name, value] : run["parameters"].items()) {
+    parameters += (parameters.empty() ? "" : " ") + name + "=" + str(value);
+  }
+  line("parameters", parameters);
+  line("size", "head_size " + str(run["head_size"]) + ", " + str(run["parameter_count"]) + " parameters (" +
+                   str(run["non_embedding_parameters"]) + " non-embedding), " + str(run["flops_per_token"]) +
+                   " training FLOPs/token");
+  if (!run["tags"].empty()) {
+    std::string tags;
+    for (const auto& tag : run["tags"]) tags += (tags.empty() ? "" : ", ") + str(tag);
+    line("tags", tags);
+  }
+  if (!run["error"].is_null()) out += "error\n" + indent(str(run["error"]), "  ");
+  Table metrics;
+  metrics.columns = {"metric", "step", "last", "min", "max"};
+  for (const auto& [name, summary] : run["final_metrics"].items()) {
+    metrics.rows.push_back({name, summary["step"], summary["last"], summary["min"], summary["max"]});
+  }
+  if (!metrics.rows.empty()) out += "final metrics\n" + indent(format_table(metrics, "table").value(), "  ");
+  Table attempts;
+  attempts.columns = {"run", "attempt", "state", "exit", "error"};
+  for (const auto& attempt : run["attempts"]) {
+    std::string error = str(attempt["error"]);
+    attempts.rows.push_back({attempt["run"], attempt["attempt"], attempt["state"], attempt["exit_code"],
+                             error.substr(0, error.find('\n'))});
+  }
+  out += "attempts of this cell\n" + indent(format_table(attempts, "table").value(), "  ");
+  if (!run["notes"].empty()) {
+    out += "notes\n";
+    for (const auto& note : run["notes"]) {
+      out += "  " + utc_time(note["time"].get<double>()) + "  " + str(note["text"]) + "\n";
+    }
+  }
+  out += "paths\n";
+  for (const auto& [name, path] : run["paths"].items()) {
+    std::string padded = name;
+    padded.resize(12, ' ');
+    std::string text = str(path);
+    out += "  " + padded + text + (fs::exists(text) ? "" : "  (absent)") + "\n";
+  }
+  return out;
+}
+
+int show(const ShowOptions& options, const GlobalOptions& global) {
+  if (options.format != "text" && options.format != "json") {
+    return report_error(Error::invalid("unknown format '" + options.format + "': use text or json"));
+  }
+  auto store = Store::open_read_only(global.database);
+  if (!store) return report_error(store.error());
+  auto run = find_run(*store.value(), options.run);
+  if (!run) return report_error(run.error());
+  auto description = describe(*store.value(), run.value());
+  if (!description) return report_error(description.error());
+  if (options.format == "json") {
+    std::printf("%s\n", description->dump(2).c_str());
+  } else {
+    std::fputs(text_of(description.value()).c_str(), stdout);
+  }
+  return 0;
+}
+
+}  // namespace
+
+void add_show_command(CLI::App& app, const GlobalOptions& global, int& exit_status) {
+  auto options = std::make_shared<ShowOptions>();
+  auto* command = app.add_subcommand("show", "Show one run: parameters, attempts, final metrics, notes and paths");
+  command->add_option("run", options->run, "the run id (the 'run' column of 'headroom runs')")->required();
+  command->add_option("-f,--format", options->format, "text or json")->capture_default_str();
+  command->callback([options, &global, &exit_status] { exit_status = show(*options, global); });
+}
+
+}  // namespace headroom::cli
