@@ -126,12 +126,27 @@ void insert_cells(sqlite::Connection& db, int64_t sweep_id, const Expansion& exp
   }
 }
 
-// Folds one metric point into the run's summary.
-void upsert_summary(Statement& statement, int64_t run_id, const std::string& name, int64_t step,
-                    const nlohmann::json& value) {
-  statement.bind(1, run_id).bind(2, name).bind(3, step).bind_json(4, value);
-  statement.run();
-}
+// A run's summary of one metric over a batch of points, folded in memory so
+// a batch costs one upsert per metric instead of one per point.
+struct SummaryFold {
+  int64_t last_step = 0;
+  nlohmann::json last_value;
+  std::optional<double> min, max;
+  bool empty = true;
+
+  void add(int64_t step, const nlohmann::json& value) {
+    if (empty || step >= last_step) {
+      last_step = step;
+      last_value = value;
+    }
+    empty = false;
+    if (value.is_number()) {
+      double v = value.get<double>();
+      min = min ? std::min(*min, v) : v;
+      max = max ? std::max(*max, v) : v;
+    }
+  }
+};
 
 }  // namespace
 
@@ -390,7 +405,7 @@ Status Store::apply_events(int64_t run_id, const std::vector<nlohmann::json>& ev
                      "VALUES (?, ?, ?, ?, ?)");
     Statement summary(connection_->handle(),
                       "INSERT INTO summaries (run_id, name, last_step, last_value, min_value, max_value) "
-                      "VALUES (?1, ?2, ?3, ?4, ?4, ?4) ON CONFLICT (run_id, name) DO UPDATE SET "
+                      "VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT (run_id, name) DO UPDATE SET "
                       "last_value = CASE WHEN excluded.last_step >= last_step "
                       "  THEN excluded.last_value ELSE last_value END, "
                       "last_step = max(last_step, excluded.last_step), "
@@ -400,6 +415,7 @@ Status Store::apply_events(int64_t run_id, const std::vector<nlohmann::json>& ev
                     "UPDATE runs SET start_info = ?, device = ? WHERE id = ?");
     Statement end(connection_->handle(),
                   "UPDATE runs SET end_status = ?, error = coalesce(?, error) WHERE id = ?");
+    std::map<std::string, SummaryFold> folds;
     for (const auto& event : events) {
       const std::string kind = event.value("event", "");
       if (kind == "metric" || kind == "eval") {
@@ -410,7 +426,7 @@ Status Store::apply_events(int64_t run_id, const std::vector<nlohmann::json>& ev
           if (!value.is_number() && !value.is_null()) continue;
           metric.bind(1, run_id).bind(2, metric_id(name)).bind(3, step).bind_json(4, value).bind(5, time);
           metric.run();
-          upsert_summary(summary, run_id, name, step, value);
+          folds[name].add(step, value);
         }
       } else if (kind == "start") {
         start.bind(1, event.dump()).bind(2, event.value("device", "")).bind(3, run_id);
@@ -425,6 +441,11 @@ Status Store::apply_events(int64_t run_id, const std::vector<nlohmann::json>& ev
         end.bind(3, run_id);
         end.run();
       }
+    }
+    for (const auto& [name, fold] : folds) {
+      summary.bind(1, run_id).bind(2, name).bind(3, fold.last_step).bind_json(4, fold.last_value);
+      summary.bind(5, fold.min).bind(6, fold.max);
+      summary.run();
     }
     Statement offset(connection_->handle(), "UPDATE runs SET events_offset = ? WHERE id = ?");
     offset.bind(1, new_offset).bind(2, run_id);

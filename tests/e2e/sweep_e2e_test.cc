@@ -87,7 +87,7 @@ TEST_F(SweepEndToEnd, RunsEveryCellOnceRecordsMetricsAndReports) {
 
   auto status = headroom({"status"});
   ASSERT_EQ(status.exit_status, 0);
-  EXPECT_NE(status.out.find("tiny: 4 cells  succeeded 4"), std::string::npos) << status.out;
+  EXPECT_NE(status.out.find("4/4 cells: 4 succeeded, 0 failed"), std::string::npos) << status.out;
 
   auto runs = headroom({"runs", "tiny", "--format", "csv"});
   ASSERT_EQ(runs.exit_status, 0) << runs.err;
