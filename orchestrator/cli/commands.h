@@ -7,6 +7,7 @@
 #include <string>
 
 #include "orchestrator/core/result.h"
+#include "orchestrator/core/table.h"
 #include "orchestrator/store/store.h"
 
 namespace headroom::cli {
@@ -31,6 +32,9 @@ void add_watch_command(CLI::App& app, const GlobalOptions& global, int& exit_sta
 // Prints an error to stderr ("headroom: " before messages without a file
 // location) and returns its exit status.
 int report_error(const Error& error);
+
+// Prints a query's rows in `format` (format_table), or its error; returns the exit status.
+int print_table(const Result<Table>& table, const std::string& format);
 
 // A run named on the command line by its id (as `headroom runs` shows it).
 Result<RunRecord> find_run(Store& store, const std::string& text);

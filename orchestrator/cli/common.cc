@@ -15,6 +15,14 @@ int report_error(const Error& error) {
   return exit_status(error.kind);
 }
 
+int print_table(const Result<Table>& table, const std::string& format) {
+  if (!table) return report_error(table.error());
+  auto text = format_table(table.value(), format);
+  if (!text) return report_error(text.error());
+  std::fputs(text->c_str(), stdout);
+  return 0;
+}
+
 Result<RunRecord> find_run(Store& store, const std::string& text) {
   int64_t id = 0;
   size_t used = 0;

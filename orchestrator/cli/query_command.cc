@@ -17,12 +17,7 @@ int query(const QueryOptions& options, const GlobalOptions& global) {
   // is query_only, and Store::select refuses statements that could write.
   auto store = Store::open_read_only(global.database);
   if (!store) return report_error(store.error());
-  auto table = store.value()->select(options.sql);
-  if (!table) return report_error(table.error());
-  auto text = format_table(table.value(), options.format);
-  if (!text) return report_error(text.error());
-  std::fputs(text->c_str(), stdout);
-  return 0;
+  return print_table(store.value()->select(options.sql), options.format);
 }
 
 }  // namespace

@@ -36,12 +36,7 @@ int runs(RunsOptions options, const GlobalOptions& global) {
       if (std::find(known->begin(), known->end(), name) != known->end()) options.query.metrics.push_back(name);
     }
   }
-  auto table = query_runs(*store.value(), options.query);
-  if (!table) return report_error(table.error());
-  auto text = format_table(table.value(), options.format);
-  if (!text) return report_error(text.error());
-  std::fputs(text->c_str(), stdout);
-  return 0;
+  return print_table(query_runs(*store.value(), options.query), options.format);
 }
 
 }  // namespace
