@@ -90,5 +90,26 @@ TEST_F(IngestTest, SkipsMalformedCompleteLinesAndCountsThem) {
   EXPECT_EQ(count("SELECT count(*) FROM metrics"), 1);
 }
 
+TEST_F(IngestTest, SummariesFoldBatchesInAnyOrderAndSkipNonFiniteValues) {
+  // Two passes; the second replays an older step, which must not become "last".
+  append(R"({"event":"metric","step":20,"time":2,"values":{"train/loss":2.0}})" "\n"
+         R"({"event":"metric","step":10,"time":1,"values":{"train/loss":5.0}})" "\n"
+         R"({"event":"metric","step":30,"time":3,"values":{"train/loss":null}})" "\n");
+  ASSERT_TRUE(ingest_run(*store_, run_.id).ok());
+  append(R"({"event":"metric","step":25,"time":4,"values":{"train/loss":1.0}})" "\n");
+  ASSERT_TRUE(ingest_run(*store_, run_.id).ok());
+  EXPECT_EQ(count("SELECT last_step FROM summaries WHERE name = 'train/loss'"), 30);
+  EXPECT_EQ(count("SELECT last_value IS NULL FROM summaries WHERE name = 'train/loss'"), 1);
+  EXPECT_EQ(count("SELECT min_value FROM summaries WHERE name = 'train/loss'"), 1);
+  EXPECT_EQ(count("SELECT max_value FROM summaries WHERE name = 'train/loss'"), 5);
+  EXPECT_EQ(count("SELECT count(*) FROM metrics"), 4);
+}
+
+TEST_F(IngestTest, ANewMetricNameBecomesAColumnOfTheWideView) {
+  append(R"({"event":"eval","step":10,"time":2,"values":{"eval/brand_new":0.75}})" "\n");
+  ASSERT_TRUE(ingest_run(*store_, run_.id).ok());
+  EXPECT_EQ(count("SELECT \"eval/brand_new\" * 100 FROM runs_wide"), 75);
+}
+
 }  // namespace
 }  // namespace headroom

@@ -1,5 +1,8 @@
 #include "orchestrator/query/run_query.h"
 
+#include "orchestrator/monitor/render.h"
+#include "orchestrator/monitor/snapshot.h"
+
 #include <gtest/gtest.h>
 
 #include "tests/support/results_fixture.h"
@@ -113,6 +116,30 @@ TEST_F(RunQueryTest, TagsAreAColumnOnceARunIsTagged) {
   Table table = query(q);
   ASSERT_EQ(table.rows.size(), 1u);
   EXPECT_EQ(table.rows[0][1], "a-first,baseline");
+}
+
+TEST(Render, ProgressBarsAndDurations) {
+  EXPECT_EQ(progress_bar(0.5, 10), "[#####.....]");
+  EXPECT_EQ(progress_bar(1.5, 4), "[####]");
+  EXPECT_EQ(progress_bar(-1, 4), "[....]");
+  EXPECT_EQ(compact_duration(59.6), "1m0s");
+  EXPECT_EQ(compact_duration(3725), "1h2m");
+  EXPECT_EQ(compact_duration(4), "4s");
+}
+
+TEST_F(RunQueryTest, SnapshotOfAFinishedSweepCountsCellsAndHasNoEta) {
+  auto sweep = store_->find_sweep("scale");
+  auto snapshot = take_snapshot(*store_, *sweep.value());
+  ASSERT_TRUE(snapshot.ok()) << snapshot.error().to_string();
+  EXPECT_EQ(snapshot->total, 12);
+  EXPECT_EQ(snapshot->count("succeeded"), 12);
+  EXPECT_TRUE(snapshot->running.empty());
+  EXPECT_TRUE(snapshot->failed.empty());  // the failed attempt was retried and succeeded
+  EXPECT_FALSE(snapshot->orchestrator_alive);
+  auto lines = render_snapshot(snapshot.value(), RenderOptions{false, 40, 10});
+  ASSERT_EQ(lines.size(), 2u);
+  EXPECT_EQ(lines[0], "scale: finished");
+  EXPECT_EQ(lines[1], "  [##########] 12/12 cells: 12 succeeded");  // cut at 40 columns
 }
 
 }  // namespace
