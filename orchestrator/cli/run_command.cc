@@ -2,12 +2,14 @@
 #include <unistd.h>
 
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 
 #include "orchestrator/cli/commands.h"
 #include "orchestrator/devices/devices.h"
 #include "orchestrator/grid/grid.h"
 #include "orchestrator/scheduler/scheduler.h"
+#include "orchestrator/scheduler/sweep_lock.h"
 #include "orchestrator/spec/sweep_spec.h"
 #include "orchestrator/store/store.h"
 
@@ -25,7 +27,19 @@ struct RunOptions {
   int threads = 1;
   bool extend = false;
   bool quiet = false;
+  std::string gpus = "all";
+  int per_gpu = 1;
+  double hang_seconds = 0;
+  double stop_grace_seconds = 10;
 };
+
+// The GPUs this sweep may use: nvidia-smi's, narrowed by CUDA_VISIBLE_DEVICES, then --gpus.
+Result<std::vector<Gpu>> sweep_gpus(const std::string& flag) {
+  if (flag == "none") return std::vector<Gpu>{};
+  HEADROOM_ASSIGN_OR_RETURN(auto all, discover_gpus());
+  HEADROOM_ASSIGN_OR_RETURN(auto visible, apply_cuda_visible_devices(all, std::getenv("CUDA_VISIBLE_DEVICES")));
+  return select_gpus(visible, flag);
+}
 
 // headroom-train next to this executable, unless --trainer says otherwise.
 std::string default_trainer() {
@@ -44,9 +58,29 @@ int run(const RunOptions& options, const GlobalOptions& global) {
   if (::access(trainer.c_str(), X_OK) != 0) {
     return report_error(Error::invalid("trainer '" + trainer + "' is not an executable (use --trainer)"));
   }
-  if (options.jobs < 0 || options.threads < 1) {
-    return report_error(Error::invalid("--jobs must be at least 0 (0: one per core) and --threads at least 1"));
+  if (options.jobs < 0 || options.threads < 1 || options.per_gpu < 1 || options.hang_seconds < 0) {
+    return report_error(Error::invalid(
+        "--jobs must be at least 0 (0: fill the machine), --threads and --per-gpu at least 1, "
+        "--hang-timeout at least 0"));
   }
+  auto gpus = sweep_gpus(options.gpus);
+  if (!gpus) return report_error(gpus.error());
+  for (const auto& cell : expansion->cells) {
+    if (gpus->empty() && cell.config.value("device", "auto").rfind("cuda", 0) == 0) {
+      return report_error(Error::invalid("a cell asks for device '" + cell.config.value("device", "") +
+                                             "' but this sweep has no GPU (nvidia-smi, CUDA_VISIBLE_DEVICES, --gpus)",
+                                         {spec->file}));
+    }
+  }
+  // CPU threads are never oversubscribed: workers x threads <= usable cores.
+  const int cores = usable_cpu_cores();
+  if (options.threads > cores || int64_t(options.jobs) * options.threads > cores) {
+    return report_error(Error::invalid("--jobs " + std::to_string(options.jobs) + " x --threads " +
+                                       std::to_string(options.threads) + " exceeds the " + std::to_string(cores) +
+                                       " usable CPU cores (affinity and cgroup quota)"));
+  }
+  auto lock = SweepLock::acquire(global.database, spec->name);
+  if (!lock) return report_error(lock.error());
 
   auto store = Store::open_for_writing(global.database);
   if (!store) return report_error(store.error());
@@ -57,15 +91,21 @@ int run(const RunOptions& options, const GlobalOptions& global) {
   if (!sweep) return report_error(sweep.error());
 
   SchedulerOptions scheduler;
-  int cores = usable_cpu_cores();
-  scheduler.jobs = options.jobs > 0 ? options.jobs : std::max(1, cores / options.threads);
+  scheduler.gpus = gpus.value();
+  scheduler.per_gpu = options.per_gpu;
+  scheduler.hang_seconds = options.hang_seconds;
+  scheduler.stop_grace = std::chrono::milliseconds(int64_t(options.stop_grace_seconds * 1000));
+  const int cpu_slots = std::max(1, cores / options.threads);
+  const int gpu_slots = int(gpus->size()) * options.per_gpu;
+  scheduler.jobs = options.jobs > 0 ? options.jobs : gpu_slots > 0 ? std::min(gpu_slots, cpu_slots) : cpu_slots;
   scheduler.threads_per_run = options.threads;
   scheduler.trainer_path = trainer;
   scheduler.retries = spec->retries;
   scheduler.timeout_seconds = spec->timeout_seconds;
   if (!options.quiet) {
-    std::fprintf(stderr, "headroom: sweep '%s': %zu cells, %d at a time, runs under %s\n",
-                 sweep->name.c_str(), expansion->cells.size(), scheduler.jobs,
+    std::string where = gpus->empty() ? std::string("CPU") : std::to_string(gpus->size()) + " GPU(s)";
+    std::fprintf(stderr, "headroom: sweep '%s': %zu cells, %d at a time on %s, runs under %s\n",
+                 sweep->name.c_str(), expansion->cells.size(), scheduler.jobs, where.c_str(),
                  (runs_root / sweep->name).c_str());
     scheduler.progress = [](const std::string& line) { std::fprintf(stderr, "%s\n", line.c_str()); };
   }
@@ -104,6 +144,15 @@ void add_run_command(CLI::App& app, const GlobalOptions& global, int& exit_statu
   command->add_flag("--extend", options->extend,
                     "the sweep's file changed: add its new cells, keep the finished ones");
   command->add_flag("-q,--quiet", options->quiet, "print only the final summary");
+  command->add_option("--gpus", options->gpus,
+                      "GPUs to use: all (default; those nvidia-smi lists and CUDA_VISIBLE_DEVICES leaves), "
+                      "none, or indices such as 0,2");
+  command->add_option("--per-gpu", options->per_gpu, "workers sharing one GPU (default 1)");
+  command->add_option("--hang-timeout", options->hang_seconds,
+                      "seconds without an event after which a worker counts as hung, is stopped and "
+                      "retried (default 0: never)");
+  command->add_option("--stop-grace", options->stop_grace_seconds,
+                      "seconds between SIGTERM and SIGKILL when stopping a worker (default 10)");
   command->callback([options, &global, &exit_status] { exit_status = run(*options, global); });
 }
 

@@ -56,12 +56,37 @@ bool is_worker_alive(int64_t pid, const std::string& run_dir) {
 }
 
 struct Active {
+  explicit Active(RunRecord run, bool adopted = false) : run(std::move(run)), adopted(adopted) {}
   RunRecord run;
-  Clock::time_point started;
+  Clock::time_point started = Clock::now();
   bool adopted = false;  // started by an earlier orchestrator: not our child
   bool timed_out = false;
+  bool hung = false;
   bool cancelled = false;
+  std::optional<size_t> gpu;           // index into SchedulerOptions::gpus
+  Clock::time_point last_event = Clock::now();
 };
+
+// runs.device as the scheduler records it for a worker given a GPU.
+std::string gpu_device_label(const Gpu& gpu) { return "gpu:" + std::to_string(gpu.index); }
+
+// A worker whose pid never reached the database (its orchestrator died
+// between starting it and recording it): found by its run folder on its
+// command line. 0 when there is none.
+int64_t find_worker_of(const std::string& run_dir) {
+  std::error_code error;
+  for (const auto& entry : fs::directory_iterator("/proc", error)) {
+    const std::string name = entry.path().filename().string();
+    if (name.empty() || !std::all_of(name.begin(), name.end(), ::isdigit)) continue;
+    std::ifstream in(entry.path() / "cmdline", std::ios::binary);
+    std::string command_line((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    // argv is NUL-separated: match "--run-dir\0<run_dir>\0" exactly.
+    if (command_line.find(std::string("--run-dir") + '\0' + run_dir + '\0') != std::string::npos) {
+      return std::stoll(name);
+    }
+  }
+  return 0;
+}
 
 class SweepRunner {
  public:
@@ -80,11 +105,16 @@ class SweepRunner {
   Status interrupt();
   Status report_progress();
 
+  // The GPU with the fewest workers, if one has room.
+  std::optional<size_t> free_gpu() const;
+  bool in_backoff(int64_t cell_id) const;
+
   Store& store_;
   const SweepRecord& sweep_;
   const SchedulerOptions& options_;
   LocalExecutor executor_;
   std::map<int64_t, Active> active_;  // by run id
+  std::map<int64_t, Clock::time_point> retry_after_;  // cell id -> earliest retry
   std::map<pid_t, int64_t> run_of_pid_;
   std::vector<double> finished_durations_;
   std::string last_progress_;
@@ -94,12 +124,25 @@ Status SweepRunner::recover_orphans() {
   HEADROOM_ASSIGN_OR_RETURN(auto orphans, store_.active_runs(sweep_.id));
   for (auto& run : orphans) {
     HEADROOM_RETURN_IF_ERROR(ingest_run(store_, run.id));
+    if (!run.pid) {
+      // Started, but the orchestrator died before recording the pid.
+      if (int64_t pid = find_worker_of(run.run_dir); pid > 0) {
+        HEADROOM_RETURN_IF_ERROR(store_.mark_running(run.id, pid, host_name(), run.device.value_or("")));
+        run.pid = pid;
+      }
+    }
     if (run.pid && is_worker_alive(*run.pid, run.run_dir)) {
       // Still training: watch it to the end instead of starting it again.
-      active_.emplace(run.id, Active{run, Clock::now(), true});
+      Active adopted(run, true);
+      for (size_t i = 0; i < options_.gpus.size(); ++i) {
+        const std::string label = gpu_device_label(options_.gpus[i]);
+        const std::string device = run.device.value_or("");
+        if (device == label || device.rfind(label + " ", 0) == 0) adopted.gpu = i;
+      }
+      active_.emplace(run.id, adopted);
       continue;
     }
-    Active dead{run, Clock::now(), true};
+    Active dead(run, true);
     HEADROOM_RETURN_IF_ERROR(finish(dead, std::nullopt));
   }
   return Ok{};
@@ -126,6 +169,10 @@ Status SweepRunner::start_attempt(const CellRecord& cell) {
 
   nlohmann::json config = cell.config;
   config["threads"] = options_.threads_per_run;
+  // A cell pinned to the CPU never takes a GPU; any other gets one when the sweep has GPUs.
+  const bool wants_cpu = config.value("device", "auto") == "cpu";
+  std::optional<size_t> gpu = wants_cpu ? std::nullopt : free_gpu();
+  if (gpu) config["device"] = "cuda";
   {
     std::ofstream out(run_dir / "config.json");
     out << config.dump(2) << "\n";
@@ -138,7 +185,9 @@ Status SweepRunner::start_attempt(const CellRecord& cell) {
   const std::string threads = std::to_string(options_.threads_per_run);
   // OpenBLAS ignores torch's thread setting: both must be told (TOOLCHAIN.md).
   request.environment = {{"OMP_NUM_THREADS", threads}, {"OPENBLAS_NUM_THREADS", threads},
-                         {"MKL_NUM_THREADS", threads}};
+                         {"MKL_NUM_THREADS", threads},
+                         // One GPU by UUID (immune to renumbering), or none at all.
+                         {"CUDA_VISIBLE_DEVICES", gpu ? options_.gpus[*gpu].uuid : std::string()}};
   request.stdout_path = (run_dir / "stdout.log").string();
   request.stderr_path = (run_dir / "stderr.log").string();
   auto pid = executor_.start(request);
@@ -147,10 +196,13 @@ Status SweepRunner::start_attempt(const CellRecord& cell) {
     HEADROOM_RETURN_IF_ERROR(store_.finish_run(run.id, end, "failed"));
     return pid.error();
   }
-  HEADROOM_RETURN_IF_ERROR(store_.mark_running(run.id, pid.value(), host_name()));
+  const std::string device = gpu ? gpu_device_label(options_.gpus[*gpu]) : std::string("cpu");
+  HEADROOM_RETURN_IF_ERROR(store_.mark_running(run.id, pid.value(), host_name(), device));
   run.pid = pid.value();
   run.state = "running";
-  active_.emplace(run.id, Active{run, Clock::now()});
+  Active active(run);
+  active.gpu = gpu;
+  active_.emplace(run.id, active);
   run_of_pid_[pid.value()] = run.id;
   return Ok{};
 }
@@ -164,9 +216,31 @@ Status SweepRunner::fill_slots() {
   });
   for (const auto& cell : pending) {
     if (int64_t(active_.size()) >= options_.jobs || interrupt_requested) break;
+    if (in_backoff(cell.id)) continue;
+    const bool wants_cpu = cell.config.value("device", "auto") == "cpu";
+    if (!options_.gpus.empty() && !wants_cpu && !free_gpu()) continue;  // every GPU is full
     HEADROOM_RETURN_IF_ERROR(start_attempt(cell));
   }
   return Ok{};
+}
+
+std::optional<size_t> SweepRunner::free_gpu() const {
+  std::optional<size_t> best;
+  size_t best_load = 0;
+  for (size_t i = 0; i < options_.gpus.size(); ++i) {
+    size_t load = 0;
+    for (const auto& [run_id, active] : active_) load += active.gpu == i;
+    if (load < size_t(options_.per_gpu) && (!best || load < best_load)) {
+      best = i;
+      best_load = load;
+    }
+  }
+  return best;
+}
+
+bool SweepRunner::in_backoff(int64_t cell_id) const {
+  auto until = retry_after_.find(cell_id);
+  return until != retry_after_.end() && Clock::now() < until->second;
 }
 
 // A crashed attempt is retried while the cell's crashes stay within `retries`.
@@ -192,6 +266,9 @@ Status SweepRunner::finish(Active& active, std::optional<ProcessExit> exit) {
   if (active.cancelled || status == "preempted") {
     end.state = "cancelled";
     cell_state = "pending";
+  } else if (active.hung) {
+    end.state = "failed";
+    end.error = "hung: no event for " + std::to_string(int(options_.hang_seconds)) + " s; stopped";
   } else if (active.timed_out) {
     end.state = "timeout";
     end.error = "stopped after the sweep's timeout of " + std::to_string(options_.timeout_seconds) + " s";
@@ -220,6 +297,15 @@ Status SweepRunner::finish(Active& active, std::optional<ProcessExit> exit) {
   }
   if (end.state == "failed") {
     HEADROOM_ASSIGN_OR_RETURN(cell_state, cell_state_after_failure(run));
+    if (cell_state == "pending") {
+      // Exponential back-off: a crash that repeats at once (a full disk, a
+      // busy GPU) does not burn every retry in a second.
+      HEADROOM_ASSIGN_OR_RETURN(auto attempts, store_.runs_of_cell(run.cell_id));
+      int failures = 0;
+      for (const auto& attempt : attempts) failures += attempt.state == "failed" || attempt.id == run.id;
+      auto delay = options_.retry_backoff * (1 << std::min(failures - 1, 16));
+      retry_after_[run.cell_id] = Clock::now() + std::min<Clock::duration>(delay, std::chrono::minutes(5));
+    }
   }
   HEADROOM_RETURN_IF_ERROR(store_.finish_run(run.id, end, cell_state));
   if (end.state == "succeeded" && run.started_at && run.ended_at) {
@@ -243,15 +329,25 @@ Status SweepRunner::check_workers() {
       it = active_.erase(it);
       continue;
     }
-    HEADROOM_RETURN_IF_ERROR(ingest_run(store_, active.run.id));
-    if (options_.timeout_seconds > 0 && !active.timed_out &&
-        Clock::now() - active.started > std::chrono::duration<double>(options_.timeout_seconds)) {
-      active.timed_out = true;
+    HEADROOM_ASSIGN_OR_RETURN(IngestReport ingested, ingest_run(store_, active.run.id));
+    const auto now = Clock::now();
+    if (ingested.events > 0) active.last_event = now;
+    auto stop = [&] {
       if (active.adopted) {
         ::kill(pid_t(*active.run.pid), SIGTERM);
       } else {
         executor_.stop(pid_t(*active.run.pid), options_.stop_grace);
       }
+    };
+    if (options_.timeout_seconds > 0 && !active.timed_out && !active.hung &&
+        now - active.started > std::chrono::duration<double>(options_.timeout_seconds)) {
+      active.timed_out = true;
+      stop();
+    }
+    if (options_.hang_seconds > 0 && !active.timed_out && !active.hung &&
+        now - active.last_event > std::chrono::duration<double>(options_.hang_seconds)) {
+      active.hung = true;
+      stop();
     }
     ++it;
   }
@@ -313,7 +409,11 @@ Result<SweepOutcome> SweepRunner::run() {
       }
       HEADROOM_RETURN_IF_ERROR(fill_slots());
       HEADROOM_RETURN_IF_ERROR(report_progress());
-      if (active_.empty()) break;
+      if (active_.empty()) {
+        bool waiting = false;  // a crashed cell waits out its back-off
+        for (const auto& [cell, until] : retry_after_) waiting = waiting || Clock::now() < until;
+        if (!waiting) break;
+      }
       std::this_thread::sleep_for(options_.poll_interval);
       HEADROOM_RETURN_IF_ERROR(check_workers());
     }

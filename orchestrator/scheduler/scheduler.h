@@ -10,6 +10,7 @@
 #include <string>
 
 #include "orchestrator/core/result.h"
+#include "orchestrator/devices/devices.h"
 #include "orchestrator/store/store.h"
 
 namespace headroom {
@@ -17,9 +18,20 @@ namespace headroom {
 struct SchedulerOptions {
   int jobs = 1;                  // workers at once
   int threads_per_run = 1;       // each worker's intra-op and BLAS threads
+  // GPUs workers may use; empty = CPU only. Each worker gets one GPU (its
+  // UUID in CUDA_VISIBLE_DEVICES, device "cuda" in its config), and at most
+  // `per_gpu` workers share a GPU. Cells whose config says device "cpu" run
+  // on CPU with CUDA_VISIBLE_DEVICES empty.
+  std::vector<Gpu> gpus;
+  int per_gpu = 1;
   std::string trainer_path;      // the headroom-train executable
   int retries = 0;               // extra attempts after a crash or lost worker
   double timeout_seconds = 0;    // per attempt; 0 = none
+  // A worker that writes no event for this long is hung: stopped and retried
+  // like a crash. 0 = never.
+  double hang_seconds = 0;
+  // Wait before retrying a crashed cell: base x 2^(failures - 1), at most 5 minutes.
+  std::chrono::milliseconds retry_backoff{2000};
   std::chrono::milliseconds poll_interval{200};
   std::chrono::milliseconds stop_grace{10000};  // SIGTERM to SIGKILL
   // Called after each change with a one-line progress summary.

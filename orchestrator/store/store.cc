@@ -309,11 +309,11 @@ Result<RunRecord> Store::begin_attempt(const SweepRecord& sweep, const CellRecor
   });
 }
 
-Status Store::mark_running(int64_t run_id, int64_t pid, const std::string& host) {
+Status Store::mark_running(int64_t run_id, int64_t pid, const std::string& host, const std::string& device) {
   return guarded("recording a worker", [&]() -> Status {
     Statement update(connection_->handle(),
-                     "UPDATE runs SET state = 'running', pid = ?, host = ? WHERE id = ?");
-    update.bind(1, pid).bind(2, host).bind(3, run_id);
+                     "UPDATE runs SET state = 'running', pid = ?, host = ?, device = nullif(?, '') WHERE id = ?");
+    update.bind(1, pid).bind(2, host).bind(3, device).bind(4, run_id);
     update.run();
     return Ok{};
   });
@@ -414,7 +414,8 @@ Status Store::apply_events(int64_t run_id, const std::vector<nlohmann::json>& ev
                       "min_value = coalesce(min(min_value, excluded.min_value), min_value, excluded.min_value), "
                       "max_value = coalesce(max(max_value, excluded.max_value), max_value, excluded.max_value)");
     Statement start(connection_->handle(),
-                    "UPDATE runs SET start_info = ?, device = ? WHERE id = ?");
+                    "UPDATE runs SET start_info = ?1, device = CASE WHEN device LIKE 'gpu:%' "
+                    "THEN device || ' (' || ?2 || ')' ELSE ?2 END WHERE id = ?3");
     Statement end(connection_->handle(),
                   "UPDATE runs SET end_status = ?, error = coalesce(?, error) WHERE id = ?");
     std::map<std::string, SummaryFold> folds;

@@ -112,8 +112,9 @@ class Store {
   // Creates the next attempt of a cell (state 'starting', cell 'running') and
   // returns it; its run folder is runs_root/sweep/hash[:12]/attempt.
   Result<RunRecord> begin_attempt(const SweepRecord& sweep, const CellRecord& cell);
-  // Records the worker's process: the attempt is now 'running'.
-  Status mark_running(int64_t run_id, int64_t pid, const std::string& host);
+  // Records the worker's process and where it runs ("cpu", "gpu:2"): the
+  // attempt is now 'running'. The worker's start event may refine the device.
+  Status mark_running(int64_t run_id, int64_t pid, const std::string& host, const std::string& device = "");
   // Ends an attempt and sets its cell's state (pending again when it will be retried).
   Status finish_run(int64_t run_id, const RunEnd& end, const std::string& cell_state);
   // Attempts of a sweep still 'starting' or 'running' (after a crash: the orphans).

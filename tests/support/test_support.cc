@@ -32,9 +32,22 @@ std::string TemporaryFolder::write(const std::string& name, const std::string& c
 }
 
 CommandResult run_command(const std::vector<std::string>& argv, const fs::path& working_dir) {
+  return run_command(argv, working_dir, {});
+}
+
+CommandResult run_command(const std::vector<std::string>& argv, const fs::path& working_dir,
+                          const std::map<std::string, std::string>& environment) {
   bp::ipstream out, err;
-  std::vector<std::string> arguments(argv.begin() + 1, argv.end());
-  bp::child child(bp::exe = argv[0], bp::args = arguments, bp::start_dir = working_dir.string(),
+  // Through env(1): Boost 1.74's environment editing reads past short keys (ASan).
+  std::string program = argv[0];
+  std::vector<std::string> arguments;
+  if (!environment.empty()) {
+    program = "/usr/bin/env";
+    for (const auto& [name, value] : environment) arguments.push_back(name + "=" + value);
+    arguments.push_back(argv[0]);
+  }
+  arguments.insert(arguments.end(), argv.begin() + 1, argv.end());
+  bp::child child(bp::exe = program, bp::args = arguments, bp::start_dir = working_dir.string(),
                   bp::std_in < bp::null, bp::std_out > out, bp::std_err > err);
   CommandResult result;
   // Read both pipes on this thread: small outputs only (tests), so read err after out.
@@ -49,6 +62,7 @@ CommandResult run_command(const std::vector<std::string>& argv, const fs::path& 
 }
 
 std::string headroom_binary() { return std::string(HEADROOM_BINARY_DIR) + "/headroom"; }
+std::string test_worker_binary() { return std::string(HEADROOM_BINARY_DIR) + "/headroom-test-worker"; }
 std::string trainer_binary() { return std::string(HEADROOM_BINARY_DIR) + "/headroom-train"; }
 
 std::string read_file(const fs::path& path) {

@@ -3,6 +3,7 @@
 // temporary folder and the real headroom / headroom-train binaries.
 
 #include <filesystem>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -28,9 +29,13 @@ struct CommandResult {
 
 // Runs a program (argv[0] is a path) in `working_dir` and captures its output.
 CommandResult run_command(const std::vector<std::string>& argv, const std::filesystem::path& working_dir);
+// The same with variables added to (or replacing in) the test's environment.
+CommandResult run_command(const std::vector<std::string>& argv, const std::filesystem::path& working_dir,
+                          const std::map<std::string, std::string>& environment);
 
 std::string headroom_binary();
 std::string trainer_binary();
+std::string test_worker_binary();
 std::string read_file(const std::filesystem::path& path);
 
 // A tiny text corpus (about 40 kB of English-like text) written into `folder`;

@@ -1,0 +1,256 @@
+// The scheduler through the real CLI with headroom-test-worker standing in for
+// the trainer: GPU assignment from a fake nvidia-smi, retries with back-off,
+// hang detection, timeouts that escalate to SIGKILL, the sweep lock, and
+// adopting a worker whose pid never reached the database.
+#include <gtest/gtest.h>
+#include <signal.h>
+
+#include <boost/process.hpp>
+#include <chrono>
+#include <filesystem>
+#include <map>
+#include <sstream>
+#include <thread>
+
+#include "orchestrator/store/sqlite.h"
+#include "tests/support/test_support.h"
+
+namespace headroom {
+namespace {
+
+namespace fs = std::filesystem;
+namespace bp = boost::process;
+using testing::TemporaryFolder;
+
+const char* kFourGpus =
+    "0, GPU-aaaa0000-0000-0000-0000-000000000000, NVIDIA H100 80GB HBM3, 81559, 0\n"
+    "1, GPU-bbbb0000-0000-0000-0000-000000000000, NVIDIA H100 80GB HBM3, 81559, 0\n"
+    "2, GPU-cccc0000-0000-0000-0000-000000000000, NVIDIA H100 80GB HBM3, 81559, 0\n"
+    "3, GPU-dddd0000-0000-0000-0000-000000000000, NVIDIA H100 80GB HBM3, 81559, 0\n";
+
+struct WorkerSpan {
+  double start = 0, end = 0;
+  std::string gpus, threads;
+};
+
+class SchedulerEndToEnd : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    fs::create_directories(folder_.path() / "bin");
+    environment_["PATH"] = (folder_.path() / "bin").string() + ":" + std::getenv("PATH");
+    environment_["HEADROOM_TEST_WORKER_LOG"] = (folder_.path() / "workers.log").string();
+  }
+
+  // A sweep of `seeds` cells (seed 1..seeds) run by the test worker.
+  std::string write_sweep(int seeds, int steps = 20, const std::string& extra = "") {
+    std::string values;
+    for (int i = 1; i <= seeds; ++i) values += (i > 1 ? ", " : "") + std::to_string(i);
+    return folder_.write("s.yaml", "name: s\n" + extra + "base: {steps: " + std::to_string(steps) +
+                                       "}\nparameters:\n  seed: {values: [" + values + "]}\n");
+  }
+
+  void fake_gpus(const std::string& csv) {
+    std::string path = folder_.write("bin/nvidia-smi", "#!/bin/sh\ncat <<'EOF'\n" + csv + "EOF\n");
+    fs::permissions(path, fs::perms::owner_all);
+  }
+
+  testing::CommandResult headroom(std::vector<std::string> arguments) {
+    arguments.insert(arguments.begin(), testing::headroom_binary());
+    return testing::run_command(arguments, folder_.path(), environment_);
+  }
+
+  testing::CommandResult run(std::vector<std::string> extra) {
+    std::vector<std::string> arguments = {"run", (folder_.path() / "s.yaml").string(), "--trainer",
+                                          testing::test_worker_binary(), "--quiet"};
+    arguments.insert(arguments.end(), extra.begin(), extra.end());
+    return headroom(arguments);
+  }
+
+  // Worker start/end lines by run folder.
+  std::map<std::string, WorkerSpan> spans() {
+    std::map<std::string, WorkerSpan> result;
+    std::istringstream log(testing::read_file(folder_.path() / "workers.log"));
+    for (std::string kind, dir, gpus, threads; log >> kind;) {
+      double time = 0;
+      log >> time >> dir >> gpus >> threads;
+      auto& span = result[dir];
+      (kind == "start" ? span.start : span.end) = time;
+      span.gpus = gpus;
+      span.threads = threads;
+    }
+    return result;
+  }
+
+  // Most workers alive at once on each CUDA_VISIBLE_DEVICES value.
+  static std::map<std::string, int> peak_per_gpu(const std::map<std::string, WorkerSpan>& spans) {
+    std::map<std::string, int> peak;
+    for (const auto& [dir, span] : spans) {
+      int overlapping = 0;
+      for (const auto& [other_dir, other] : spans) {
+        overlapping += other.gpus == span.gpus && other.start <= span.start && span.start < other.end;
+      }
+      peak[span.gpus] = std::max(peak[span.gpus], overlapping);
+    }
+    return peak;
+  }
+
+  int64_t scalar(const std::string& sql) {
+    sqlite::Connection connection((folder_.path() / "headroom.db").string(), sqlite::Connection::Mode::read_only);
+    sqlite::Statement statement(connection.handle(), sql);
+    EXPECT_TRUE(statement.step()) << sql;
+    return statement.integer(0);
+  }
+
+  TemporaryFolder folder_;
+  std::map<std::string, std::string> environment_;
+};
+
+TEST_F(SchedulerEndToEnd, WithoutGpusWorkersGetNoneAndTheirThreadCount) {
+  write_sweep(3);
+  auto result = run({"--jobs", "1"});
+  ASSERT_EQ(result.exit_status, 0) << result.err;
+  auto all = spans();
+  ASSERT_EQ(all.size(), 3u);
+  for (const auto& [dir, span] : all) {
+    EXPECT_EQ(span.gpus, "[]") << dir;  // CUDA_VISIBLE_DEVICES set and empty
+    EXPECT_EQ(span.threads, "1");
+  }
+  EXPECT_EQ(scalar("SELECT count(*) FROM runs WHERE device = 'cpu'"), 3);
+}
+
+TEST_F(SchedulerEndToEnd, FourGpusEachWorkerGetsOneByUuidSpreadOverTheGpus) {
+  fake_gpus(kFourGpus);
+  write_sweep(4, 40);
+  environment_["HEADROOM_TEST_WORKER_STEP_MS"] = "10";
+  auto result = run({"--jobs", "2"});
+  ASSERT_EQ(result.exit_status, 0) << result.err;
+  auto all = spans();
+  ASSERT_EQ(all.size(), 4u);
+  for (const auto& [dir, span] : all) EXPECT_EQ(span.gpus.substr(0, 5), "[GPU-") << dir;
+  // Two at a time, always on different GPUs (least loaded first).
+  for (const auto& [gpu, peak] : peak_per_gpu(all)) EXPECT_EQ(peak, 1) << gpu;
+  EXPECT_EQ(scalar("SELECT count(*) FROM runs WHERE device LIKE 'gpu:_ (cuda:0)'"), 4);
+}
+
+TEST_F(SchedulerEndToEnd, OneGpuSharedByPerGpuWorkersAndNoMore) {
+  fake_gpus("0, GPU-one00000-0000-0000-0000-000000000000, Tesla T4, 15360, 0\n");
+  write_sweep(4, 40);
+  environment_["HEADROOM_TEST_WORKER_STEP_MS"] = "10";
+  ASSERT_EQ(run({"--per-gpu", "2"}).exit_status, 0);
+  EXPECT_EQ(peak_per_gpu(spans())["[GPU-one00000-0000-0000-0000-000000000000]"], 2);
+
+  // One per GPU: the default --jobs follows the GPU slots, so they run one at a time.
+  fs::remove(folder_.path() / "workers.log");
+  write_sweep(3, 40, "description: again\n");
+  ASSERT_EQ(run({"--extend"}).exit_status, 0);
+  for (const auto& [gpu, peak] : peak_per_gpu(spans())) EXPECT_EQ(peak, 1) << gpu;
+}
+
+TEST_F(SchedulerEndToEnd, GpusFlagAndCudaVisibleDevicesNarrowTheChoice) {
+  fake_gpus(kFourGpus);
+  write_sweep(2);
+  environment_["CUDA_VISIBLE_DEVICES"] = "1,3";
+  ASSERT_EQ(run({"--gpus", "3", "--jobs", "1"}).exit_status, 0);
+  for (const auto& [dir, span] : spans()) EXPECT_EQ(span.gpus, "[GPU-dddd0000-0000-0000-0000-000000000000]");
+  auto hidden = run({"--gpus", "0"});
+  EXPECT_EQ(hidden.exit_status, 2);
+  EXPECT_NE(hidden.err.find("GPU 0 is not visible (visible: 1, 3)"), std::string::npos) << hidden.err;
+}
+
+TEST_F(SchedulerEndToEnd, ThreadsAreNeverOversubscribed) {
+  write_sweep(1);
+  auto result = run({"--jobs", "64", "--threads", "2"});
+  EXPECT_EQ(result.exit_status, 2);
+  EXPECT_NE(result.err.find("--jobs 64 x --threads 2 exceeds the"), std::string::npos) << result.err;
+  EXPECT_FALSE(fs::exists(folder_.path() / "headroom.db"));
+}
+
+TEST_F(SchedulerEndToEnd, ACrashIsRetriedAfterABackOffAndTheCellSucceeds) {
+  write_sweep(2, 20, "retries: 2\n");
+  environment_["HEADROOM_TEST_WORKER"] = "1=crash_once";
+  auto result = run({"--jobs", "1"});
+  ASSERT_EQ(result.exit_status, 0) << result.out << result.err;
+  EXPECT_EQ(scalar("SELECT count(*) FROM runs WHERE state = 'failed' AND exit_code = 1 AND "
+                   "error LIKE '%crashing at step 11 as told%'"),
+            1);
+  EXPECT_EQ(scalar("SELECT count(*) FROM cells WHERE state = 'succeeded'"), 2);
+  // The retry waited out the back-off (2 s) after the crash.
+  EXPECT_GE(scalar("SELECT CAST(1000 * (b.started_at - a.ended_at) AS INTEGER) FROM runs a JOIN runs b "
+                   "ON a.cell_id = b.cell_id AND b.attempt = 2 AND a.attempt = 1"),
+            1900);
+}
+
+TEST_F(SchedulerEndToEnd, AHungWorkerIsStoppedAndCountsAsACrash) {
+  write_sweep(1);
+  environment_["HEADROOM_TEST_WORKER"] = "1=hang";
+  auto result = run({"--hang-timeout", "1", "--stop-grace", "1"});
+  EXPECT_EQ(result.exit_status, 1) << result.err;
+  EXPECT_EQ(scalar("SELECT count(*) FROM runs WHERE state = 'failed' AND error LIKE 'hung: no event for 1 s%'"), 1);
+}
+
+TEST_F(SchedulerEndToEnd, ATimeoutEscalatesToSigkillForAWorkerIgnoringSigterm) {
+  write_sweep(1, 20, "timeout: 1\n");
+  environment_["HEADROOM_TEST_WORKER"] = "1=ignore_term";
+  auto started = std::chrono::steady_clock::now();
+  auto result = run({"--stop-grace", "1"});
+  EXPECT_EQ(result.exit_status, 1) << result.err;
+  EXPECT_LT(std::chrono::steady_clock::now() - started, std::chrono::seconds(20));
+  EXPECT_EQ(scalar("SELECT count(*) FROM runs WHERE state = 'timeout' AND signal = 9"), 1);
+}
+
+TEST_F(SchedulerEndToEnd, TwoOrchestratorsCannotDriveOneSweepAndTheLockDiesWithItsHolder) {
+  write_sweep(2, 200);
+  environment_["HEADROOM_TEST_WORKER_STEP_MS"] = "20";
+  std::vector<std::string> arguments = {"run", (folder_.path() / "s.yaml").string(), "--trainer",
+                                        testing::test_worker_binary(), "--quiet", "--jobs", "1"};
+  bp::child first(bp::search_path("env"), "HEADROOM_TEST_WORKER_STEP_MS=20",
+                  "HEADROOM_TEST_WORKER_LOG=" + environment_["HEADROOM_TEST_WORKER_LOG"],
+                  testing::headroom_binary(), arguments, bp::start_dir = folder_.path().string(),
+                  bp::std_out > bp::null, bp::std_err > bp::null);
+  for (int i = 0; i < 200 && !fs::exists(folder_.path() / "workers.log"); ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  ASSERT_TRUE(fs::exists(folder_.path() / "workers.log"));
+  auto second = run({"--jobs", "1"});
+  EXPECT_EQ(second.exit_status, 1);
+  EXPECT_NE(second.err.find("sweep 's' is being run by another orchestrator (pid " + std::to_string(first.id()) + ")"),
+            std::string::npos)
+      << second.err;
+
+  ::kill(first.id(), SIGKILL);
+  first.wait();
+  auto resumed = run({"--jobs", "1"});
+  ASSERT_EQ(resumed.exit_status, 0) << resumed.err;
+  EXPECT_EQ(scalar("SELECT count(*) FROM runs WHERE state = 'succeeded'"), 2);
+  EXPECT_EQ(scalar("SELECT count(*) FROM cells WHERE state = 'succeeded'"), 2);
+}
+
+TEST_F(SchedulerEndToEnd, AWorkerWhosePidWasNeverRecordedIsAdoptedNotStartedTwice) {
+  write_sweep(1, 150);
+  environment_["HEADROOM_TEST_WORKER_STEP_MS"] = "20";
+  std::vector<std::string> arguments = {"run", (folder_.path() / "s.yaml").string(), "--trainer",
+                                        testing::test_worker_binary(), "--quiet"};
+  bp::child first(bp::search_path("env"), "HEADROOM_TEST_WORKER_STEP_MS=20",
+                  "HEADROOM_TEST_WORKER_LOG=" + environment_["HEADROOM_TEST_WORKER_LOG"],
+                  testing::headroom_binary(), arguments, bp::start_dir = folder_.path().string(),
+                  bp::std_out > bp::null, bp::std_err > bp::null);
+  for (int i = 0; i < 200 && !fs::exists(folder_.path() / "workers.log"); ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  ::kill(first.id(), SIGKILL);
+  first.wait();
+  // The worst moment: the attempt row exists, its worker runs, its pid is not recorded.
+  {
+    sqlite::Connection connection((folder_.path() / "headroom.db").string(),
+                                  sqlite::Connection::Mode::read_write_create);
+    connection.execute("UPDATE runs SET state = 'starting', pid = NULL");
+  }
+  auto resumed = run({});
+  ASSERT_EQ(resumed.exit_status, 0) << resumed.err;
+  EXPECT_EQ(scalar("SELECT count(*) FROM runs"), 1);  // adopted, not started again
+  EXPECT_EQ(scalar("SELECT count(*) FROM runs WHERE state = 'succeeded' AND pid > 0"), 1);
+  EXPECT_EQ(spans().size(), 1u);
+}
+
+}  // namespace
+}  // namespace headroom
