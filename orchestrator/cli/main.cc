@@ -25,6 +25,7 @@ int main(int argc, char** argv) {
   headroom::cli::add_logs_command(app, global, exit_status);
   headroom::cli::add_watch_command(app, global, exit_status);
   headroom::cli::add_annotate_commands(app, global, exit_status);
+  headroom::cli::add_cancel_command(app, global, exit_status);
   headroom::cli::add_db_command(app, global, exit_status);
   try {
     app.parse(argc, argv);

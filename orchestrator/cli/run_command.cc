@@ -1,4 +1,6 @@
 // headroom run SWEEP.yaml: record the sweep and run every pending cell.
+// headroom resume SWEEP: the same for a sweep already in the database, from
+// its stored spec (no file needed).
 #include <unistd.h>
 
 #include <cstdio>
@@ -8,6 +10,7 @@
 #include "orchestrator/cli/commands.h"
 #include "orchestrator/devices/devices.h"
 #include "orchestrator/grid/grid.h"
+#include "orchestrator/monitor/render.h"
 #include "orchestrator/scheduler/scheduler.h"
 #include "orchestrator/scheduler/sweep_lock.h"
 #include "orchestrator/spec/sweep_spec.h"
@@ -19,14 +22,16 @@ namespace {
 namespace fs = std::filesystem;
 
 struct RunOptions {
-  std::string sweep_file;
-  int64_t count = 0;  // random search: overrides run_cap
+  std::string sweep;      // run: the YAML file; resume: the sweep's name
+  int64_t count = 0;      // random search: overrides run_cap
   std::string runs_root = "runs";
   std::string trainer;
   int jobs = 0;
   int threads = 1;
   bool extend = false;
   bool quiet = false;
+  bool json = false;
+  bool include_cancelled = false;  // resume: cancelled cells become pending again
   std::string gpus = "all";
   int per_gpu = 1;
   double hang_seconds = 0;
@@ -48,12 +53,33 @@ std::string default_trainer() {
   return error ? "headroom-train" : (self.parent_path() / "headroom-train").string();
 }
 
-int run(const RunOptions& options, const GlobalOptions& global) {
-  // Everything is validated before the database is opened: bad input writes nothing.
-  auto spec = load_sweep(options.sweep_file, options.count);
-  if (!spec) return report_error(spec.error());
-  auto expansion = expand(spec.value());
-  if (!expansion) return report_error(expansion.error());
+void print_progress(const SweepRecord& sweep, const SweepProgress& progress, bool json) {
+  if (json) {
+    nlohmann::json line = {{"event", "progress"},       {"sweep", sweep.name},
+                           {"total", progress.total},     {"succeeded", progress.succeeded},
+                           {"failed", progress.failed},   {"running", progress.running},
+                           {"pending", progress.pending}, {"cancelled", progress.cancelled},
+                           {"eta_seconds", progress.eta_seconds ? nlohmann::json(*progress.eta_seconds)
+                                                                : nlohmann::json()}};
+    std::printf("%s\n", line.dump().c_str());
+    std::fflush(stdout);
+    return;
+  }
+  const int64_t done = progress.succeeded + progress.failed;
+  std::string text = sweep.name + ": " + progress_bar(progress.total ? double(done) / double(progress.total) : 0, 20) +
+                     " " + std::to_string(done) + "/" + std::to_string(progress.total) + " done (" +
+                     std::to_string(progress.failed) + " failed), " + std::to_string(progress.running) +
+                     " running, " + std::to_string(progress.pending) + " pending";
+  if (progress.eta_seconds && progress.pending + progress.running > 0) {
+    text += ", ETA " + compact_duration(*progress.eta_seconds);
+  }
+  std::fprintf(stderr, "%s\n", text.c_str());
+}
+
+// Validates the flags, takes the sweep's lock, registers the sweep (run) or
+// finds it (resume), and drives it. `expansion` is null for resume.
+int drive(const RunOptions& options, const GlobalOptions& global, const SweepSpec& spec,
+          const Expansion* expansion) {
   std::string trainer = options.trainer.empty() ? default_trainer() : options.trainer;
   if (::access(trainer.c_str(), X_OK) != 0) {
     return report_error(Error::invalid("trainer '" + trainer + "' is not an executable (use --trainer)"));
@@ -65,11 +91,11 @@ int run(const RunOptions& options, const GlobalOptions& global) {
   }
   auto gpus = sweep_gpus(options.gpus);
   if (!gpus) return report_error(gpus.error());
-  for (const auto& cell : expansion->cells) {
+  for (const auto& cell : expansion ? expansion->cells : std::vector<Cell>{}) {
     if (gpus->empty() && cell.config.value("device", "auto").rfind("cuda", 0) == 0) {
       return report_error(Error::invalid("a cell asks for device '" + cell.config.value("device", "") +
                                              "' but this sweep has no GPU (nvidia-smi, CUDA_VISIBLE_DEVICES, --gpus)",
-                                         {spec->file}));
+                                         {spec.file}));
     }
   }
   // CPU threads are never oversubscribed: workers x threads <= usable cores.
@@ -79,16 +105,25 @@ int run(const RunOptions& options, const GlobalOptions& global) {
                                        std::to_string(options.threads) + " exceeds the " + std::to_string(cores) +
                                        " usable CPU cores (affinity and cgroup quota)"));
   }
-  auto lock = SweepLock::acquire(global.database, spec->name);
+  auto lock = SweepLock::acquire(global.database, spec.name);
   if (!lock) return report_error(lock.error());
 
   auto store = Store::open_for_writing(global.database);
   if (!store) return report_error(store.error());
-  std::error_code error;
-  fs::path runs_root = fs::absolute(options.runs_root, error);
-  auto sweep = store.value()->register_sweep(spec.value(), expansion.value(), runs_root.string(),
-                                             options.extend);
+  Result<SweepRecord> sweep = Error::internal("no sweep");
+  if (expansion) {
+    std::error_code error;
+    fs::path runs_root = fs::absolute(options.runs_root, error);
+    sweep = store.value()->register_sweep(spec, *expansion, runs_root.string(), options.extend);
+  } else {
+    sweep = find_sweep(*store.value(), spec.name);
+  }
   if (!sweep) return report_error(sweep.error());
+  if (options.include_cancelled) {
+    if (auto reopened = store.value()->reopen_cancelled_cells(sweep->id); !reopened) {
+      return report_error(reopened.error());
+    }
+  }
 
   SchedulerOptions scheduler;
   scheduler.gpus = gpus.value();
@@ -100,33 +135,89 @@ int run(const RunOptions& options, const GlobalOptions& global) {
   scheduler.jobs = options.jobs > 0 ? options.jobs : gpu_slots > 0 ? std::min(gpu_slots, cpu_slots) : cpu_slots;
   scheduler.threads_per_run = options.threads;
   scheduler.trainer_path = trainer;
-  scheduler.retries = spec->retries;
-  scheduler.timeout_seconds = spec->timeout_seconds;
-  if (!options.quiet) {
+  scheduler.retries = spec.retries;
+  scheduler.timeout_seconds = spec.timeout_seconds;
+  const SweepRecord record = sweep.value();
+  if (!options.quiet && !options.json) {
     std::string where = gpus->empty() ? std::string("CPU") : std::to_string(gpus->size()) + " GPU(s)";
-    std::fprintf(stderr, "headroom: sweep '%s': %zu cells, %d at a time on %s, runs under %s\n",
-                 sweep->name.c_str(), expansion->cells.size(), scheduler.jobs, where.c_str(),
-                 (runs_root / sweep->name).c_str());
-    scheduler.progress = [](const std::string& line) { std::fprintf(stderr, "%s\n", line.c_str()); };
+    std::fprintf(stderr, "headroom: sweep '%s': %d at a time on %s, runs under %s\n", record.name.c_str(),
+                 scheduler.jobs, where.c_str(), (fs::path(record.runs_root) / record.name).c_str());
   }
-  if (auto marked = store.value()->set_sweep_state(sweep->id, "running"); !marked) {
+  if (!options.quiet || options.json) {
+    scheduler.progress = [&record, &options](const SweepProgress& progress) {
+      print_progress(record, progress, options.json);
+    };
+  }
+  if (auto marked = store.value()->set_sweep_state(record.id, "running"); !marked) {
     return report_error(marked.error());
   }
-  auto outcome = run_sweep(*store.value(), sweep.value(), scheduler);
+  auto outcome = run_sweep(*store.value(), record, scheduler);
   // A sweep ends finished only when no cell is left to run.
   const bool finished = outcome && !outcome->interrupted && outcome->pending == 0;
-  if (auto marked = store.value()->set_sweep_state(sweep->id, finished ? "finished" : "interrupted"); !marked) {
+  if (auto marked = store.value()->set_sweep_state(record.id, finished ? "finished" : "interrupted"); !marked) {
     return report_error(marked.error());
   }
   if (!outcome) return report_error(outcome.error());
-  std::printf("sweep '%s': %lld succeeded, %lld failed, %lld pending\n", sweep->name.c_str(),
-              static_cast<long long>(outcome->succeeded), static_cast<long long>(outcome->failed),
-              static_cast<long long>(outcome->pending));
+  if (options.json) {
+    nlohmann::json summary = {{"event", "summary"},
+                              {"sweep", record.name},
+                              {"succeeded", outcome->succeeded},
+                              {"failed", outcome->failed},
+                              {"pending", outcome->pending},
+                              {"interrupted", outcome->interrupted}};
+    std::printf("%s\n", summary.dump().c_str());
+  } else {
+    std::printf("sweep '%s': %lld succeeded, %lld failed, %lld pending\n", record.name.c_str(),
+                static_cast<long long>(outcome->succeeded), static_cast<long long>(outcome->failed),
+                static_cast<long long>(outcome->pending));
+  }
   if (outcome->interrupted) {
-    std::fprintf(stderr, "headroom: interrupted; run the same command again to resume\n");
+    std::fprintf(stderr, "headroom: interrupted; 'headroom resume %s' continues it\n", record.name.c_str());
     return 130;
   }
   return outcome->failed > 0 ? 1 : 0;
+}
+
+int run(const RunOptions& options, const GlobalOptions& global) {
+  // Everything is validated before the database is opened: bad input writes nothing.
+  auto spec = load_sweep(options.sweep, options.count);
+  if (!spec) return report_error(spec.error());
+  auto expansion = expand(spec.value());
+  if (!expansion) return report_error(expansion.error());
+  return drive(options, global, spec.value(), &expansion.value());
+}
+
+int resume(const RunOptions& options, const GlobalOptions& global) {
+  SweepSpec spec;
+  {
+    auto store = Store::open_read_only(global.database);
+    if (!store) return report_error(store.error());
+    auto sweep = find_sweep(*store.value(), options.sweep);
+    if (!sweep) return report_error(sweep.error());
+    // The stored text is the spec as it was run: retries and timeout come from it.
+    auto parsed = parse_sweep(sweep->spec_text, sweep->spec_path);
+    if (!parsed) return report_error(parsed.error());
+    spec = parsed.value();
+  }
+  return drive(options, global, spec, nullptr);
+}
+
+// Flags shared by run and resume.
+void add_execution_flags(CLI::App* command, RunOptions& options) {
+  command->add_option("-j,--jobs", options.jobs, "workers at once (default: the GPU slots, or usable cores / --threads)");
+  command->add_option("--threads", options.threads, "threads per worker (default 1)");
+  command->add_option("--trainer", options.trainer, "the headroom-train executable (default: beside headroom)");
+  command->add_flag("-q,--quiet", options.quiet, "print only the final summary");
+  command->add_flag("--json", options.json, "progress and the summary as JSON lines on standard output");
+  command->add_option("--gpus", options.gpus,
+                      "GPUs to use: all (default; those nvidia-smi lists and CUDA_VISIBLE_DEVICES leaves), "
+                      "none, or indices such as 0,2");
+  command->add_option("--per-gpu", options.per_gpu, "workers sharing one GPU (default 1)");
+  command->add_option("--hang-timeout", options.hang_seconds,
+                      "seconds without an event after which a worker counts as hung, is stopped and "
+                      "retried (default 0: never)");
+  command->add_option("--stop-grace", options.stop_grace_seconds,
+                      "seconds between SIGTERM and SIGKILL when stopping a worker (default 10)");
 }
 
 }  // namespace
@@ -135,25 +226,22 @@ void add_run_command(CLI::App& app, const GlobalOptions& global, int& exit_statu
   auto options = std::make_shared<RunOptions>();
   auto* command = app.add_subcommand(
       "run", "Record a sweep in the database and train every pending cell; run again to resume");
-  command->add_option("sweep", options->sweep_file, "the sweep YAML file")->required();
+  command->add_option("sweep", options->sweep, "the sweep YAML file")->required();
   command->add_option("--count", options->count, "random search: cells to draw (overrides run_cap)");
-  command->add_option("-j,--jobs", options->jobs, "workers at once (default: usable cores / --threads)");
-  command->add_option("--threads", options->threads, "threads per worker (default 1)");
   command->add_option("--runs-root", options->runs_root, "where run folders go (default ./runs)");
-  command->add_option("--trainer", options->trainer, "the headroom-train executable (default: beside headroom)");
   command->add_flag("--extend", options->extend,
                     "the sweep's file changed: add its new cells, keep the finished ones");
-  command->add_flag("-q,--quiet", options->quiet, "print only the final summary");
-  command->add_option("--gpus", options->gpus,
-                      "GPUs to use: all (default; those nvidia-smi lists and CUDA_VISIBLE_DEVICES leaves), "
-                      "none, or indices such as 0,2");
-  command->add_option("--per-gpu", options->per_gpu, "workers sharing one GPU (default 1)");
-  command->add_option("--hang-timeout", options->hang_seconds,
-                      "seconds without an event after which a worker counts as hung, is stopped and "
-                      "retried (default 0: never)");
-  command->add_option("--stop-grace", options->stop_grace_seconds,
-                      "seconds between SIGTERM and SIGKILL when stopping a worker (default 10)");
+  add_execution_flags(command, *options);
   command->callback([options, &global, &exit_status] { exit_status = run(*options, global); });
+
+  auto resume_options = std::make_shared<RunOptions>();
+  auto* resume_command = app.add_subcommand(
+      "resume", "Continue a sweep already in the database (after a crash, Ctrl-C or cancel), from its stored spec");
+  resume_command->add_option("sweep", resume_options->sweep, "the sweep's name")->required();
+  resume_command->add_flag("--include-cancelled", resume_options->include_cancelled,
+                           "run cancelled cells too");
+  add_execution_flags(resume_command, *resume_options);
+  resume_command->callback([resume_options, &global, &exit_status] { exit_status = resume(*resume_options, global); });
 }
 
 }  // namespace headroom::cli

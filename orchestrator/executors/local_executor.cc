@@ -4,6 +4,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <fstream>
+#include <iterator>
 #include <map>
 
 #include <boost/process.hpp>
@@ -114,5 +116,12 @@ void LocalExecutor::stop(pid_t pid, std::chrono::milliseconds grace) {
 }
 
 size_t LocalExecutor::running() const { return workers_.size(); }
+
+bool is_worker_of(int64_t pid, const std::string& run_dir) {
+  if (pid <= 0 || ::kill(pid_t(pid), 0) != 0) return false;
+  std::ifstream in("/proc/" + std::to_string(pid) + "/cmdline", std::ios::binary);
+  std::string command_line((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  return command_line.find(run_dir) != std::string::npos;
+}
 
 }  // namespace headroom

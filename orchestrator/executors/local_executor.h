@@ -29,6 +29,10 @@ struct ProcessExit {
   std::optional<int> signal;     // set when a signal killed it
 };
 
+// True when `pid` is alive and its command line names `run_dir` (guards
+// against a pid recycled after a crash).
+bool is_worker_of(int64_t pid, const std::string& run_dir);
+
 class LocalExecutor {
  public:
   LocalExecutor();

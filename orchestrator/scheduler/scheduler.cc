@@ -9,10 +9,11 @@
 #include <fstream>
 #include <map>
 #include <thread>
+#include <tuple>
 
 #include "orchestrator/executors/local_executor.h"
 #include "orchestrator/ingest/ingest.h"
-#include "orchestrator/monitor/render.h"
+#include "orchestrator/monitor/snapshot.h"
 
 namespace headroom {
 namespace {
@@ -46,14 +47,6 @@ std::string last_lines(const fs::path& file, size_t count) {
   return text;
 }
 
-// True when `pid` is alive and is the worker of `run_dir` (guards against a
-// recycled pid after a crash).
-bool is_worker_alive(int64_t pid, const std::string& run_dir) {
-  if (pid <= 0 || ::kill(pid_t(pid), 0) != 0) return false;
-  std::ifstream in("/proc/" + std::to_string(pid) + "/cmdline", std::ios::binary);
-  std::string command_line((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  return command_line.find(run_dir) != std::string::npos;
-}
 
 struct Active {
   explicit Active(RunRecord run, bool adopted = false) : run(std::move(run)), adopted(adopted) {}
@@ -116,8 +109,7 @@ class SweepRunner {
   std::map<int64_t, Active> active_;  // by run id
   std::map<int64_t, Clock::time_point> retry_after_;  // cell id -> earliest retry
   std::map<pid_t, int64_t> run_of_pid_;
-  std::vector<double> finished_durations_;
-  std::string last_progress_;
+  std::tuple<int64_t, int64_t, int64_t, int64_t, int64_t> last_counts_{-1, -1, -1, -1, -1};
 };
 
 Status SweepRunner::recover_orphans() {
@@ -131,7 +123,7 @@ Status SweepRunner::recover_orphans() {
         run.pid = pid;
       }
     }
-    if (run.pid && is_worker_alive(*run.pid, run.run_dir)) {
+    if (run.pid && is_worker_of(*run.pid, run.run_dir)) {
       // Still training: watch it to the end instead of starting it again.
       Active adopted(run, true);
       for (size_t i = 0; i < options_.gpus.size(); ++i) {
@@ -308,9 +300,6 @@ Status SweepRunner::finish(Active& active, std::optional<ProcessExit> exit) {
     }
   }
   HEADROOM_RETURN_IF_ERROR(store_.finish_run(run.id, end, cell_state));
-  if (end.state == "succeeded" && run.started_at && run.ended_at) {
-    finished_durations_.push_back(*run.ended_at - *run.started_at);
-  }
   return Ok{};
 }
 
@@ -324,7 +313,7 @@ Status SweepRunner::check_workers() {
   }
   for (auto it = active_.begin(); it != active_.end();) {
     Active& active = it->second;
-    if (active.adopted && !is_worker_alive(active.run.pid.value_or(0), active.run.run_dir)) {
+    if (active.adopted && !is_worker_of(active.run.pid.value_or(0), active.run.run_dir)) {
       HEADROOM_RETURN_IF_ERROR(finish(active, std::nullopt));
       it = active_.erase(it);
       continue;
@@ -372,22 +361,16 @@ Status SweepRunner::interrupt() {
 
 Status SweepRunner::report_progress() {
   if (!options_.progress) return Ok{};
-  HEADROOM_ASSIGN_OR_RETURN(auto counts, store_.cell_state_counts(sweep_.id));
-  std::map<std::string, int64_t> by_state(counts.begin(), counts.end());
-  int64_t total = 0;
-  for (const auto& [state, count] : counts) total += count;
-  std::string line = sweep_.name + ": " + std::to_string(by_state["succeeded"]) + "/" +
-                     std::to_string(total) + " done, " + std::to_string(by_state["failed"]) +
-                     " failed, " + std::to_string(active_.size()) + " running";
-  if (!finished_durations_.empty()) {
-    double mean = 0;
-    for (double d : finished_durations_) mean += d;
-    mean /= double(finished_durations_.size());
-    double remaining = double(by_state["pending"] + by_state["running"]);
-    line += ", ETA " + compact_duration(mean * remaining / double(std::max(1, options_.jobs)));
-  }
-  if (line != last_progress_) options_.progress(line);
-  last_progress_ = line;
+  HEADROOM_ASSIGN_OR_RETURN(SweepSnapshot snapshot, take_snapshot(store_, sweep_));
+  SweepProgress progress{snapshot.total,          snapshot.count("succeeded"), snapshot.count("failed"),
+                         snapshot.count("running"), snapshot.count("pending"),  snapshot.count("cancelled"),
+                         snapshot.eta_seconds};
+  // Reported when a count changes, not on every poll.
+  auto counts = std::make_tuple(progress.succeeded, progress.failed, progress.running, progress.pending,
+                                progress.cancelled);
+  if (counts == last_counts_) return Ok{};
+  last_counts_ = counts;
+  options_.progress(progress);
   return Ok{};
 }
 

@@ -7,6 +7,7 @@
 
 #include <chrono>
 #include <functional>
+#include <optional>
 #include <string>
 
 #include "orchestrator/core/result.h"
@@ -14,6 +15,12 @@
 #include "orchestrator/store/store.h"
 
 namespace headroom {
+
+// Cells by state and the estimated time left (monitor/snapshot.h).
+struct SweepProgress {
+  int64_t total = 0, succeeded = 0, failed = 0, running = 0, pending = 0, cancelled = 0;
+  std::optional<double> eta_seconds;
+};
 
 struct SchedulerOptions {
   int jobs = 1;                  // workers at once
@@ -34,8 +41,8 @@ struct SchedulerOptions {
   std::chrono::milliseconds retry_backoff{2000};
   std::chrono::milliseconds poll_interval{200};
   std::chrono::milliseconds stop_grace{10000};  // SIGTERM to SIGKILL
-  // Called after each change with a one-line progress summary.
-  std::function<void(const std::string&)> progress;
+  // Called whenever a cell changes state.
+  std::function<void(const struct SweepProgress&)> progress;
 };
 
 struct SweepOutcome {

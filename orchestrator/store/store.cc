@@ -329,11 +329,52 @@ Status Store::finish_run(int64_t run_id, const RunEnd& end, const std::string& c
     update.bind(5, now_seconds()).bind(6, run_id);
     update.run();
     Statement cell(connection_->handle(),
-                   "UPDATE cells SET state = ? WHERE id = (SELECT cell_id FROM runs WHERE id = ?)");
+                   "UPDATE cells SET state = CASE WHEN state = 'cancelled' AND ?1 != 'succeeded' "
+                   "THEN 'cancelled' ELSE ?1 END WHERE id = (SELECT cell_id FROM runs WHERE id = ?2)");
     cell.bind(1, cell_state).bind(2, run_id);
     cell.run();
     transaction.commit();
     return Ok{};
+  });
+}
+
+Result<std::vector<RunRecord>> Store::cancel_cells(int64_t sweep_id, const std::string& cell_prefix) {
+  return guarded("cancelling cells", [&]() -> Result<std::vector<RunRecord>> {
+    sqlite::Transaction transaction(*connection_);
+    Statement matching(connection_->handle(),
+                       "SELECT count(*) FROM cells WHERE sweep_id = ? AND substr(hash, 1, length(?2)) = ?2");
+    matching.bind(1, sweep_id).bind(2, cell_prefix);
+    matching.step();
+    if (matching.integer(0) == 0) {
+      return Error::invalid("no cell of this sweep has a hash starting with '" + cell_prefix + "'");
+    }
+    matching.reset();
+    Statement cancel(connection_->handle(),
+                     "UPDATE cells SET state = 'cancelled' WHERE sweep_id = ? AND substr(hash, 1, length(?2)) = ?2 "
+                     "AND state IN ('pending', 'running')");
+    cancel.bind(1, sweep_id).bind(2, cell_prefix);
+    cancel.run();
+    Statement running(connection_->handle(),
+                      std::string("SELECT ") + kRunColumns +
+                          " FROM runs WHERE state IN ('starting', 'running') AND cell_id IN (SELECT id FROM cells "
+                          "WHERE sweep_id = ? AND state = 'cancelled') ORDER BY id");
+    running.bind(1, sweep_id);
+    std::vector<RunRecord> runs;
+    while (running.step()) runs.push_back(read_run(running));
+    running.reset();
+    transaction.commit();
+    return runs;
+  });
+}
+
+Result<int64_t> Store::reopen_cancelled_cells(int64_t sweep_id) {
+  return guarded("reopening cancelled cells", [&]() -> Result<int64_t> {
+    Statement reopen(connection_->handle(),
+                     "UPDATE cells SET state = 'pending' WHERE sweep_id = ? AND state = 'cancelled' AND id NOT IN "
+                     "(SELECT cell_id FROM runs WHERE state IN ('starting', 'running'))");
+    reopen.bind(1, sweep_id);
+    reopen.run();
+    return int64_t(sqlite3_changes(connection_->handle()));
   });
 }
 

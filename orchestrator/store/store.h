@@ -115,8 +115,17 @@ class Store {
   // Records the worker's process and where it runs ("cpu", "gpu:2"): the
   // attempt is now 'running'. The worker's start event may refine the device.
   Status mark_running(int64_t run_id, int64_t pid, const std::string& host, const std::string& device = "");
-  // Ends an attempt and sets its cell's state (pending again when it will be retried).
+  // Ends an attempt and sets its cell's state (pending again when it will be
+  // retried). A cell cancelled by the user stays cancelled unless the attempt
+  // succeeded.
   Status finish_run(int64_t run_id, const RunEnd& end, const std::string& cell_state);
+  // Marks the sweep's cells (those whose hash starts with `cell_prefix`; all
+  // when empty) cancelled unless they succeeded or failed; returns their
+  // attempts still running, whose workers the caller stops. An error when
+  // the prefix matches no cell.
+  Result<std::vector<RunRecord>> cancel_cells(int64_t sweep_id, const std::string& cell_prefix);
+  // Cancelled cells of the sweep become pending again; returns how many.
+  Result<int64_t> reopen_cancelled_cells(int64_t sweep_id);
   // Attempts of a sweep still 'starting' or 'running' (after a crash: the orphans).
   Result<std::vector<RunRecord>> active_runs(int64_t sweep_id);
   Result<std::vector<RunRecord>> runs_of_cell(int64_t cell_id);

@@ -12,6 +12,8 @@
 #include <sstream>
 #include <thread>
 
+#include <nlohmann/json.hpp>
+
 #include "orchestrator/store/sqlite.h"
 #include "tests/support/test_support.h"
 
@@ -250,6 +252,49 @@ TEST_F(SchedulerEndToEnd, AWorkerWhosePidWasNeverRecordedIsAdoptedNotStartedTwic
   EXPECT_EQ(scalar("SELECT count(*) FROM runs"), 1);  // adopted, not started again
   EXPECT_EQ(scalar("SELECT count(*) FROM runs WHERE state = 'succeeded' AND pid > 0"), 1);
   EXPECT_EQ(spans().size(), 1u);
+}
+
+TEST_F(SchedulerEndToEnd, CancelStopsASweepAndResumeIncludingCancelledFinishesIt) {
+  write_sweep(3, 150);
+  std::vector<std::string> arguments = {"run", (folder_.path() / "s.yaml").string(), "--trainer",
+                                        testing::test_worker_binary(), "--quiet", "--jobs", "1"};
+  bp::child orchestrator(bp::search_path("env"), "HEADROOM_TEST_WORKER_STEP_MS=20",
+                         "HEADROOM_TEST_WORKER_LOG=" + environment_["HEADROOM_TEST_WORKER_LOG"],
+                         testing::headroom_binary(), arguments, bp::start_dir = folder_.path().string(),
+                         bp::std_out > bp::null, bp::std_err > bp::null);
+  for (int i = 0; i < 200 && !fs::exists(folder_.path() / "workers.log"); ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  EXPECT_EQ(headroom({"cancel", "s", "ffffffffffff"}).exit_status, 2);  // no such cell
+  auto cancelled = headroom({"cancel", "s"});
+  ASSERT_EQ(cancelled.exit_status, 0) << cancelled.err;
+  EXPECT_NE(cancelled.out.find("1 running worker asked to stop"), std::string::npos) << cancelled.out;
+  orchestrator.wait();  // it ends on its own: nothing is left to run
+  EXPECT_EQ(scalar("SELECT count(*) FROM cells WHERE state = 'cancelled'"), 3);
+  EXPECT_EQ(scalar("SELECT count(*) FROM runs WHERE state = 'cancelled'"), 1);
+  EXPECT_EQ(scalar("SELECT count(*) FROM runs"), 1);
+
+  auto plain = headroom({"resume", "s", "--trainer", testing::test_worker_binary(), "--quiet"});
+  EXPECT_EQ(plain.exit_status, 0) << plain.err;
+  EXPECT_EQ(scalar("SELECT count(*) FROM runs"), 1);  // cancelled cells stay cancelled
+  auto resumed = headroom({"resume", "s", "--include-cancelled", "--trainer", testing::test_worker_binary(),
+                           "--json"});
+  ASSERT_EQ(resumed.exit_status, 0) << resumed.err;
+  EXPECT_EQ(scalar("SELECT count(*) FROM cells WHERE state = 'succeeded'"), 3);
+  // --json: one object per line, the last one the summary.
+  std::istringstream lines(resumed.out);
+  std::string line, last;
+  int progress_lines = 0;
+  while (std::getline(lines, line)) {
+    auto event = nlohmann::json::parse(line);
+    progress_lines += event["event"] == "progress";
+    last = line;
+  }
+  EXPECT_GT(progress_lines, 0);
+  auto summary = nlohmann::json::parse(last);
+  EXPECT_EQ(summary["event"], "summary");
+  EXPECT_EQ(summary["succeeded"], 3);
+  EXPECT_EQ(headroom({"resume", "nosuch"}).exit_status, 2);
 }
 
 }  // namespace

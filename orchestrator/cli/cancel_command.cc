@@ -1,0 +1,59 @@
+// headroom cancel SWEEP [CELL]: stop a sweep or one cell. Pending cells are
+// marked cancelled; running workers get SIGTERM (they checkpoint and end
+// "preempted") and their cells stay cancelled. `headroom resume SWEEP
+// --include-cancelled` runs them again.
+#include <signal.h>
+#include <unistd.h>
+
+#include <cstdio>
+
+#include "orchestrator/cli/commands.h"
+#include "orchestrator/executors/local_executor.h"
+
+namespace headroom::cli {
+namespace {
+
+struct CancelOptions {
+  std::string sweep;
+  std::string cell;  // a hash prefix as `runs` shows it; empty = every cell
+};
+
+int cancel(const CancelOptions& options, const GlobalOptions& global) {
+  auto store = Store::open_for_writing(global.database);
+  if (!store) return report_error(store.error());
+  auto sweep = find_sweep(*store.value(), options.sweep);
+  if (!sweep) return report_error(sweep.error());
+  auto running = store.value()->cancel_cells(sweep->id, options.cell);
+  if (!running) return report_error(running.error());
+  char host[256] = {};
+  ::gethostname(host, sizeof(host) - 1);
+  int stopped = 0, elsewhere = 0;
+  for (const auto& run : running.value()) {
+    if (run.host && *run.host != host) {
+      ++elsewhere;
+      continue;
+    }
+    // The worker's process group: it and anything it started.
+    if (run.pid && is_worker_of(*run.pid, run.run_dir) && ::kill(-pid_t(*run.pid), SIGTERM) == 0) ++stopped;
+  }
+  std::printf("sweep '%s': cancelled%s; %d running worker%s asked to stop\n", sweep->name.c_str(),
+              options.cell.empty() ? "" : (" cells " + options.cell + "*").c_str(), stopped, stopped == 1 ? "" : "s");
+  if (elsewhere > 0) {
+    std::fprintf(stderr, "headroom: %d worker%s on other hosts: their orchestrator stops them\n", elsewhere,
+                 elsewhere == 1 ? "" : "s");
+  }
+  return 0;
+}
+
+}  // namespace
+
+void add_cancel_command(CLI::App& app, const GlobalOptions& global, int& exit_status) {
+  auto options = std::make_shared<CancelOptions>();
+  auto* command = app.add_subcommand("cancel", "Cancel a sweep, or one of its cells: pending cells are skipped, "
+                                               "running workers stopped (they checkpoint)");
+  command->add_option("sweep", options->sweep, "the sweep's name")->required();
+  command->add_option("cell", options->cell, "only the cell whose hash starts with this (as 'headroom runs' shows)");
+  command->callback([options, &global, &exit_status] { exit_status = cancel(*options, global); });
+}
+
+}  // namespace headroom::cli
