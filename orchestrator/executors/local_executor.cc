@@ -1,6 +1,7 @@
 #include "orchestrator/executors/local_executor.h"
 
 #include <signal.h>
+#include <pthread.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -24,10 +25,16 @@ namespace {
 
 // Puts the child in a process group of its own, so signals reach its whole
 // tree and a Ctrl-C at the terminal does not (the orchestrator decides).
+// Also unblocks SIGCHLD, which the orchestrator blocks for itself (see
+// wait_for_exit): a blocked mask would otherwise pass to the worker.
 struct OwnProcessGroup : bp::extend::handler {
   template <typename Executor>
   void on_exec_setup(Executor&) const {
     ::setpgid(0, 0);
+    sigset_t child;
+    sigemptyset(&child);
+    sigaddset(&child, SIGCHLD);
+    ::sigprocmask(SIG_UNBLOCK, &child, nullptr);
   }
 };
 
@@ -57,10 +64,26 @@ class ExplicitEnvironment : public bp::extend::handler {
 
 }  // namespace
 
-LocalExecutor::LocalExecutor() = default;
+LocalExecutor::LocalExecutor() {
+  // SIGCHLD stays pending while blocked, so wait_for_exit never misses an
+  // exit that happened between two waits.
+  sigset_t child;
+  sigemptyset(&child);
+  sigaddset(&child, SIGCHLD);
+  ::pthread_sigmask(SIG_BLOCK, &child, &saved_mask_);
+}
 
 LocalExecutor::~LocalExecutor() {
   for (auto& [pid, worker] : workers_) worker->child.detach();
+  ::pthread_sigmask(SIG_SETMASK, &saved_mask_, nullptr);
+}
+
+void LocalExecutor::wait_for_exit(std::chrono::milliseconds timeout) {
+  sigset_t child;
+  sigemptyset(&child);
+  sigaddset(&child, SIGCHLD);
+  timespec wait{time_t(timeout.count() / 1000), long(timeout.count() % 1000) * 1000000};
+  ::sigtimedwait(&child, nullptr, &wait);  // EINTR (Ctrl-C) and EAGAIN (timeout) both just return
 }
 
 Result<pid_t> LocalExecutor::start(const LaunchRequest& request) {

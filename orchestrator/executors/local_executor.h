@@ -4,6 +4,7 @@
 // anything it started; arguments are passed as an argv vector, never through
 // a shell. Not thread-safe.
 
+#include <signal.h>
 #include <sys/types.h>
 
 #include <chrono>
@@ -35,8 +36,14 @@ bool is_worker_of(int64_t pid, const std::string& run_dir);
 
 class LocalExecutor {
  public:
+  // Blocks SIGCHLD in the calling thread (restored by the destructor) so that
+  // wait_for_exit can sleep until a worker ends.
   LocalExecutor();
   ~LocalExecutor();  // stops nothing: workers outlive an orchestrator that exits early
+
+  // Returns as soon as one of our workers ends (SIGCHLD), a signal handler
+  // runs (Ctrl-C), or `timeout` passes, whichever is first.
+  void wait_for_exit(std::chrono::milliseconds timeout);
 
   // Starts a process; returns its pid (also its process group id).
   Result<pid_t> start(const LaunchRequest& request);
@@ -50,6 +57,7 @@ class LocalExecutor {
  private:
   struct Worker;
   std::map<pid_t, std::unique_ptr<Worker>> workers_;
+  sigset_t saved_mask_;
 };
 
 }  // namespace headroom

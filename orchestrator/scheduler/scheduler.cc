@@ -7,6 +7,7 @@
 #include <deque>
 #include <filesystem>
 #include <fstream>
+#include <list>
 #include <map>
 #include <thread>
 #include <tuple>
@@ -108,6 +109,11 @@ class SweepRunner {
   LocalExecutor executor_;
   std::map<int64_t, Active> active_;  // by run id
   std::map<int64_t, Clock::time_point> retry_after_;  // cell id -> earliest retry
+  // Pending cells in start order, read once and again only when a cell
+  // returns to pending (a retry): per-trial cost must not grow with the sweep.
+  std::list<CellRecord> queue_;
+  bool queue_stale_ = true;
+  bool changed_ = true;  // a cell changed state since the last progress report
   std::map<pid_t, int64_t> run_of_pid_;
   std::tuple<int64_t, int64_t, int64_t, int64_t, int64_t> last_counts_{-1, -1, -1, -1, -1};
 };
@@ -194,6 +200,7 @@ Status SweepRunner::start_attempt(const CellRecord& cell) {
   run.state = "running";
   Active active(run);
   active.gpu = gpu;
+  changed_ = true;
   active_.emplace(run.id, active);
   run_of_pid_[pid.value()] = run.id;
   return Ok{};
@@ -201,17 +208,26 @@ Status SweepRunner::start_attempt(const CellRecord& cell) {
 
 Status SweepRunner::fill_slots() {
   if (int64_t(active_.size()) >= options_.jobs) return Ok{};
-  HEADROOM_ASSIGN_OR_RETURN(auto pending, store_.cells(sweep_.id, "pending"));
-  // Longest first keeps the makespan close to its lower bound.
-  std::stable_sort(pending.begin(), pending.end(), [](const CellRecord& a, const CellRecord& b) {
-    return a.estimated_flops > b.estimated_flops;
-  });
-  for (const auto& cell : pending) {
+  if (queue_stale_) {
+    HEADROOM_ASSIGN_OR_RETURN(auto pending, store_.cells(sweep_.id, "pending"));
+    // Longest first keeps the makespan close to its lower bound.
+    std::stable_sort(pending.begin(), pending.end(), [](const CellRecord& a, const CellRecord& b) {
+      return a.estimated_flops > b.estimated_flops;
+    });
+    queue_.assign(pending.begin(), pending.end());
+    queue_stale_ = false;
+  }
+  for (auto it = queue_.begin(); it != queue_.end();) {
     if (int64_t(active_.size()) >= options_.jobs || interrupt_requested) break;
-    if (in_backoff(cell.id)) continue;
-    const bool wants_cpu = cell.config.value("device", "auto") == "cpu";
-    if (!options_.gpus.empty() && !wants_cpu && !free_gpu()) continue;  // every GPU is full
-    HEADROOM_RETURN_IF_ERROR(start_attempt(cell));
+    const bool wants_cpu = it->config.value("device", "auto") == "cpu";
+    if (in_backoff(it->id) || (!options_.gpus.empty() && !wants_cpu && !free_gpu())) {
+      ++it;  // a crashed cell waiting out its back-off, or every GPU is full
+      continue;
+    }
+    // `headroom cancel` may have taken the cell since the queue was read.
+    HEADROOM_ASSIGN_OR_RETURN(CellRecord current, store_.cell(it->id));
+    if (current.state == "pending") HEADROOM_RETURN_IF_ERROR(start_attempt(current));
+    it = queue_.erase(it);
   }
   return Ok{};
 }
@@ -287,6 +303,7 @@ Status SweepRunner::finish(Active& active, std::optional<ProcessExit> exit) {
     if (exit && exit->signal) tail = "killed by signal " + std::to_string(*exit->signal) + (tail.empty() ? "" : "\n" + tail);
     if (!tail.empty()) end.error = tail;
   }
+  changed_ = true;
   if (end.state == "failed") {
     HEADROOM_ASSIGN_OR_RETURN(cell_state, cell_state_after_failure(run));
     if (cell_state == "pending") {
@@ -300,6 +317,7 @@ Status SweepRunner::finish(Active& active, std::optional<ProcessExit> exit) {
     }
   }
   HEADROOM_RETURN_IF_ERROR(store_.finish_run(run.id, end, cell_state));
+  if (cell_state == "pending") queue_stale_ = true;
   return Ok{};
 }
 
@@ -353,14 +371,15 @@ Status SweepRunner::interrupt() {
     it = it->second.adopted ? active_.erase(it) : std::next(it);
   }
   while (!active_.empty()) {
-    std::this_thread::sleep_for(options_.poll_interval);
+    executor_.wait_for_exit(options_.poll_interval);
     HEADROOM_RETURN_IF_ERROR(check_workers());
   }
   return Ok{};
 }
 
 Status SweepRunner::report_progress() {
-  if (!options_.progress) return Ok{};
+  if (!options_.progress || !changed_) return Ok{};
+  changed_ = false;
   HEADROOM_ASSIGN_OR_RETURN(SweepSnapshot snapshot, take_snapshot(store_, sweep_));
   SweepProgress progress{snapshot.total,          snapshot.count("succeeded"), snapshot.count("failed"),
                          snapshot.count("running"), snapshot.count("pending"),  snapshot.count("cancelled"),
@@ -397,7 +416,7 @@ Result<SweepOutcome> SweepRunner::run() {
         for (const auto& [cell, until] : retry_after_) waiting = waiting || Clock::now() < until;
         if (!waiting) break;
       }
-      std::this_thread::sleep_for(options_.poll_interval);
+      executor_.wait_for_exit(options_.poll_interval);
       HEADROOM_RETURN_IF_ERROR(check_workers());
     }
     HEADROOM_ASSIGN_OR_RETURN(auto counts, store_.cell_state_counts(sweep_.id));
