@@ -148,12 +148,26 @@ struct SummaryFold {
   }
 };
 
+// Resets a cached statement when the scope that used it ends, so no
+// statement keeps a read transaction open between calls.
+struct ResetOnExit {
+  Statement& statement;
+  ~ResetOnExit() { statement.reset(); }
+};
+
 }  // namespace
 
 Store::Store(std::unique_ptr<sqlite::Connection> connection, std::string path)
     : connection_(std::move(connection)), path_(std::move(path)) {}
 
 Store::~Store() = default;
+
+sqlite::Statement& Store::prepared(const std::string& sql) {
+  auto& statement = statements_[sql];
+  if (!statement) statement = std::make_unique<Statement>(connection_->handle(), sql);
+  statement->reset();
+  return *statement;
+}
 
 Result<std::unique_ptr<Store>> Store::open_for_writing(const std::string& path) {
   return guarded("database '" + path + "'", [&]() -> Result<std::unique_ptr<Store>> {
@@ -280,8 +294,8 @@ Result<std::vector<CellRecord>> Store::cells(int64_t sweep_id, const std::string
 Result<RunRecord> Store::begin_attempt(const SweepRecord& sweep, const CellRecord& cell) {
   return guarded("starting an attempt", [&]() -> Result<RunRecord> {
     sqlite::Transaction transaction(*connection_);
-    Statement next(connection_->handle(),
-                   "SELECT coalesce(max(attempt), 0) + 1 FROM runs WHERE cell_id = ?");
+    Statement& next = prepared("SELECT coalesce(max(attempt), 0) + 1 FROM runs WHERE cell_id = ?");
+    ResetOnExit next_reset{next};
     next.bind(1, cell.id);
     next.step();
     int attempt = int(next.integer(0));
@@ -289,13 +303,14 @@ Result<RunRecord> Store::begin_attempt(const SweepRecord& sweep, const CellRecor
     std::string run_dir = (std::filesystem::path(sweep.runs_root) / sweep.name /
                            cell.hash.substr(0, 12) / std::to_string(attempt))
                               .string();
-    Statement insert(connection_->handle(),
-                     "INSERT INTO runs (cell_id, attempt, state, run_dir, started_at) "
+    Statement& insert = prepared("INSERT INTO runs (cell_id, attempt, state, run_dir, started_at) "
                      "VALUES (?, ?, 'starting', ?, ?)");
+    ResetOnExit insert_reset{insert};
     insert.bind(1, cell.id).bind(2, attempt).bind(3, run_dir).bind(4, now_seconds());
     insert.run();
     int64_t run_id = connection_->last_insert_id();
-    Statement update(connection_->handle(), "UPDATE cells SET state = 'running' WHERE id = ?");
+    Statement& update = prepared("UPDATE cells SET state = 'running' WHERE id = ?");
+    ResetOnExit update_reset{update};
     update.bind(1, cell.id);
     update.run();
     transaction.commit();
@@ -311,8 +326,8 @@ Result<RunRecord> Store::begin_attempt(const SweepRecord& sweep, const CellRecor
 
 Status Store::mark_running(int64_t run_id, int64_t pid, const std::string& host, const std::string& device) {
   return guarded("recording a worker", [&]() -> Status {
-    Statement update(connection_->handle(),
-                     "UPDATE runs SET state = 'running', pid = ?, host = ?, device = nullif(?, '') WHERE id = ?");
+    Statement& update = prepared("UPDATE runs SET state = 'running', pid = ?, host = ?, device = nullif(?, '') WHERE id = ?");
+    ResetOnExit update_reset{update};
     update.bind(1, pid).bind(2, host).bind(3, device).bind(4, run_id);
     update.run();
     return Ok{};
@@ -322,15 +337,15 @@ Status Store::mark_running(int64_t run_id, int64_t pid, const std::string& host,
 Status Store::finish_run(int64_t run_id, const RunEnd& end, const std::string& cell_state) {
   return guarded("finishing a run", [&]() -> Status {
     sqlite::Transaction transaction(*connection_);
-    Statement update(connection_->handle(),
-                     "UPDATE runs SET state = ?, exit_code = ?, signal = ?, "
+    Statement& update = prepared("UPDATE runs SET state = ?, exit_code = ?, signal = ?, "
                      "error = coalesce(?, error), ended_at = ? WHERE id = ?");
+    ResetOnExit update_reset{update};
     update.bind(1, end.state).bind(2, end.exit_code).bind(3, end.signal).bind(4, end.error);
     update.bind(5, now_seconds()).bind(6, run_id);
     update.run();
-    Statement cell(connection_->handle(),
-                   "UPDATE cells SET state = CASE WHEN state = 'cancelled' AND ?1 != 'succeeded' "
+    Statement& cell = prepared("UPDATE cells SET state = CASE WHEN state = 'cancelled' AND ?1 != 'succeeded' "
                    "THEN 'cancelled' ELSE ?1 END WHERE id = (SELECT cell_id FROM runs WHERE id = ?2)");
+    ResetOnExit cell_reset{cell};
     cell.bind(1, cell_state).bind(2, run_id);
     cell.run();
     transaction.commit();
@@ -393,8 +408,9 @@ Result<std::vector<RunRecord>> Store::active_runs(int64_t sweep_id) {
 
 Result<std::vector<RunRecord>> Store::runs_of_cell(int64_t cell_id) {
   return guarded("reading runs", [&]() -> Result<std::vector<RunRecord>> {
-    Statement query(connection_->handle(), std::string("SELECT ") + kRunColumns +
+    Statement& query = prepared(std::string("SELECT ") + kRunColumns +
                                                " FROM runs WHERE cell_id = ? ORDER BY attempt");
+    ResetOnExit query_reset{query};
     query.bind(1, cell_id);
     std::vector<RunRecord> result;
     while (query.step()) result.push_back(read_run(query));
@@ -404,8 +420,8 @@ Result<std::vector<RunRecord>> Store::runs_of_cell(int64_t cell_id) {
 
 Result<RunRecord> Store::run(int64_t run_id) {
   return guarded("reading a run", [&]() -> Result<RunRecord> {
-    Statement query(connection_->handle(),
-                    std::string("SELECT ") + kRunColumns + " FROM runs WHERE id = ?");
+    Statement& query = prepared(std::string("SELECT ") + kRunColumns + " FROM runs WHERE id = ?");
+    ResetOnExit query_reset{query};
     query.bind(1, run_id);
     if (!query.step()) return Error::invalid("no run with id " + std::to_string(run_id));
     return read_run(query);
@@ -414,7 +430,8 @@ Result<RunRecord> Store::run(int64_t run_id) {
 
 Result<CellRecord> Store::cell(int64_t cell_id) {
   return guarded("reading a cell", [&]() -> Result<CellRecord> {
-    Statement query(connection_->handle(), std::string("SELECT ") + kCellColumns + " FROM cells WHERE id = ?");
+    Statement& query = prepared(std::string("SELECT ") + kCellColumns + " FROM cells WHERE id = ?");
+    ResetOnExit query_reset{query};
     query.bind(1, cell_id);
     if (!query.step()) return Error::invalid("no cell with id " + std::to_string(cell_id));
     return read_cell(query);
@@ -443,22 +460,22 @@ Status Store::apply_events(int64_t run_id, const std::vector<nlohmann::json>& ev
       }
     } forget{metric_ids_, metric_ids_.size()};
     sqlite::Transaction transaction(*connection_);
-    Statement metric(connection_->handle(),
-                     "INSERT OR REPLACE INTO metrics (run_id, metric_id, step, value, time) "
+    Statement& metric = prepared("INSERT OR REPLACE INTO metrics (run_id, metric_id, step, value, time) "
                      "VALUES (?, ?, ?, ?, ?)");
-    Statement summary(connection_->handle(),
-                      "INSERT INTO summaries (run_id, name, last_step, last_value, min_value, max_value) "
+    ResetOnExit metric_reset{metric};
+    Statement& summary = prepared("INSERT INTO summaries (run_id, name, last_step, last_value, min_value, max_value) "
                       "VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT (run_id, name) DO UPDATE SET "
                       "last_value = CASE WHEN excluded.last_step >= last_step "
                       "  THEN excluded.last_value ELSE last_value END, "
                       "last_step = max(last_step, excluded.last_step), "
                       "min_value = coalesce(min(min_value, excluded.min_value), min_value, excluded.min_value), "
                       "max_value = coalesce(max(max_value, excluded.max_value), max_value, excluded.max_value)");
-    Statement start(connection_->handle(),
-                    "UPDATE runs SET start_info = ?1, device = CASE WHEN device LIKE 'gpu:%' "
+    ResetOnExit summary_reset{summary};
+    Statement& start = prepared("UPDATE runs SET start_info = ?1, device = CASE WHEN device LIKE 'gpu:%' "
                     "THEN device || ' (' || ?2 || ')' ELSE ?2 END WHERE id = ?3");
-    Statement end(connection_->handle(),
-                  "UPDATE runs SET end_status = ?, error = coalesce(?, error) WHERE id = ?");
+    ResetOnExit start_reset{start};
+    Statement& end = prepared("UPDATE runs SET end_status = ?, error = coalesce(?, error) WHERE id = ?");
+    ResetOnExit end_reset{end};
     std::map<std::string, SummaryFold> folds;
     for (const auto& event : events) {
       const std::string kind = event.value("event", "");
@@ -494,7 +511,8 @@ Status Store::apply_events(int64_t run_id, const std::vector<nlohmann::json>& ev
       summary.bind(5, fold.min).bind(6, fold.max);
       summary.run();
     }
-    Statement offset(connection_->handle(), "UPDATE runs SET events_offset = ? WHERE id = ?");
+    Statement& offset = prepared("UPDATE runs SET events_offset = ? WHERE id = ?");
+    ResetOnExit offset_reset{offset};
     offset.bind(1, new_offset).bind(2, run_id);
     offset.run();
     transaction.commit();
@@ -534,13 +552,15 @@ Result<std::vector<std::string>> Store::metric_names(int64_t sweep_id) {
 int64_t Store::metric_id(const std::string& name) {
   auto known = metric_ids_.find(name);
   if (known != metric_ids_.end()) return known->second;
-  Statement find(connection_->handle(), "SELECT id FROM metric_names WHERE name = ?");
+  Statement& find = prepared("SELECT id FROM metric_names WHERE name = ?");
+  ResetOnExit find_reset{find};
   find.bind(1, name);
   int64_t id;
   if (find.step()) {
     id = find.integer(0);
   } else {
-    Statement insert(connection_->handle(), "INSERT INTO metric_names (name) VALUES (?)");
+    Statement& insert = prepared("INSERT INTO metric_names (name) VALUES (?)");
+    ResetOnExit insert_reset{insert};
     insert.bind(1, name);
     insert.run();
     id = connection_->last_insert_id();

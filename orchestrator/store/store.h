@@ -23,6 +23,7 @@ namespace headroom {
 
 namespace sqlite {
 class Connection;
+class Statement;
 }
 
 struct SweepRecord {
@@ -179,7 +180,13 @@ class Store {
   // view) on first sight; call inside a transaction.
   int64_t metric_id(const std::string& name);
 
+  // The statement for `sql`, prepared once per Store and reset for reuse:
+  // the scheduler's hot path runs the same few statements for every trial.
+  sqlite::Statement& prepared(const std::string& sql);
+
   std::unique_ptr<sqlite::Connection> connection_;
+  // Declared after the connection so they are finalized before it closes.
+  std::map<std::string, std::unique_ptr<sqlite::Statement>> statements_;
   std::string path_;
   std::map<std::string, int64_t> metric_ids_;
 };
