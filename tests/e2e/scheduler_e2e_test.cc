@@ -9,6 +9,7 @@
 #include <chrono>
 #include <filesystem>
 #include <map>
+#include <random>
 #include <sstream>
 #include <thread>
 
@@ -295,6 +296,46 @@ TEST_F(SchedulerEndToEnd, CancelStopsASweepAndResumeIncludingCancelledFinishesIt
   EXPECT_EQ(summary["event"], "summary");
   EXPECT_EQ(summary["succeeded"], 3);
   EXPECT_EQ(headroom({"resume", "nosuch"}).exit_status, 2);
+}
+
+TEST_F(SchedulerEndToEnd, KillNineAtRandomMomentsLosesAndDuplicatesNothing) {
+  // 16 short cells, 2 at a time; the orchestrator is killed at a random
+  // moment (fixed seed), then started again, until the sweep finishes.
+  write_sweep(16, 30, "retries: 5\n");
+  std::vector<std::string> arguments = {"run", (folder_.path() / "s.yaml").string(), "--trainer",
+                                        testing::test_worker_binary(), "--quiet", "--jobs", "2"};
+  std::mt19937 random(20261128);
+  std::uniform_int_distribution<int> delay_ms(0, 400);
+  int kills = 0;
+  for (int round = 0; round < 40; ++round) {
+    bp::child orchestrator(bp::search_path("env"), "HEADROOM_TEST_WORKER_STEP_MS=10", testing::headroom_binary(),
+                           arguments, bp::start_dir = folder_.path().string(), bp::std_out > bp::null,
+                           bp::std_err > bp::null);
+    std::this_thread::sleep_for(std::chrono::milliseconds(delay_ms(random)));
+    if (!orchestrator.running()) {
+      orchestrator.wait();
+      if (orchestrator.exit_code() == 0) break;  // finished before the kill
+      continue;
+    }
+    ::kill(orchestrator.id(), SIGKILL);
+    orchestrator.wait();
+    ++kills;
+  }
+  EXPECT_GE(kills, 5) << "the kills should land while the sweep runs";
+  auto last = run({"--jobs", "2"});  // whatever is left, without interference
+  ASSERT_EQ(last.exit_status, 0) << last.err;
+  EXPECT_EQ(scalar("SELECT count(*) FROM cells WHERE state = 'succeeded'"), 16);
+  // Exactly one succeeded attempt per cell, and nothing left running.
+  EXPECT_EQ(scalar("SELECT count(*) FROM runs WHERE state = 'succeeded'"), 16);
+  EXPECT_EQ(scalar("SELECT count(DISTINCT cell_id) FROM runs WHERE state = 'succeeded'"), 16);
+  EXPECT_EQ(scalar("SELECT count(*) FROM runs WHERE state IN ('starting', 'running')"), 0);
+  // Every point every succeeded worker wrote: 30 lines x 2 values + 1 evaluation.
+  EXPECT_EQ(scalar("SELECT count(*) FROM metrics m JOIN runs r ON r.id = m.run_id WHERE r.state = 'succeeded'"),
+            16 * (30 * 2 + 1));
+  sqlite::Connection connection((folder_.path() / "headroom.db").string(), sqlite::Connection::Mode::read_only);
+  sqlite::Statement check(connection.handle(), "PRAGMA integrity_check");
+  ASSERT_TRUE(check.step());
+  EXPECT_EQ(check.text(0), "ok");
 }
 
 }  // namespace
