@@ -130,20 +130,19 @@ void insert_cells(sqlite::Connection& db, int64_t sweep_id, const Expansion& exp
 // a batch costs one upsert per metric instead of one per point.
 struct SummaryFold {
   int64_t last_step = 0;
-  nlohmann::json last_value;
+  std::optional<double> last_value;
   std::optional<double> min, max;
   bool empty = true;
 
-  void add(int64_t step, const nlohmann::json& value) {
+  void add(int64_t step, std::optional<double> value) {
     if (empty || step >= last_step) {
       last_step = step;
       last_value = value;
     }
     empty = false;
-    if (value.is_number()) {
-      double v = value.get<double>();
-      min = min ? std::min(*min, v) : v;
-      max = max ? std::max(*max, v) : v;
+    if (value) {
+      min = min ? std::min(*min, *value) : *value;
+      max = max ? std::max(*max, *value) : *value;
     }
   }
 };
@@ -447,8 +446,26 @@ Result<SweepRecord> Store::sweep(int64_t sweep_id) {
   });
 }
 
-Status Store::apply_events(int64_t run_id, const std::vector<nlohmann::json>& events,
-                           int64_t new_offset) {
+Status Store::apply_events(int64_t run_id, const std::vector<nlohmann::json>& events, int64_t new_offset) {
+  EventBatch batch;
+  for (const auto& event : events) {
+    const std::string kind = event.value("event", "");
+    if (kind != "metric" && kind != "eval") {
+      batch.others.push_back(event);
+      continue;
+    }
+    auto values = event.find("values");
+    if (values == event.end() || !values->is_object()) continue;
+    for (auto it = values->begin(); it != values->end(); ++it) {
+      if (!it.value().is_number() && !it.value().is_null()) continue;
+      batch.points.push_back({event.value("step", int64_t(0)), event.value("time", 0.0), it.key(),
+                              it.value().is_number() ? std::optional<double>(it.value().get<double>()) : std::nullopt});
+    }
+  }
+  return apply_events(run_id, batch, new_offset);
+}
+
+Status Store::apply_events(int64_t run_id, const EventBatch& batch, int64_t new_offset) {
   return guarded("ingesting events of run " + std::to_string(run_id), [&]() -> Status {
     // A rolled-back transaction takes newly interned metric names with it.
     struct ForgetNewIdsOnFailure {
@@ -461,41 +478,40 @@ Status Store::apply_events(int64_t run_id, const std::vector<nlohmann::json>& ev
     } forget{metric_ids_, metric_ids_.size()};
     sqlite::Transaction transaction(*connection_);
     Statement& metric = prepared("INSERT OR REPLACE INTO metrics (run_id, metric_id, step, value, time) "
-                     "VALUES (?, ?, ?, ?, ?)");
+                                 "VALUES (?, ?, ?, ?, ?)");
     ResetOnExit metric_reset{metric};
-    Statement& summary = prepared("INSERT INTO summaries (run_id, name, last_step, last_value, min_value, max_value) "
-                      "VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT (run_id, name) DO UPDATE SET "
-                      "last_value = CASE WHEN excluded.last_step >= last_step "
-                      "  THEN excluded.last_value ELSE last_value END, "
-                      "last_step = max(last_step, excluded.last_step), "
-                      "min_value = coalesce(min(min_value, excluded.min_value), min_value, excluded.min_value), "
-                      "max_value = coalesce(max(max_value, excluded.max_value), max_value, excluded.max_value)");
-    ResetOnExit summary_reset{summary};
-    Statement& start = prepared("UPDATE runs SET start_info = ?1, device = CASE WHEN device LIKE 'gpu:%' "
-                    "THEN device || ' (' || ?2 || ')' ELSE ?2 END WHERE id = ?3");
-    ResetOnExit start_reset{start};
-    Statement& end = prepared("UPDATE runs SET end_status = ?, error = coalesce(?, error) WHERE id = ?");
-    ResetOnExit end_reset{end};
     std::map<std::string, SummaryFold> folds;
-    for (const auto& event : events) {
+    for (const auto& point : batch.points) {
+      metric.bind(1, run_id).bind(2, metric_id(point.name)).bind(3, point.step).bind(4, point.value);
+      metric.bind(5, point.time);
+      metric.run();
+      folds[point.name].add(point.step, point.value);
+    }
+    Statement& summary = prepared(
+        "INSERT INTO summaries (run_id, name, last_step, last_value, min_value, max_value) "
+        "VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT (run_id, name) DO UPDATE SET "
+        "last_value = CASE WHEN excluded.last_step >= last_step "
+        "  THEN excluded.last_value ELSE last_value END, "
+        "last_step = max(last_step, excluded.last_step), "
+        "min_value = coalesce(min(min_value, excluded.min_value), min_value, excluded.min_value), "
+        "max_value = coalesce(max(max_value, excluded.max_value), max_value, excluded.max_value)");
+    ResetOnExit summary_reset{summary};
+    for (const auto& [name, fold] : folds) {
+      summary.bind(1, run_id).bind(2, name).bind(3, fold.last_step).bind(4, fold.last_value);
+      summary.bind(5, fold.min).bind(6, fold.max);
+      summary.run();
+    }
+    for (const auto& event : batch.others) {
       const std::string kind = event.value("event", "");
-      if (kind == "metric" || kind == "eval") {
-        int64_t step = event.value("step", int64_t(0));
-        double time = event.value("time", 0.0);
-        auto values = event.find("values");
-        if (values == event.end() || !values->is_object()) continue;
-        for (auto it = values->begin(); it != values->end(); ++it) {
-          const std::string& name = it.key();
-          const nlohmann::json& value = it.value();
-          if (!value.is_number() && !value.is_null()) continue;
-          metric.bind(1, run_id).bind(2, metric_id(name)).bind(3, step).bind_json(4, value).bind(5, time);
-          metric.run();
-          folds[name].add(step, value);
-        }
-      } else if (kind == "start") {
+      if (kind == "start") {
+        Statement& start = prepared("UPDATE runs SET start_info = ?1, device = CASE WHEN device LIKE 'gpu:%' "
+                                    "THEN device || ' (' || ?2 || ')' ELSE ?2 END WHERE id = ?3");
+        ResetOnExit start_reset{start};
         start.bind(1, event.dump()).bind(2, event.value("device", "")).bind(3, run_id);
         start.run();
       } else if (kind == "end") {
+        Statement& end = prepared("UPDATE runs SET end_status = ?, error = coalesce(?, error) WHERE id = ?");
+        ResetOnExit end_reset{end};
         end.bind(1, event.value("status", "unknown"));
         if (event.contains("error") && event["error"].is_string()) {
           end.bind(2, event["error"].get<std::string>());
@@ -505,11 +521,6 @@ Status Store::apply_events(int64_t run_id, const std::vector<nlohmann::json>& ev
         end.bind(3, run_id);
         end.run();
       }
-    }
-    for (const auto& [name, fold] : folds) {
-      summary.bind(1, run_id).bind(2, name).bind(3, fold.last_step).bind_json(4, fold.last_value);
-      summary.bind(5, fold.min).bind(6, fold.max);
-      summary.run();
     }
     Statement& offset = prepared("UPDATE runs SET events_offset = ? WHERE id = ?");
     ResetOnExit offset_reset{offset};

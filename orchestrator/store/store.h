@@ -74,6 +74,19 @@ struct MetricPoint {
   double time = 0;
 };
 
+// Parsed events of one ingestion pass: metric points flattened (the bulk of
+// every events file), other events (start, end) as JSON.
+struct EventBatch {
+  struct Point {
+    int64_t step = 0;
+    double time = 0;
+    std::string name;
+    std::optional<double> value;  // null when the worker logged a non-finite value
+  };
+  std::vector<Point> points;
+  std::vector<nlohmann::json> others;
+};
+
 struct Note {
   int64_t id = 0;
   std::optional<int64_t> sweep_id, run_id;
@@ -137,8 +150,10 @@ class Store {
   // Stores parsed events of one run and its new byte offset in one
   // transaction: a crash leaves either all of them or none. Replaying the same
   // events changes nothing (metrics are keyed by run, name and step).
-  Status apply_events(int64_t run_id, const std::vector<nlohmann::json>& events,
-                      int64_t new_offset);
+  Status apply_events(int64_t run_id, const EventBatch& batch, int64_t new_offset);
+  // The same for events as JSON objects (tests, tools): metric and eval
+  // events' numeric or null values become points.
+  Status apply_events(int64_t run_id, const std::vector<nlohmann::json>& events, int64_t new_offset);
 
   // Marks the sweep running under this process (host and pid recorded), or
   // finished / interrupted when its orchestrator stops.

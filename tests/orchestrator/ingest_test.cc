@@ -75,7 +75,7 @@ TEST_F(IngestTest, ReplayingTheWholeLogAddsNothingTwice) {
   ASSERT_TRUE(ingest_run(*store_, run_.id).ok());
   // A crash between writing rows and remembering the offset cannot happen (one
   // transaction); force the worst case anyway by rewinding the offset.
-  ASSERT_TRUE(store_->apply_events(run_.id, {}, 0).ok());
+  ASSERT_TRUE(store_->apply_events(run_.id, EventBatch{}, 0).ok());
   ASSERT_TRUE(ingest_run(*store_, run_.id).ok());
   ASSERT_TRUE(ingest_run(*store_, run_.id).ok());
   EXPECT_EQ(count("SELECT count(*) FROM metrics"), 2);
