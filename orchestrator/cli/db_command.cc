@@ -85,7 +85,7 @@ Result<std::vector<Finding>> check(Store& store) {
       findings.push_back({!active || row[4] != "running",
                           "ingestion lag: run " + row[0].dump() + " has " + std::to_string(lag) +
                               " bytes of events not yet ingested" +
-                              (active ? "" : "; 'headroom run' on its sweep ingests them")});
+                              (active ? "" : "; 'headroom resume' of its sweep ingests them")});
     }
   }
   if (lagging == 0) findings.push_back({false, "ingestion: every events file is fully ingested"});
@@ -101,9 +101,10 @@ Result<std::vector<Finding>> check(Store& store) {
     bool alive = row[2] == "running" && row[3].is_number() && row[4] == std::string(host) &&
                  ::kill(pid_t(row[3].get<int64_t>()), 0) == 0;
     if (!alive) {
-      findings.push_back({true, "sweep '" + row[0].get<std::string>() + "' has " + row[1].dump() +
-                                    " runs marked running but no live orchestrator: 'headroom run' on it "
-                                    "adopts or retries them"});
+      const std::string name = row[0].get<std::string>();
+      findings.push_back({true, "sweep '" + name + "' has " + row[1].dump() +
+                                    " runs marked running but no live orchestrator: 'headroom resume " + name +
+                                    "' adopts or retries them"});
     }
   }
   return findings;

@@ -1,6 +1,7 @@
 // headroom run SWEEP.yaml: record the sweep and run every pending cell.
 // headroom resume SWEEP: the same for a sweep already in the database, from
 // its stored spec (no file needed).
+#include <fcntl.h>
 #include <unistd.h>
 
 #include <cstdio>
@@ -32,6 +33,7 @@ struct RunOptions {
   bool quiet = false;
   bool json = false;
   bool include_cancelled = false;  // resume: cancelled cells become pending again
+  bool detach = false;             // continue in the background, output to a log file
   std::string gpus = "all";
   int per_gpu = 1;
   double hang_seconds = 0;
@@ -76,6 +78,30 @@ void print_progress(const SweepRecord& sweep, const SweepProgress& progress, boo
   std::fprintf(stderr, "%s\n", text.c_str());
 }
 
+// Forks; the parent prints where the child logs and exits, the child leaves
+// the terminal's session and writes its output to `log`. Returns in the child.
+Status detach_to(const std::string& log) {
+  std::fflush(stdout);
+  std::fflush(stderr);
+  pid_t child = ::fork();
+  if (child < 0) return Error::io("cannot fork to detach");
+  if (child > 0) {
+    std::printf("headroom: running in the background as pid %d; log: %s\n", int(child), log.c_str());
+    std::fflush(stdout);
+    std::_Exit(0);  // no destructors: the child owns the lock and the sweep now
+  }
+  ::setsid();  // no controlling terminal: a closed terminal sends no SIGHUP
+  int fd = ::open(log.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+  int null = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
+  if (fd < 0 || null < 0) return Error::io("cannot open '" + log + "'");
+  ::dup2(null, STDIN_FILENO);
+  ::dup2(fd, STDOUT_FILENO);
+  ::dup2(fd, STDERR_FILENO);
+  ::close(fd);
+  ::close(null);
+  return Ok{};
+}
+
 // Validates the flags, takes the sweep's lock, registers the sweep (run) or
 // finds it (resume), and drives it. `expansion` is null for resume.
 int drive(const RunOptions& options, const GlobalOptions& global, const SweepSpec& spec,
@@ -107,6 +133,13 @@ int drive(const RunOptions& options, const GlobalOptions& global, const SweepSpe
   }
   auto lock = SweepLock::acquire(global.database, spec.name);
   if (!lock) return report_error(lock.error());
+  if (options.detach) {
+    // The lock is taken first, so a busy sweep is reported here, in the
+    // foreground; the child inherits the locked file and keeps it.
+    std::error_code error;
+    fs::path log = fs::absolute(global.database + ".orchestrator-" + std::to_string(::getpid()) + ".log", error);
+    if (auto detached = detach_to(log.string()); !detached) return report_error(detached.error());
+  }
 
   auto store = Store::open_for_writing(global.database);
   if (!store) return report_error(store.error());
@@ -209,6 +242,8 @@ void add_execution_flags(CLI::App* command, RunOptions& options) {
   command->add_option("--trainer", options.trainer, "the headroom-train executable (default: beside headroom)");
   command->add_flag("-q,--quiet", options.quiet, "print only the final summary");
   command->add_flag("--json", options.json, "progress and the summary as JSON lines on standard output");
+  command->add_flag("--detach", options.detach,
+                    "continue in the background; prints the pid and the log file (beside the database)");
   command->add_option("--gpus", options.gpus,
                       "GPUs to use: all (default; those nvidia-smi lists and CUDA_VISIBLE_DEVICES leaves), "
                       "none, or indices such as 0,2");

@@ -71,7 +71,7 @@ std::vector<std::string> render_snapshot(const SweepSnapshot& snapshot, const Re
   const auto& sweep = snapshot.sweep;
   std::string state = sweep.state;
   if (sweep.state == "running" && !snapshot.orchestrator_alive) {
-    state = "stopped (its orchestrator is gone: 'headroom run' resumes it)";
+    state = "stopped (its orchestrator is gone: 'headroom resume " + sweep.name + "' continues it)";
   } else if (sweep.state == "running") {
     state = "running (pid " + std::to_string(sweep.orchestrator_pid.value_or(0)) + " on " +
             sweep.orchestrator_host.value_or("?") + ")";

@@ -338,5 +338,28 @@ TEST_F(SchedulerEndToEnd, KillNineAtRandomMomentsLosesAndDuplicatesNothing) {
   EXPECT_EQ(check.text(0), "ok");
 }
 
+TEST_F(SchedulerEndToEnd, DetachReturnsAtOnceAndTheSweepFinishesInTheBackground) {
+  write_sweep(3, 50);
+  environment_["HEADROOM_TEST_WORKER_STEP_MS"] = "20";
+  auto started = std::chrono::steady_clock::now();
+  auto detached = run({"--detach", "--jobs", "1"});
+  ASSERT_EQ(detached.exit_status, 0) << detached.err;
+  EXPECT_LT(std::chrono::steady_clock::now() - started, std::chrono::seconds(2));
+  const std::string marker = "log: ";
+  auto at = detached.out.find(marker);
+  ASSERT_NE(at, std::string::npos) << detached.out;
+  fs::path log = detached.out.substr(at + marker.size(), detached.out.find('\n', at) - at - marker.size());
+  // A second orchestrator is refused while the background one holds the sweep.
+  auto second = run({"--jobs", "1"});
+  EXPECT_EQ(second.exit_status, 1);
+  bool finished = false;
+  for (int i = 0; i < 300 && !finished; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    finished = testing::read_file(log).find("sweep 's': 3 succeeded") != std::string::npos;
+  }
+  EXPECT_TRUE(finished) << testing::read_file(log);
+  EXPECT_EQ(scalar("SELECT count(*) FROM cells WHERE state = 'succeeded'"), 3);
+}
+
 }  // namespace
 }  // namespace headroom
