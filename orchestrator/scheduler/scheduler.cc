@@ -3,6 +3,7 @@
 #include <signal.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <deque>
 #include <filesystem>
@@ -47,7 +48,6 @@ std::string last_lines(const fs::path& file, size_t count) {
   for (const auto& line : lines) text += (text.empty() ? "" : "\n") + line;
   return text;
 }
-
 
 struct Active {
   explicit Active(RunRecord run, bool adopted = false) : run(std::move(run)), adopted(adopted) {}
