@@ -20,18 +20,22 @@ import sys
 import time
 
 
+def run_worker(worker, run_dir, steps, seed):
+    """One trial: the worker's config file, then the worker itself."""
+    os.mkdir(run_dir)
+    config = os.path.join(run_dir, "config.json")
+    with open(config, "w") as out:
+        json.dump({"steps": steps, "seed": seed}, out)
+    subprocess.run([worker, "--config", config, "--run-dir", run_dir], check=True,
+                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+
 def run_direct(worker, folder, trials, steps):
     root = os.path.join(folder, "direct")
     os.makedirs(root)
     start = time.perf_counter()
     for seed in range(1, trials + 1):
-        run_dir = os.path.join(root, str(seed))
-        os.mkdir(run_dir)
-        config = os.path.join(run_dir, "config.json")
-        with open(config, "w") as out:
-            json.dump({"steps": steps, "seed": seed}, out)
-        subprocess.run([worker, "--config", config, "--run-dir", run_dir], check=True,
-                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        run_worker(worker, os.path.join(root, str(seed)), steps, seed)
     return time.perf_counter() - start
 
 
@@ -65,12 +69,7 @@ def run_optuna(worker, folder, trials, steps):
     def objective(trial):
         seed = trial.suggest_int("seed", 1, trials)
         run_dir = os.path.join(root, str(trial.number))
-        os.mkdir(run_dir)
-        config = os.path.join(run_dir, "config.json")
-        with open(config, "w") as out:
-            json.dump({"steps": steps, "seed": seed}, out)
-        subprocess.run([worker, "--config", config, "--run-dir", run_dir], check=True,
-                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        run_worker(worker, run_dir, steps, seed)
         final = None
         with open(os.path.join(run_dir, "events.jsonl")) as events:
             for line in events:

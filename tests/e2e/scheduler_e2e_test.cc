@@ -69,6 +69,23 @@ class SchedulerEndToEnd : public ::testing::Test {
     return headroom(arguments);
   }
 
+  // `headroom run` of s.yaml in the background (20 ms per worker step), once
+  // its first worker has started.
+  bp::child start_in_background(std::vector<std::string> extra) {
+    std::vector<std::string> arguments = {"HEADROOM_TEST_WORKER_STEP_MS=20",
+                                          "HEADROOM_TEST_WORKER_LOG=" + environment_["HEADROOM_TEST_WORKER_LOG"],
+                                          testing::headroom_binary(), "run", (folder_.path() / "s.yaml").string(),
+                                          "--trainer", testing::test_worker_binary(), "--quiet"};
+    arguments.insert(arguments.end(), extra.begin(), extra.end());
+    bp::child orchestrator(bp::search_path("env"), arguments, bp::start_dir = folder_.path().string(),
+                           bp::std_out > bp::null, bp::std_err > bp::null);
+    for (int i = 0; i < 200 && !fs::exists(folder_.path() / "workers.log"); ++i) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    EXPECT_TRUE(fs::exists(folder_.path() / "workers.log")) << "no worker started";
+    return orchestrator;
+  }
+
   // Worker start/end lines by run folder.
   std::map<std::string, WorkerSpan> spans() {
     std::map<std::string, WorkerSpan> result;
@@ -204,16 +221,7 @@ TEST_F(SchedulerEndToEnd, ATimeoutEscalatesToSigkillForAWorkerIgnoringSigterm) {
 TEST_F(SchedulerEndToEnd, TwoOrchestratorsCannotDriveOneSweepAndTheLockDiesWithItsHolder) {
   write_sweep(2, 200);
   environment_["HEADROOM_TEST_WORKER_STEP_MS"] = "20";
-  std::vector<std::string> arguments = {"run", (folder_.path() / "s.yaml").string(), "--trainer",
-                                        testing::test_worker_binary(), "--quiet", "--jobs", "1"};
-  bp::child first(bp::search_path("env"), "HEADROOM_TEST_WORKER_STEP_MS=20",
-                  "HEADROOM_TEST_WORKER_LOG=" + environment_["HEADROOM_TEST_WORKER_LOG"],
-                  testing::headroom_binary(), arguments, bp::start_dir = folder_.path().string(),
-                  bp::std_out > bp::null, bp::std_err > bp::null);
-  for (int i = 0; i < 200 && !fs::exists(folder_.path() / "workers.log"); ++i) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
-  }
-  ASSERT_TRUE(fs::exists(folder_.path() / "workers.log"));
+  bp::child first = start_in_background({"--jobs", "1"});
   auto second = run({"--jobs", "1"});
   EXPECT_EQ(second.exit_status, 1);
   EXPECT_NE(second.err.find("sweep 's' is being run by another orchestrator (pid " + std::to_string(first.id()) + ")"),
@@ -231,15 +239,7 @@ TEST_F(SchedulerEndToEnd, TwoOrchestratorsCannotDriveOneSweepAndTheLockDiesWithI
 TEST_F(SchedulerEndToEnd, AWorkerWhosePidWasNeverRecordedIsAdoptedNotStartedTwice) {
   write_sweep(1, 150);
   environment_["HEADROOM_TEST_WORKER_STEP_MS"] = "20";
-  std::vector<std::string> arguments = {"run", (folder_.path() / "s.yaml").string(), "--trainer",
-                                        testing::test_worker_binary(), "--quiet"};
-  bp::child first(bp::search_path("env"), "HEADROOM_TEST_WORKER_STEP_MS=20",
-                  "HEADROOM_TEST_WORKER_LOG=" + environment_["HEADROOM_TEST_WORKER_LOG"],
-                  testing::headroom_binary(), arguments, bp::start_dir = folder_.path().string(),
-                  bp::std_out > bp::null, bp::std_err > bp::null);
-  for (int i = 0; i < 200 && !fs::exists(folder_.path() / "workers.log"); ++i) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
-  }
+  bp::child first = start_in_background({});
   ::kill(first.id(), SIGKILL);
   first.wait();
   // The worst moment: the attempt row exists, its worker runs, its pid is not recorded.
@@ -257,15 +257,7 @@ TEST_F(SchedulerEndToEnd, AWorkerWhosePidWasNeverRecordedIsAdoptedNotStartedTwic
 
 TEST_F(SchedulerEndToEnd, CancelStopsASweepAndResumeIncludingCancelledFinishesIt) {
   write_sweep(3, 150);
-  std::vector<std::string> arguments = {"run", (folder_.path() / "s.yaml").string(), "--trainer",
-                                        testing::test_worker_binary(), "--quiet", "--jobs", "1"};
-  bp::child orchestrator(bp::search_path("env"), "HEADROOM_TEST_WORKER_STEP_MS=20",
-                         "HEADROOM_TEST_WORKER_LOG=" + environment_["HEADROOM_TEST_WORKER_LOG"],
-                         testing::headroom_binary(), arguments, bp::start_dir = folder_.path().string(),
-                         bp::std_out > bp::null, bp::std_err > bp::null);
-  for (int i = 0; i < 200 && !fs::exists(folder_.path() / "workers.log"); ++i) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
-  }
+  bp::child orchestrator = start_in_background({"--jobs", "1"});
   EXPECT_EQ(headroom({"cancel", "s", "ffffffffffff"}).exit_status, 2);  // no such cell
   auto cancelled = headroom({"cancel", "s"});
   ASSERT_EQ(cancelled.exit_status, 0) << cancelled.err;
