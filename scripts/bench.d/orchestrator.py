@@ -20,6 +20,9 @@ import sys
 import time
 
 
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+
 def run_worker(worker, run_dir, steps, seed):
     """One trial: the worker's config file, then the worker itself."""
     os.mkdir(run_dir)
@@ -86,8 +89,8 @@ def run_optuna(worker, folder, trials, steps):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--headroom", default="build/release/bin/headroom")
-    parser.add_argument("--worker", default="build/release/bin/headroom-test-worker")
+    parser.add_argument("--headroom", default=os.path.join(ROOT, "build/release/bin/headroom"))
+    parser.add_argument("--worker", default=os.path.join(ROOT, "build/release/bin/headroom-test-worker"))
     parser.add_argument("--trials", type=int, default=1000)
     parser.add_argument("--optuna-trials", type=int, default=None,
                         help="Optuna trials (default: --trials; Optuna takes ~0.6 s each here)")
