@@ -189,7 +189,8 @@ TEST_F(SweepEndToEnd, EveryShippedSweepPlansCleanly) {
 }
 
 TEST_F(SweepEndToEnd, EveryCommandExplainsItselfAndUnknownOnesFail) {
-  for (const char* command : {"plan", "run", "status", "runs", "report"}) {
+  for (const char* command : {"plan", "run", "resume", "status", "watch", "logs", "runs", "show", "query", "export",
+                              "report", "note", "tag", "cancel", "db"}) {
     auto help = headroom({command, "--help"});
     EXPECT_EQ(help.exit_status, 0) << command;
     EXPECT_NE(help.out.find("Usage"), std::string::npos) << command;
