@@ -136,9 +136,13 @@ int drive(const RunOptions& options, const GlobalOptions& global, const SweepSpe
   if (options.detach) {
     // The lock is taken first, so a busy sweep is reported here, in the
     // foreground; the child inherits the locked file and keeps it.
+    // One log per sweep beside its lock file, appended to by every detached run.
+    std::string log = lock.value()->path();
+    log.replace(log.rfind(".lock-"), 6, ".log-");
     std::error_code error;
-    fs::path log = fs::absolute(global.database + ".orchestrator-" + std::to_string(::getpid()) + ".log", error);
-    if (auto detached = detach_to(log.string()); !detached) return report_error(detached.error());
+    if (auto detached = detach_to(fs::absolute(log, error).string()); !detached) {
+      return report_error(detached.error());
+    }
   }
 
   auto store = Store::open_for_writing(global.database);
@@ -243,7 +247,7 @@ void add_execution_flags(CLI::App* command, RunOptions& options) {
   command->add_flag("-q,--quiet", options.quiet, "print only the final summary");
   command->add_flag("--json", options.json, "progress and the summary as JSON lines on standard output");
   command->add_flag("--detach", options.detach,
-                    "continue in the background; prints the pid and the log file (beside the database)");
+                    "continue in the background; prints the pid and the sweep's log file (beside the database)");
   command->add_option("--gpus", options.gpus,
                       "GPUs to use: all (default; those nvidia-smi lists and CUDA_VISIBLE_DEVICES leaves), "
                       "none, or indices such as 0,2");
