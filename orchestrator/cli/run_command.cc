@@ -78,6 +78,19 @@ void print_progress(const SweepRecord& sweep, const SweepProgress& progress, boo
   std::fprintf(stderr, "%s\n", text.c_str());
 }
 
+// True when the sweep sets `threads` itself: in base, as a parameter, or in
+// a parameter's per-value overrides.
+bool sets_threads(const SweepSpec& spec) {
+  if (spec.base.count("threads")) return true;
+  for (const auto& parameter : spec.parameters) {
+    if (parameter.name == "threads") return true;
+    for (const auto& [value, overrides] : parameter.overrides) {
+      if (overrides.count("threads")) return true;
+    }
+  }
+  return false;
+}
+
 // Forks; the parent prints where the child logs and exits, the child leaves
 // the terminal's session and writes its output to `log`. Returns in the child.
 Status detach_to(const std::string& log) {
@@ -124,12 +137,22 @@ int drive(const RunOptions& options, const GlobalOptions& global, const SweepSpe
                                          {spec.file}));
     }
   }
-  // CPU threads are never oversubscribed: workers x threads <= usable cores.
+  // CPU threads are never oversubscribed: the running workers' threads stay
+  // within the usable cores. A sweep may set `threads` per cell itself.
   const int cores = usable_cpu_cores();
-  if (options.threads > cores || int64_t(options.jobs) * options.threads > cores) {
+  const bool cells_set_threads = sets_threads(spec);
+  if (!cells_set_threads && (options.threads > cores || int64_t(options.jobs) * options.threads > cores)) {
     return report_error(Error::invalid("--jobs " + std::to_string(options.jobs) + " x --threads " +
                                        std::to_string(options.threads) + " exceeds the " + std::to_string(cores) +
                                        " usable CPU cores (affinity and cgroup quota)"));
+  }
+  for (const auto& cell : expansion && cells_set_threads ? expansion->cells : std::vector<Cell>{}) {
+    if (cell.config.value("threads", 1) > cores) {
+      return report_error(Error::invalid("a cell asks for " + std::to_string(cell.config.value("threads", 1)) +
+                                             " threads but only " + std::to_string(cores) +
+                                             " CPU cores are usable (affinity and cgroup quota)",
+                                         {spec.file}));
+    }
   }
   auto lock = SweepLock::acquire(global.database, spec.name);
   if (!lock) return report_error(lock.error());
@@ -167,7 +190,10 @@ int drive(const RunOptions& options, const GlobalOptions& global, const SweepSpe
   scheduler.per_gpu = options.per_gpu;
   scheduler.hang_seconds = options.hang_seconds;
   scheduler.stop_grace = std::chrono::milliseconds(int64_t(options.stop_grace_seconds * 1000));
-  const int cpu_slots = std::max(1, cores / options.threads);
+  scheduler.cells_set_threads = cells_set_threads;
+  scheduler.cpu_cores = cores;
+  // With per-cell threads the cores themselves cap the workers.
+  const int cpu_slots = cells_set_threads ? cores : std::max(1, cores / options.threads);
   const int gpu_slots = int(gpus->size()) * options.per_gpu;
   scheduler.jobs = options.jobs > 0 ? options.jobs : gpu_slots > 0 ? std::min(gpu_slots, cpu_slots) : cpu_slots;
   scheduler.threads_per_run = options.threads;
@@ -242,7 +268,8 @@ int resume(const RunOptions& options, const GlobalOptions& global) {
 // Flags shared by run and resume.
 void add_execution_flags(CLI::App* command, RunOptions& options) {
   command->add_option("-j,--jobs", options.jobs, "workers at once (default: the GPU slots, or usable cores / --threads)");
-  command->add_option("--threads", options.threads, "threads per worker (default 1)");
+  command->add_option("--threads", options.threads,
+                      "threads per worker (default 1), unless the sweep sets 'threads' per cell");
   command->add_option("--trainer", options.trainer, "the headroom-train executable (default: beside headroom)");
   command->add_flag("-q,--quiet", options.quiet, "print only the final summary");
   command->add_flag("--json", options.json, "progress and the summary as JSON lines on standard output");

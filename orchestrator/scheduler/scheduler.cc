@@ -58,6 +58,7 @@ struct Active {
   bool hung = false;
   bool cancelled = false;
   std::optional<size_t> gpu;           // index into SchedulerOptions::gpus
+  int threads = 1;                     // CPU threads it was given
   Clock::time_point last_event = Clock::now();
 };
 
@@ -102,6 +103,8 @@ class SweepRunner {
   // The GPU with the fewest workers, if one has room.
   std::optional<size_t> free_gpu() const;
   bool in_backoff(int64_t cell_id) const;
+  int threads_of(const CellRecord& cell) const;
+  int threads_in_use() const;
 
   Store& store_;
   const SweepRecord& sweep_;
@@ -132,6 +135,12 @@ Status SweepRunner::recover_orphans() {
     if (run.pid && is_worker_of(*run.pid, run.run_dir)) {
       // Still training: watch it to the end instead of starting it again.
       Active adopted(run, true);
+      {
+        // Its thread count counts against the cores like any worker's.
+        std::ifstream config_file(fs::path(run.run_dir) / "config.json");
+        auto config = nlohmann::json::parse(config_file, nullptr, false);
+        if (config.is_object()) adopted.threads = config.value("threads", 1);
+      }
       for (size_t i = 0; i < options_.gpus.size(); ++i) {
         const std::string label = gpu_device_label(options_.gpus[i]);
         const std::string device = run.device.value_or("");
@@ -166,7 +175,8 @@ Status SweepRunner::start_attempt(const CellRecord& cell) {
   }
 
   nlohmann::json config = cell.config;
-  config["threads"] = options_.threads_per_run;
+  const int threads_wanted = threads_of(cell);
+  config["threads"] = threads_wanted;
   // A cell pinned to the CPU never takes a GPU; any other gets one when the sweep has GPUs.
   const bool wants_cpu = config.value("device", "auto") == "cpu";
   std::optional<size_t> gpu = wants_cpu ? std::nullopt : free_gpu();
@@ -180,7 +190,7 @@ Status SweepRunner::start_attempt(const CellRecord& cell) {
   request.argv = {options_.trainer_path, "--config", (run_dir / "config.json").string(),
                   "--run-dir", run_dir.string()};
   if (resume) request.argv.push_back("--resume");
-  const std::string threads = std::to_string(options_.threads_per_run);
+  const std::string threads = std::to_string(threads_wanted);
   // OpenBLAS ignores torch's thread setting: both must be told (TOOLCHAIN.md).
   request.environment = {{"OMP_NUM_THREADS", threads}, {"OPENBLAS_NUM_THREADS", threads},
                          {"MKL_NUM_THREADS", threads},
@@ -200,6 +210,7 @@ Status SweepRunner::start_attempt(const CellRecord& cell) {
   run.state = "running";
   Active active(run);
   active.gpu = gpu;
+  active.threads = threads_wanted;
   changed_ = true;
   active_.emplace(run.id, active);
   run_of_pid_[pid.value()] = run.id;
@@ -220,8 +231,9 @@ Status SweepRunner::fill_slots() {
   for (auto it = queue_.begin(); it != queue_.end();) {
     if (int64_t(active_.size()) >= options_.jobs || interrupt_requested) break;
     const bool wants_cpu = it->config.value("device", "auto") == "cpu";
-    if (in_backoff(it->id) || (!options_.gpus.empty() && !wants_cpu && !free_gpu())) {
-      ++it;  // a crashed cell waiting out its back-off, or every GPU is full
+    if (in_backoff(it->id) || (!options_.gpus.empty() && !wants_cpu && !free_gpu()) ||
+        threads_in_use() + threads_of(*it) > options_.cpu_cores) {
+      ++it;  // a crashed cell waiting out its back-off, every GPU full, or too few free cores
       continue;
     }
     // `headroom cancel` may have taken the cell since the queue was read.
@@ -244,6 +256,16 @@ std::optional<size_t> SweepRunner::free_gpu() const {
     }
   }
   return best;
+}
+
+int SweepRunner::threads_of(const CellRecord& cell) const {
+  return options_.cells_set_threads ? cell.config.value("threads", 1) : options_.threads_per_run;
+}
+
+int SweepRunner::threads_in_use() const {
+  int threads = 0;
+  for (const auto& [run_id, active] : active_) threads += active.threads;
+  return threads;
 }
 
 bool SweepRunner::in_backoff(int64_t cell_id) const {

@@ -25,6 +25,11 @@ struct SweepProgress {
 struct SchedulerOptions {
   int jobs = 1;                  // workers at once
   int threads_per_run = 1;       // each worker's intra-op and BLAS threads
+  // When the sweep sets `threads` itself (in base, a parameter or an
+  // override), each cell keeps its own count instead of threads_per_run.
+  bool cells_set_threads = false;
+  // Usable CPU cores: the threads of running workers never add up to more.
+  int cpu_cores = 1;
   // GPUs workers may use; empty = CPU only. Each worker gets one GPU (its
   // UUID in CUDA_VISIBLE_DEVICES, device "cuda" in its config), and at most
   // `per_gpu` workers share a GPU. Cells whose config says device "cpu" run

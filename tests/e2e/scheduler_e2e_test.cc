@@ -353,5 +353,32 @@ TEST_F(SchedulerEndToEnd, DetachReturnsAtOnceAndTheSweepFinishesInTheBackground)
   EXPECT_EQ(scalar("SELECT count(*) FROM cells WHERE state = 'succeeded'"), 3);
 }
 
+TEST_F(SchedulerEndToEnd, CellsThatSetTheirOwnThreadsShareTheCoresWithoutOversubscribing) {
+  // Seeds 1 and 2 ask for 2 threads (all of this machine's cores in CI), 3 and 4 for 1.
+  folder_.write("s.yaml", "name: s\nbase: {steps: 40}\nparameters:\n  seed:\n    values: [1, 2, 3, 4]\n"
+                          "    overrides:\n      1: {threads: 2}\n      2: {threads: 2}\n");
+  environment_["HEADROOM_TEST_WORKER_STEP_MS"] = "10";
+  auto result = run({"--jobs", "2"});
+  if (result.exit_status == 2) {
+    // A machine with one usable core cannot run a 2-thread cell: refused before anything runs.
+    EXPECT_NE(result.err.find("a cell asks for 2 threads but only 1 CPU cores are usable"), std::string::npos);
+    return;
+  }
+  ASSERT_EQ(result.exit_status, 0) << result.err;
+  auto all = spans();
+  ASSERT_EQ(all.size(), 4u);
+  const int cores = int(std::thread::hardware_concurrency());
+  for (const auto& [dir, span] : all) {
+    int threads_at_start = 0;
+    for (const auto& [other_dir, other] : all) {
+      if (other.start <= span.start && span.start < other.end) threads_at_start += std::stoi(other.threads);
+    }
+    EXPECT_LE(threads_at_start, std::max(2, cores)) << dir;
+  }
+  int two_thread_workers = 0;
+  for (const auto& [dir, span] : all) two_thread_workers += span.threads == "2";
+  EXPECT_EQ(two_thread_workers, 2);
+}
+
 }  // namespace
 }  // namespace headroom
