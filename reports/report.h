@@ -1,33 +1,33 @@
 #pragma once
-// Turns a sweep's results into a report folder: CSV tables, gnuplot scripts
-// and their PNG plots, and a Markdown page tying them together. Reads the
-// database only; draws with gnuplot (gnuplot-nox), whose scripts stay in the
-// folder so a user can restyle them.
+// `headroom report`: turns the results of one or more sweeps into a report
+// folder. report.html is self-contained (figures inlined as SVG, opens
+// offline); report.md shows the same with PNG figures beside it; CSV tables
+// hold the numbers; each figure's gnuplot script and data stay in the folder
+// so a user can restyle it. Reads the database only.
 
 #include <string>
 #include <vector>
 
 #include "orchestrator/core/result.h"
 #include "orchestrator/store/store.h"
+#include "reports/sweep_section.h"
 
 namespace headroom {
 
 struct ReportOptions {
   std::string out_dir;
-  std::string x = "heads";          // parameter on the horizontal axis
-  std::string series = "attention";  // parameter that separates the lines
-  std::string metric = "eval/accuracy";
+  SectionOptions section;
 };
 
 struct ReportFiles {
-  std::string markdown;
-  std::vector<std::string> files;  // everything written, markdown included
+  std::string html, markdown;
+  std::vector<std::string> files;  // everything written, by path
 };
 
-// Writes the report of one sweep. Cells aggregate their succeeded runs'
-// final values (mean, standard deviation and count over seeds). An error
-// when the sweep has no finished run with the metric, when the x or series
-// parameter is not swept, or when gnuplot fails (its message included).
-Result<ReportFiles> write_report(Store& store, const SweepRecord& sweep, const ReportOptions& options);
+// Writes the report of `sweeps` (at least one). Everything is computed and
+// drawn in a scratch folder first; only a complete report is moved into
+// out_dir, replacing files of the same names, so a failure (an empty sweep,
+// a bad flag, gnuplot failing) leaves out_dir as it was and says why.
+Result<ReportFiles> write_report(Store& store, const std::vector<SweepRecord>& sweeps, const ReportOptions& options);
 
 }  // namespace headroom

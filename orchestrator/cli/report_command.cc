@@ -1,4 +1,4 @@
-// headroom report SWEEP: tables and plots of a sweep's results.
+// headroom report SWEEP...: the paper's figures, tables and claims for sweeps.
 #include <cstdio>
 
 #include "orchestrator/cli/commands.h"
@@ -9,25 +9,25 @@ namespace headroom::cli {
 namespace {
 
 struct ReportCommandOptions {
-  std::string sweep;
+  std::vector<std::string> sweeps;
   ReportOptions report;
-  bool metric_given = false;
 };
 
 int report(ReportCommandOptions options, const GlobalOptions& global) {
   auto store = Store::open_read_only(global.database);
   if (!store) return report_error(store.error());
-  auto sweep = store.value()->find_sweep(options.sweep);
-  if (!sweep) return report_error(sweep.error());
-  if (!sweep.value()) {
-    return report_error(Error::invalid("no sweep named '" + options.sweep + "' in '" + global.database + "'"));
+  std::vector<SweepRecord> sweeps;
+  for (const auto& name : options.sweeps) {
+    auto sweep = find_sweep(*store.value(), name);
+    if (!sweep) return report_error(sweep.error());
+    sweeps.push_back(sweep.value());
   }
-  const SweepRecord& record = *sweep.value();
-  if (!options.metric_given && record.metric) options.report.metric = *record.metric;
-  if (options.report.out_dir.empty()) options.report.out_dir = "reports-out/" + record.name;
-  auto files = write_report(*store.value(), record, options.report);
+  if (options.report.out_dir.empty()) {
+    options.report.out_dir = "reports-out/" + sweeps.front().name + (sweeps.size() > 1 ? "-and-more" : "");
+  }
+  auto files = write_report(*store.value(), sweeps, options.report);
   if (!files) return report_error(files.error());
-  std::printf("%s\n", files->markdown.c_str());
+  std::printf("%s\n%s\n", files->html.c_str(), files->markdown.c_str());
   return 0;
 }
 
@@ -36,14 +36,20 @@ int report(ReportCommandOptions options, const GlobalOptions& global) {
 void add_report_command(CLI::App& app, const GlobalOptions& global, int& exit_status) {
   auto options = std::make_shared<ReportCommandOptions>();
   auto* command = app.add_subcommand(
-      "report", "Write a sweep's report (Markdown, CSV, gnuplot PNG) and print its path");
-  command->add_option("sweep", options->sweep, "the sweep's name")->required();
+      "report",
+      "Write the paper's figures, tables and claims for sweeps (HTML, Markdown, CSV, gnuplot) and print the "
+      "pages' paths");
+  command->add_option("sweeps", options->sweeps, "the sweeps' names")->required();
   command->add_option("-o,--out", options->report.out_dir, "output folder (default reports-out/SWEEP)");
-  command->add_option("--x", options->report.x, "parameter on the x axis")->capture_default_str();
-  command->add_option("--series", options->report.series, "parameter that separates lines")
-      ->capture_default_str();
-  command->add_option("--metric", options->report.metric, "metric to plot (default: the sweep's, else eval/accuracy)")
-      ->each([options](const std::string&) { options->metric_given = true; });
+  command->add_option("--x", options->report.section.x,
+                      "parameter on the x axis (default: the paper's layout: heads, d_model, head_size)");
+  command->add_option("--series", options->report.section.series,
+                      "parameter that separates lines (default: the other swept parameters)");
+  command->add_option("--metric", options->report.section.metric,
+                      "metric to report (default: the sweep's, else eval/accuracy)");
+  command->add_option("--curve", options->report.section.curve_cells,
+                      "a cell (hash prefix) whose learning curve to draw; repeat for several")
+      ->expected(1);
   command->callback([options, &global, &exit_status] { exit_status = report(*options, global); });
 }
 

@@ -95,12 +95,13 @@ TEST_F(SweepEndToEnd, RunsEveryCellOnceRecordsMetricsAndReports) {
 
   auto report = headroom({"report", "tiny", "--out", "report"});
   ASSERT_EQ(report.exit_status, 0) << report.err;
-  for (const char* file : {"report.md", "runs.csv", "summary.csv", "plot.gp", "metric_vs_heads.png"}) {
+  for (const char* file : {"report.html", "report.md", "tiny-runs.csv", "tiny-configurations.csv", "tiny-heads.gp",
+                           "tiny-heads.png", "tiny-heads.svg", "tiny-curves.png"}) {
     fs::path path = folder_.path() / "report" / file;
     ASSERT_TRUE(fs::exists(path)) << path;
     EXPECT_GT(fs::file_size(path), 0u) << path;
   }
-  EXPECT_NE(testing::read_file(folder_.path() / "report/summary.csv").find("fixed,4,"), std::string::npos);
+  EXPECT_NE(testing::read_file(folder_.path() / "report/tiny-configurations.csv").find("fixed,16,4,1,"), std::string::npos);
 }
 
 TEST_F(SweepEndToEnd, MalformedSweepExitsTwoWithLocationAndWritesNothing) {

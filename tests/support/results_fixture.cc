@@ -72,4 +72,27 @@ parameters:
   value_or_throw(store->set_sweep_state(sweep.id, "finished"));
 }
 
+void add_finished_sweep(const std::string& path, const std::string& runs_root, const std::string& yaml,
+                        const FinalValues& final_values) {
+  auto spec = value_or_throw(parse_sweep(yaml, "fixture.yaml"));
+  auto expansion = value_or_throw(expand(spec));
+  auto store = value_or_throw(Store::open_for_writing(path));
+  auto sweep = value_or_throw(store->register_sweep(spec, expansion, runs_root, false));
+  for (const auto& cell : value_or_throw(store->cells(sweep.id))) {
+    auto run = value_or_throw(store->begin_attempt(sweep, cell));
+    value_or_throw(store->mark_running(run.id, 4243, "fixture-host"));
+    const nlohmann::json finals = final_values(cell);
+    std::vector<nlohmann::json> events = {{{"event", "start"}, {"device", "cpu"}, {"precision", "fp32"}, {"time", 1000.0}}};
+    for (int step : {10, 20, 30}) {
+      nlohmann::json values;
+      for (const auto& [name, value] : finals.items()) values[name] = value.get<double>() * step / 30.0;
+      events.push_back({{"event", "eval"}, {"step", step}, {"time", 1000.0 + step}, {"values", values}});
+    }
+    events.push_back({{"event", "end"}, {"status", "ok"}, {"step", 30}, {"time", 1031.0}});
+    value_or_throw(store->apply_events(run.id, events, 1));
+    value_or_throw(store->finish_run(run.id, RunEnd{"succeeded", 0, {}, {}}, "succeeded"));
+  }
+  value_or_throw(store->set_sweep_state(sweep.id, "finished"));
+}
+
 }  // namespace headroom::testing

@@ -9,7 +9,12 @@
 // also has a failed first attempt (exit 1, error "boom\nlast line") before
 // its succeeded second one: 13 runs in all.
 
+#include <functional>
 #include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "orchestrator/store/store.h"
 
 namespace headroom::testing {
 
@@ -17,5 +22,15 @@ double expected_accuracy(int d_model, int heads, const std::string& attention);
 
 // Creates the database at `path`; returns the sweep's runs root.
 void build_results_fixture(const std::string& path, const std::string& runs_root);
+
+// The final values a cell's run logs, as {"metric": value, ...}.
+using FinalValues = std::function<nlohmann::json(const CellRecord& cell)>;
+
+// Registers the sweep written in `yaml` in the database at `path` (created if
+// missing) and gives every cell one succeeded run on host "fixture-host":
+// an eval event at steps 10, 20 and 30 logs final_values(cell)
+// scaled by step/30 (so step 30 holds the final values themselves).
+void add_finished_sweep(const std::string& path, const std::string& runs_root, const std::string& yaml,
+                        const FinalValues& final_values);
 
 }  // namespace headroom::testing

@@ -1,0 +1,197 @@
+#include "reports/document.h"
+
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+namespace headroom {
+
+void Document::heading(int level, std::string text) {
+  Block block;
+  block.kind = Block::Kind::heading;
+  block.level = level;
+  block.text = std::move(text);
+  blocks.push_back(std::move(block));
+}
+
+void Document::paragraph(std::string text) {
+  Block block;
+  block.text = std::move(text);
+  blocks.push_back(std::move(block));
+}
+
+void Document::list(std::vector<std::string> items) {
+  Block block;
+  block.kind = Block::Kind::list;
+  block.items = std::move(items);
+  blocks.push_back(std::move(block));
+}
+
+void Document::figure(std::string id, std::string caption) {
+  Block block;
+  block.kind = Block::Kind::figure;
+  block.figure_id = std::move(id);
+  block.text = std::move(caption);
+  blocks.push_back(std::move(block));
+}
+
+void Document::table(Table table, std::string caption) {
+  Block block;
+  block.kind = Block::Kind::table;
+  block.table = std::move(table);
+  block.text = std::move(caption);
+  blocks.push_back(std::move(block));
+}
+
+namespace {
+
+std::string cell_text(const nlohmann::json& value) {
+  if (value.is_null()) return "";
+  return value.is_string() ? value.get<std::string>() : value.dump();
+}
+
+std::string markdown_cell(const nlohmann::json& value) {
+  std::string out;
+  for (char c : cell_text(value)) out += c == '|' ? std::string("\\|") : c == '\n' ? std::string(" ") : std::string(1, c);
+  return out;
+}
+
+std::string escape_html(const std::string& text) {
+  std::string out;
+  for (char c : text) {
+    switch (c) {
+      case '&': out += "&amp;"; break;
+      case '<': out += "&lt;"; break;
+      case '>': out += "&gt;"; break;
+      case '"': out += "&quot;"; break;
+      default: out += c;
+    }
+  }
+  return out;
+}
+
+// Escapes and turns `code` spans into <code> elements.
+std::string inline_html(const std::string& text) {
+  std::string out;
+  bool in_code = false;
+  for (char c : escape_html(text)) {
+    if (c == '`') {
+      out += in_code ? "</code>" : "<code>";
+      in_code = !in_code;
+    } else {
+      out += c;
+    }
+  }
+  if (in_code) out += "</code>";
+  return out;
+}
+
+// Verdict cells are coloured so the summary reads at a glance.
+std::string verdict_class(const std::string& text) {
+  if (text == "reproduced") return " class=\"yes\"";
+  if (text == "not reproduced") return " class=\"no\"";
+  if (text == "inconclusive") return " class=\"maybe\"";
+  return "";
+}
+
+const char* kStyle = R"(body{font-family:system-ui,sans-serif;max-width:1100px;margin:2em auto;padding:0 1em;color:#222;line-height:1.45}
+table{border-collapse:collapse;margin:1em 0;font-size:0.92em}
+th,td{border:1px solid #ccc;padding:0.25em 0.6em;text-align:left;vertical-align:top}
+th{background:#f3f3f3}
+td.yes{background:#dff3df}td.no{background:#f8dcdc}td.maybe{background:#f6f0d5}
+figure{margin:1.5em 0}figcaption{font-size:0.92em;color:#444;max-width:760px}
+code{background:#f3f3f3;padding:0 0.2em}
+svg{max-width:100%;height:auto})";
+
+// The <svg> element of a gnuplot SVG file, without its XML prologue.
+Result<std::string> inline_svg(const std::filesystem::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return Error::io("cannot read figure '" + path.string() + "'");
+  std::stringstream buffer;
+  buffer << in.rdbuf();
+  const std::string svg = buffer.str();
+  const auto start = svg.find("<svg");
+  if (start == std::string::npos) return Error::io("'" + path.string() + "' holds no <svg> element");
+  return svg.substr(start);
+}
+
+}  // namespace
+
+std::string render_markdown(const Document& document) {
+  std::ostringstream out;
+  out << "# " << document.title << "\n";
+  for (const auto& block : document.blocks) {
+    out << "\n";
+    switch (block.kind) {
+      case Block::Kind::heading: out << std::string(size_t(block.level), '#') << " " << block.text << "\n"; break;
+      case Block::Kind::paragraph: out << block.text << "\n"; break;
+      case Block::Kind::list:
+        for (const auto& item : block.items) out << "- " << item << "\n";
+        break;
+      case Block::Kind::figure:
+        out << "![" << block.figure_id << "](" << block.figure_id << ".png)\n\n*" << block.text << "*\n";
+        break;
+      case Block::Kind::table: {
+        if (!block.text.empty()) out << block.text << "\n\n";
+        out << "|";
+        for (const auto& column : block.table.columns) out << " " << column << " |";
+        out << "\n|";
+        for (size_t i = 0; i < block.table.columns.size(); ++i) out << "---|";
+        out << "\n";
+        for (const auto& row : block.table.rows) {
+          out << "|";
+          for (const auto& value : row) out << " " << markdown_cell(value) << " |";
+          out << "\n";
+        }
+        break;
+      }
+    }
+  }
+  return out.str();
+}
+
+Result<std::string> render_html(const Document& document, const std::string& folder) {
+  std::ostringstream out;
+  out << "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\"/>\n<title>"
+      << escape_html(document.title) << "</title>\n<style>\n" << kStyle << "\n</style>\n</head>\n<body>\n<h1>"
+      << inline_html(document.title) << "</h1>\n";
+  for (const auto& block : document.blocks) {
+    switch (block.kind) {
+      case Block::Kind::heading:
+        out << "<h" << block.level << ">" << inline_html(block.text) << "</h" << block.level << ">\n";
+        break;
+      case Block::Kind::paragraph: out << "<p>" << inline_html(block.text) << "</p>\n"; break;
+      case Block::Kind::list:
+        out << "<ul>\n";
+        for (const auto& item : block.items) out << "<li>" << inline_html(item) << "</li>\n";
+        out << "</ul>\n";
+        break;
+      case Block::Kind::figure: {
+        HEADROOM_ASSIGN_OR_RETURN(std::string svg,
+                                  inline_svg(std::filesystem::path(folder) / (block.figure_id + ".svg")));
+        out << "<figure id=\"" << escape_html(block.figure_id) << "\">\n" << svg << "\n<figcaption>"
+            << inline_html(block.text) << "</figcaption>\n</figure>\n";
+        break;
+      }
+      case Block::Kind::table:
+        if (!block.text.empty()) out << "<p>" << inline_html(block.text) << "</p>\n";
+        out << "<table>\n<tr>";
+        for (const auto& column : block.table.columns) out << "<th>" << escape_html(column) << "</th>";
+        out << "</tr>\n";
+        for (const auto& row : block.table.rows) {
+          out << "<tr>";
+          for (const auto& value : row) {
+            const std::string text = cell_text(value);
+            out << "<td" << verdict_class(text) << ">" << inline_html(text) << "</td>";
+          }
+          out << "</tr>\n";
+        }
+        out << "</table>\n";
+        break;
+    }
+  }
+  out << "</body>\n</html>\n";
+  return out.str();
+}
+
+}  // namespace headroom

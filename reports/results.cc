@@ -1,0 +1,122 @@
+#include "reports/results.h"
+
+#include "reports/statistics.h"
+
+namespace headroom {
+
+std::vector<double> Configuration::finals(const std::string& metric) const {
+  std::vector<double> values;
+  for (const auto& replicate : replicates) {
+    auto found = replicate.finals.find(metric);
+    if (found != replicate.finals.end()) values.push_back(found->second);
+  }
+  return values;
+}
+
+std::optional<double> Configuration::number(const std::string& key) const {
+  auto found = config.find(key);
+  if (found == config.end() || !found->is_number()) return std::nullopt;
+  return found->get<double>();
+}
+
+std::string Configuration::text(const std::string& key) const {
+  auto found = config.find(key);
+  if (found == config.end()) return "";
+  return found->is_string() ? found->get<std::string>() : found->dump();
+}
+
+namespace {
+
+std::string text_or_empty(const nlohmann::json& value) { return value.is_string() ? value.get<std::string>() : ""; }
+
+// Succeeded runs of the sweep's cells, keyed by cell id; the latest attempt
+// wins should a cell have succeeded twice.
+Result<std::map<int64_t, Replicate>> load_replicates(Store& store, int64_t sweep_id) {
+  HEADROOM_ASSIGN_OR_RETURN(
+      Table runs, store.select("SELECT r.id, r.cell_id, c.hash, r.ended_at - r.started_at, r.device, r.host, "
+                               "r.start_info ->> '$.precision', r.started_at, r.ended_at FROM runs r JOIN cells c ON c.id = r.cell_id "
+                               "WHERE c.sweep_id = ? AND r.state = 'succeeded' ORDER BY r.id",
+                               {sweep_id}));
+  std::map<int64_t, Replicate> by_cell;
+  std::map<int64_t, int64_t> cell_of_run;
+  for (const auto& row : runs.rows) {
+    Replicate replicate;
+    replicate.run_id = row[0].get<int64_t>();
+    replicate.cell_hash = row[2].get<std::string>();
+    replicate.seconds = row[3].is_number() ? row[3].get<double>() : 0;
+    replicate.device = text_or_empty(row[4]);
+    replicate.host = text_or_empty(row[5]);
+    replicate.precision = text_or_empty(row[6]);
+    replicate.started_at = row[7].is_number() ? row[7].get<double>() : 0;
+    replicate.ended_at = row[8].is_number() ? row[8].get<double>() : 0;
+    cell_of_run[replicate.run_id] = row[1].get<int64_t>();
+    by_cell[row[1].get<int64_t>()] = std::move(replicate);
+  }
+  HEADROOM_ASSIGN_OR_RETURN(
+      Table finals, store.select("SELECT s.run_id, s.name, s.last_value FROM summaries s JOIN runs r ON r.id = "
+                                 "s.run_id JOIN cells c ON c.id = r.cell_id WHERE c.sweep_id = ? AND r.state = "
+                                 "'succeeded' AND s.last_value IS NOT NULL",
+                                 {sweep_id}));
+  for (const auto& row : finals.rows) {
+    auto& replicate = by_cell[cell_of_run[row[0].get<int64_t>()]];
+    if (replicate.run_id == row[0].get<int64_t>()) replicate.finals[row[1].get<std::string>()] = row[2].get<double>();
+  }
+  return by_cell;
+}
+
+}  // namespace
+
+Result<SweepResults> load_sweep_results(Store& store, const SweepRecord& sweep) {
+  SweepResults results;
+  results.sweep = sweep;
+  HEADROOM_ASSIGN_OR_RETURN(auto cells, store.cells(sweep.id));
+  HEADROOM_ASSIGN_OR_RETURN(auto replicates, load_replicates(store, sweep.id));
+  HEADROOM_ASSIGN_OR_RETURN(auto names, store.parameter_names(sweep.id));
+  for (const auto& name : names) {
+    if (name != "seed") results.swept.push_back(name);
+  }
+  std::map<std::string, size_t> index_of_config;
+  for (const auto& cell : cells) {
+    ++results.cell_states[cell.state];
+    nlohmann::json config = cell.config;
+    const int64_t seed = config.value("seed", int64_t(0));
+    config.erase("seed");
+    auto [position, added] = index_of_config.emplace(config.dump(), results.configurations.size());
+    if (added) {
+      Configuration configuration;
+      configuration.config = config;
+      configuration.parameters = cell.parameters;
+      configuration.parameters.erase("seed");
+      configuration.parameter_count = cell.parameter_count;
+      configuration.non_embedding_parameters = cell.non_embedding_parameters;
+      configuration.flops_per_token = cell.flops_per_token;
+      results.configurations.push_back(std::move(configuration));
+    }
+    auto found = replicates.find(cell.id);
+    if (found == replicates.end()) continue;
+    found->second.seed = seed;
+    results.configurations[position->second].replicates.push_back(std::move(found->second));
+    ++results.succeeded_runs;
+  }
+  return results;
+}
+
+Result<std::vector<CurvePoint>> mean_curve(Store& store, const Configuration& configuration,
+                                           const std::string& metric) {
+  std::map<int64_t, std::vector<double>> by_step;
+  for (const auto& replicate : configuration.replicates) {
+    HEADROOM_ASSIGN_OR_RETURN(auto points, store.curve(replicate.run_id, metric));
+    for (const auto& point : points) {
+      if (point.value) by_step[point.step].push_back(*point.value);
+    }
+  }
+  std::vector<CurvePoint> curve;
+  for (const auto& [step, values] : by_step) {
+    if (values.size() != configuration.replicates.size()) continue;
+    Summary summary = summarize(values);
+    curve.push_back({step, summary.mean, summary.standard_deviation});
+  }
+  return curve;
+}
+
+}  // namespace headroom

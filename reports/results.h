@@ -1,0 +1,67 @@
+#pragma once
+// A sweep's results as a report sees them: cells that differ only in their
+// seed pooled into one configuration, with each seed's final metrics.
+// Reads the database only.
+
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "orchestrator/core/result.h"
+#include "orchestrator/store/store.h"
+
+namespace headroom {
+
+// One succeeded run: the replicate of one seed.
+struct Replicate {
+  int64_t run_id = 0;
+  std::string cell_hash;
+  int64_t seed = 0;
+  std::map<std::string, double> finals;  // metric -> last logged value
+  double seconds = 0;                    // wall time of the run
+  double started_at = 0, ended_at = 0;   // Unix seconds
+  std::string device, precision, host;
+};
+
+// Cells equal in everything but their seed.
+struct Configuration {
+  nlohmann::json config;      // the resolved trainer config without its seed
+  nlohmann::json parameters;  // the swept values without the seed
+  int64_t parameter_count = 0;
+  int64_t non_embedding_parameters = 0;
+  double flops_per_token = 0;
+  std::vector<Replicate> replicates;  // by seed
+
+  // The replicates' final values of `metric` (those that logged it).
+  std::vector<double> finals(const std::string& metric) const;
+  // A config value as a number or text; empty when absent or another type.
+  std::optional<double> number(const std::string& key) const;
+  std::string text(const std::string& key) const;
+};
+
+struct SweepResults {
+  SweepRecord sweep;
+  std::vector<Configuration> configurations;  // in grid order of their first cell
+  std::vector<std::string> swept;             // swept parameter names, seed excluded
+  std::map<std::string, int64_t> cell_states; // state -> cells
+  int64_t succeeded_runs = 0;
+};
+
+// Loads a sweep's cells and their succeeded runs. Configurations without a
+// succeeded run are kept (their replicates empty) so tables can show them.
+Result<SweepResults> load_sweep_results(Store& store, const SweepRecord& sweep);
+
+// Mean over replicates of a metric's curve at the steps every replicate
+// logged: (step, mean, standard deviation) rows.
+struct CurvePoint {
+  int64_t step = 0;
+  double mean = 0;
+  double standard_deviation = 0;
+};
+Result<std::vector<CurvePoint>> mean_curve(Store& store, const Configuration& configuration,
+                                           const std::string& metric);
+
+}  // namespace headroom

@@ -1,0 +1,484 @@
+#include "reports/sweep_section.h"
+
+#include <algorithm>
+#include <cmath>
+#include <map>
+#include <set>
+
+#include "orchestrator/monitor/render.h"
+
+namespace headroom {
+namespace {
+
+std::string slug_of(const std::string& name) {
+  std::string slug;
+  for (char c : name) slug += std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_' ? c : '_';
+  return slug;
+}
+
+std::string value_text(const nlohmann::json& value) {
+  return value.is_string() ? value.get<std::string>() : value.dump();
+}
+
+// A configuration's value of `key`: a config setting or one of its sizes.
+std::optional<double> value_of(const Configuration& configuration, const std::string& key) {
+  if (key == "non_embedding_parameters") return double(configuration.non_embedding_parameters);
+  if (key == "parameters") return double(configuration.parameter_count);
+  return configuration.number(key);
+}
+
+bool has_key(const SweepResults& results, const std::string& key) {
+  if (key == "non_embedding_parameters" || key == "parameters") return true;
+  for (const auto& configuration : results.configurations) {
+    if (configuration.config.contains(key)) return true;
+  }
+  return false;
+}
+
+class SectionBuilder {
+ public:
+  SectionBuilder(Store& store, SweepSection& section, const SectionOptions& options)
+      : store_(store), section_(section), options_(options) {
+    for (const auto& configuration : section.results.configurations) {
+      if (!configuration.finals(section.goal.name).empty()) measured_.push_back(&configuration);
+    }
+  }
+
+  bool anything_measured() const { return !measured_.empty(); }
+
+  // Distinct values of a key among measured configurations.
+  std::set<std::string> distinct(const std::string& key) const {
+    std::set<std::string> values;
+    for (const auto* configuration : measured_) {
+      auto value = value_of(*configuration, key);
+      values.insert(value ? format_number(*value) : configuration->text(key));
+    }
+    return values;
+  }
+  bool varies(const std::string& key) const { return distinct(key).size() > 1; }
+
+  // The line a configuration belongs to when `x` is on the horizontal axis.
+  std::string series_label(const Configuration& configuration, const std::string& x) const {
+    std::vector<std::string> keys;
+    if (!options_.series.empty()) {
+      keys = {options_.series};
+    } else {
+      for (const auto& key : section_.results.swept) {
+        // Standard attention derives its head size from d_model and heads: no line of its own.
+        if (key == "head_size" && derives_head_size()) continue;
+        if (key != x && varies(key)) keys.push_back(key);
+      }
+      if (keys.empty() && configuration.config.contains("attention")) keys = {"attention"};
+    }
+    std::string label;
+    for (const auto& key : keys) {
+      label += (label.empty() ? "" : ", ") + key + "=" +
+               (configuration.config.contains(key) ? value_text(configuration.config[key]) : "-");
+    }
+    return label.empty() ? section_.goal.name : label;
+  }
+
+  bool derives_head_size() const {
+    for (const auto* configuration : measured_) {
+      if (configuration->text("attention") == "standard") return true;
+    }
+    return false;
+  }
+
+  // Final metric against `x`, one line per series, bars one standard deviation over seeds.
+  void metric_figure(const std::string& name, const std::string& x, const std::string& x_label, bool log_x,
+                     const std::string& caption) {
+    std::map<std::string, std::map<double, std::vector<double>>> lines;
+    for (const auto* configuration : measured_) {
+      auto x_value = value_of(*configuration, x);
+      if (!x_value) continue;
+      auto& values = lines[series_label(*configuration, x)][*x_value];
+      for (double v : configuration->finals(section_.goal.name)) values.push_back(v);
+    }
+    Figure figure;
+    figure.id = section_.slug + "-" + name;
+    figure.caption = caption;
+    figure.x_label = x_label;
+    figure.y_label = "final " + section_.goal.name;
+    figure.log_x = log_x;
+    for (const auto& [label, points] : lines) {
+      FigureSeries series;
+      series.title = label;
+      for (const auto& [x_value, values] : points) {
+        Summary summary = summarize(values);
+        series.points.push_back({x_value, summary.mean, summary.standard_deviation});
+      }
+      figure.series.push_back(std::move(series));
+    }
+    section_.figures.push_back(std::move(figure));
+  }
+
+  // Figure 4: the logits' measured rank against head size, beside the bound.
+  void rank_figure(int number) {
+    std::map<std::string, std::map<double, std::vector<double>>> lines;
+    std::map<double, double> bound;
+    for (const auto& configuration : section_.results.configurations) {
+      auto head_size = configuration.number("head_size"), seq_len = configuration.number("seq_len");
+      if (!head_size || !seq_len) continue;
+      for (const auto& replicate : configuration.replicates) {
+        for (const auto& [name, value] : replicate.finals) {
+          if (name.rfind("rank/numerical/", 0) != 0) continue;
+          lines["attention=" + configuration.text("attention")][*head_size].push_back(value);
+          bound[*head_size] = std::min(*head_size, *seq_len);
+        }
+      }
+    }
+    if (bound.size() < 2) return;
+    Figure figure;
+    figure.id = section_.slug + "-rank";
+    figure.caption = "Figure " + std::to_string(number) +
+                     ": numerical rank of the attention logits (mean over layers and seeds at the last "
+                     "evaluation) against head size, beside the bound min(head_size, seq_len). Mirrors the "
+                     "paper's Theorem 1.";
+    figure.x_label = "head size";
+    figure.y_label = "rank of the attention logits";
+    figure.log_x = true;
+    for (const auto& [label, points] : lines) {
+      FigureSeries series;
+      series.title = label;
+      for (const auto& [x, values] : points) {
+        Summary summary = summarize(values);
+        series.points.push_back({x, summary.mean, summary.standard_deviation});
+      }
+      figure.series.push_back(std::move(series));
+    }
+    FigureSeries limit;
+    limit.title = "bound min(head_size, seq_len)";
+    limit.dashed = true;
+    for (const auto& [x, y] : bound) limit.points.push_back({x, y, 0});
+    figure.series.push_back(std::move(limit));
+    section_.figures.push_back(std::move(figure));
+  }
+
+  // Figure 3: the metric's curve over training, mean over seeds.
+  Status curves_figure(int number, const std::string& main_x) {
+    std::vector<const Configuration*> chosen;
+    for (const auto& prefix : options_.curve_cells) {
+      const Configuration* match = nullptr;
+      for (const auto* configuration : measured_) {
+        for (const auto& replicate : configuration->replicates) {
+          if (replicate.cell_hash.rfind(prefix, 0) == 0) match = configuration;
+        }
+      }
+      if (!match) {
+        return Error::invalid("--curve " + prefix + ": no cell of sweep '" + section_.results.sweep.name +
+                              "' with a succeeded run has a hash starting with it");
+      }
+      if (std::find(chosen.begin(), chosen.end(), match) == chosen.end()) chosen.push_back(match);
+    }
+    if (chosen.empty() && !main_x.empty()) {
+      double largest = -INFINITY;
+      for (const auto* configuration : measured_) largest = std::max(largest, value_of(*configuration, main_x).value_or(-INFINITY));
+      for (const auto* configuration : measured_) {
+        if (value_of(*configuration, main_x).value_or(-INFINITY) == largest) chosen.push_back(configuration);
+      }
+    }
+    if (chosen.empty()) {
+      for (const auto* configuration : measured_) {
+        if (chosen.size() < 6) chosen.push_back(configuration);
+      }
+    }
+    Figure figure;
+    figure.id = section_.slug + "-curves";
+    figure.caption = "Figure " + std::to_string(number) + ": " + section_.goal.name +
+                     " during training (mean over seeds) for " +
+                     (options_.curve_cells.empty() && !main_x.empty() ? "the configurations with the most " + main_x
+                                                                       : std::string("the chosen configurations")) +
+                     " (choose others with --curve CELL). Mirrors the training curves behind the paper's Figure 3.";
+    figure.x_label = "step";
+    figure.y_label = section_.goal.name;
+    for (const auto* configuration : chosen) {
+      HEADROOM_ASSIGN_OR_RETURN(auto curve, mean_curve(store_, *configuration, section_.goal.name));
+      FigureSeries series;
+      series.title = parameters_label(*configuration);
+      for (const auto& point : curve) series.points.push_back({double(point.step), point.mean, point.standard_deviation});
+      if (!series.points.empty()) figure.series.push_back(std::move(series));
+    }
+    if (!figure.series.empty()) section_.figures.push_back(std::move(figure));
+    return Ok{};
+  }
+
+  // "attention=fixed, heads=16": the swept values that tell configurations apart.
+  std::string parameters_label(const Configuration& configuration) const {
+    std::string label;
+    for (const auto& key : section_.results.swept) {
+      if (!varies(key) || !configuration.parameters.contains(key)) continue;
+      label += (label.empty() ? "" : ", ") + key + "=" + value_text(configuration.parameters[key]);
+    }
+    return label.empty() ? section_.results.sweep.name : label;
+  }
+
+  const std::vector<const Configuration*>& measured() const { return measured_; }
+
+ private:
+  Store& store_;
+  SweepSection& section_;
+  const SectionOptions& options_;
+  std::vector<const Configuration*> measured_;
+};
+
+// Mean of a metric's final values over a configuration's replicates, if any logged it.
+std::optional<double> mean_final(const Configuration& configuration, const std::string& metric) {
+  auto values = configuration.finals(metric);
+  if (values.empty()) return std::nullopt;
+  return summarize(values).mean;
+}
+
+nlohmann::json optional_json(std::optional<double> value) { return value ? nlohmann::json(*value) : nlohmann::json(); }
+
+void configuration_tables(SweepSection& section) {
+  const auto& results = section.results;
+  std::vector<std::string> keys = results.swept;
+  if (std::find(keys.begin(), keys.end(), "head_size") == keys.end()) keys.push_back("head_size");
+  Table display, csv;
+  display.columns = keys;
+  csv.columns = keys;
+  display.columns.insert(display.columns.end(), {"seeds", section.goal.name + " (mean ± std)", "parameters",
+                                                 "non-embedding", "FLOPs/token", "wall s", "tokens/s"});
+  csv.columns.insert(csv.columns.end(),
+                     {"seeds", section.goal.name + " mean", section.goal.name + " std", "parameters",
+                      "non_embedding_parameters", "flops_per_token", "wall_seconds_mean", "tokens_per_s_mean"});
+  for (const auto& configuration : results.configurations) {
+    std::vector<nlohmann::json> shown, row;
+    for (const auto& key : keys) {
+      nlohmann::json value = configuration.config.contains(key) ? configuration.config[key] : nlohmann::json();
+      shown.push_back(value);
+      row.push_back(value);
+    }
+    const auto values = configuration.finals(section.goal.name);
+    const Summary summary = summarize(values);
+    std::vector<double> seconds;
+    for (const auto& replicate : configuration.replicates) seconds.push_back(replicate.seconds);
+    const auto wall = seconds.empty() ? std::optional<double>() : summarize(seconds).mean;
+    const auto speed = mean_final(configuration, "train/tokens_per_s");
+    std::string metric_text = values.empty()        ? "-"
+                              : values.size() == 1 ? format_number(summary.mean)
+                                                   : format_number(summary.mean) + " ± " +
+                                                         format_number(summary.standard_deviation);
+    shown.insert(shown.end(), {int64_t(values.size()), metric_text, configuration.parameter_count,
+                               configuration.non_embedding_parameters, format_number(configuration.flops_per_token),
+                               wall ? nlohmann::json(format_number(*wall)) : nlohmann::json(),
+                               speed ? nlohmann::json(format_number(*speed)) : nlohmann::json()});
+    row.insert(row.end(), {int64_t(values.size()), values.empty() ? nlohmann::json() : nlohmann::json(summary.mean),
+                           values.size() > 1 ? nlohmann::json(summary.standard_deviation) : nlohmann::json(),
+                           configuration.parameter_count, configuration.non_embedding_parameters,
+                           configuration.flops_per_token, optional_json(wall), optional_json(speed)});
+    display.rows.push_back(std::move(shown));
+    csv.rows.push_back(std::move(row));
+  }
+  section.configurations = std::move(csv);
+  section.document.table(std::move(display),
+                         "One row per configuration: the final value over its seeds (mean ± sample standard "
+                         "deviation), model size, training FLOPs per token, mean wall time and throughput per run.");
+}
+
+void claim_tables(SweepSection& section) {
+  Table display, csv;
+  display.columns = {"#", "mirrors", "the paper's claim", "finding", "verdict"};
+  csv.columns = {"comparison", "mirrors", "claim", "finding", "advantage", "low", "high", "verdict"};
+  for (const auto& claim : section.claims) {
+    display.rows.push_back({claim.comparison, claim.mirrors, claim.statement, claim.finding, to_string(claim.verdict)});
+    csv.rows.push_back({claim.comparison, claim.mirrors, claim.statement, claim.finding,
+                        claim.advantage ? nlohmann::json(claim.advantage->estimate) : nlohmann::json(),
+                        claim.advantage ? nlohmann::json(claim.advantage->low) : nlohmann::json(),
+                        claim.advantage ? nlohmann::json(claim.advantage->high) : nlohmann::json(),
+                        to_string(claim.verdict)});
+  }
+  section.claims_table = csv;
+  if (section.claims.empty()) {
+    section.document.paragraph(
+        "No comparison of the paper applies: the sweep lacks the standard and fixed head size configurations "
+        "(or the head counts, widths or head sizes) that one needs.");
+    return;
+  }
+  section.document.table(std::move(display),
+                         "Verdicts: reproduced when the 95% interval of the predicted advantage (Welch, over seeds) "
+                         "lies above 0, not reproduced when it lies below 0, inconclusive otherwise or with fewer "
+                         "than two seeds.");
+}
+
+// Power law of loss against non-embedding parameters, per attention kind.
+void fit_losses(SweepSection& section) {
+  const auto& results = section.results;
+  std::string metric = "eval/loss";
+  bool logged = false;
+  for (const auto& configuration : results.configurations) logged = logged || !configuration.finals(metric).empty();
+  if (!logged) {
+    if (section.goal.maximize) return;
+    metric = section.goal.name;
+  }
+  std::map<std::string, std::pair<std::vector<double>, std::vector<double>>> points;
+  std::map<std::string, std::set<int64_t>> sizes;
+  for (const auto& configuration : results.configurations) {
+    const std::string series = configuration.config.contains("attention") ? configuration.text("attention") : "all";
+    for (double loss : configuration.finals(metric)) {
+      points[series].first.push_back(double(configuration.non_embedding_parameters));
+      points[series].second.push_back(loss);
+      sizes[series].insert(configuration.non_embedding_parameters);
+    }
+  }
+  std::vector<std::string> lines;
+  for (const auto& [series, xy] : points) {
+    if (sizes[series].size() < 3) continue;
+    if (auto fit = fit_power_law(xy.first, xy.second)) {
+      section.fits.push_back({series, *fit});
+      lines.push_back("attention=" + series + ": " + metric + " ≈ " + format_number(std::pow(10, fit->log10_coefficient)) +
+                      " · N^" + format_number(fit->exponent) + ", exponent 95% interval [" +
+                      format_number(fit->exponent_low) + ", " + format_number(fit->exponent_high) +
+                      "], R² " + format_number(fit->r_squared) + ", " + std::to_string(fit->points) +
+                      " runs over N = " + format_number(fit->min_x) + " to " + format_number(fit->max_x) +
+                      " non-embedding parameters.");
+    }
+  }
+  if (section.fits.empty()) return;
+  section.fit_metric = metric;
+  for (size_t i = 0; i < section.fits.size(); ++i) {
+    for (size_t j = i + 1; j < section.fits.size(); ++j) {
+      const auto& a = section.fits[i];
+      const auto& b = section.fits[j];
+      auto crossing = power_law_crossover(a.fit, b.fit);
+      if (!crossing) continue;
+      const bool inside = *crossing >= std::max(a.fit.min_x, b.fit.min_x) && *crossing <= std::min(a.fit.max_x, b.fit.max_x);
+      lines.push_back("The " + a.series + " and " + b.series + " fits cross at N ≈ " + format_number(*crossing) +
+                      (inside ? ", inside the measured range." : ", outside the range both measured (an extrapolation)."));
+    }
+  }
+  section.document.paragraph("Power-law fit of final `" + metric +
+                             "` against non-embedding parameters N (least squares on log10 of both, every run):");
+  section.document.list(std::move(lines));
+}
+
+void describe_setup(SweepSection& section) {
+  const auto& results = section.results;
+  std::set<std::string> tasks, precisions, devices, hosts;
+  double first_start = INFINITY, last_end = 0, total = 0;
+  size_t fewest = SIZE_MAX, most = 0;
+  for (const auto& configuration : results.configurations) {
+    tasks.insert(configuration.text("task"));
+    fewest = std::min(fewest, configuration.replicates.size());
+    most = std::max(most, configuration.replicates.size());
+    for (const auto& replicate : configuration.replicates) {
+      if (!replicate.precision.empty()) precisions.insert(replicate.precision);
+      if (!replicate.device.empty()) devices.insert(replicate.device);
+      if (!replicate.host.empty()) hosts.insert(replicate.host);
+      if (replicate.started_at > 0) first_start = std::min(first_start, replicate.started_at);
+      last_end = std::max(last_end, replicate.ended_at);
+      total += replicate.seconds;
+    }
+  }
+  auto join = [](const std::set<std::string>& values) {
+    std::string text;
+    for (const auto& value : values) text += (text.empty() ? "" : ", ") + value;
+    return text.empty() ? std::string("unknown") : text;
+  };
+  std::string states;
+  for (const auto& [state, count] : results.cell_states) states += (states.empty() ? "" : ", ") + std::to_string(count) + " " + state;
+  std::string text = std::to_string(results.configurations.size()) + " configurations (cells: " + states + "), " +
+                     std::to_string(results.succeeded_runs) + " succeeded runs, " +
+                     (fewest == most ? std::to_string(most) : std::to_string(fewest) + " to " + std::to_string(most)) +
+                     (most == 1 ? " seed" : " seeds") + " per configuration. Task `" + join(tasks) + "`, metric `" + section.goal.name + "` (" +
+                     (section.goal.maximize ? "higher" : "lower") + " is better). Precision " + join(precisions) +
+                     " on " + join(devices) + " (host " + join(hosts) + ").";
+  if (last_end > first_start) {
+    text += " Wall time " + compact_duration(last_end - first_start) + " from the first run's start to the last run's end; " +
+            compact_duration(total) + " of run time in all.";
+  }
+  if (!results.sweep.spec_path.empty()) text += " Sweep file `" + results.sweep.spec_path + "`.";
+  section.document.paragraph(text);
+}
+
+}  // namespace
+
+Result<SweepSection> build_sweep_section(Store& store, const SweepRecord& sweep, const SectionOptions& options) {
+  SweepSection section;
+  section.slug = slug_of(sweep.name);
+  section.goal = metric_goal(sweep, !options.metric.empty() ? options.metric : sweep.metric.value_or("eval/accuracy"));
+  HEADROOM_ASSIGN_OR_RETURN(section.results, load_sweep_results(store, sweep));
+  SectionBuilder builder(store, section, options);
+  if (!builder.anything_measured()) {
+    return Error::invalid("sweep '" + sweep.name + "' has no succeeded run that logged '" + section.goal.name + "' (" +
+                          std::to_string(section.results.configurations.size()) +
+                          " configurations): run it first, or choose another metric with --metric");
+  }
+  for (const auto& key : {options.x, options.series}) {
+    if (!key.empty() && !has_key(section.results, key)) {
+      return Error::invalid("sweep '" + sweep.name + "' has no parameter '" + key + "' (use --x / --series with one of: " +
+                            [&] {
+                              std::string names;
+                              for (const auto& [name, value] : section.results.configurations.front().config.items()) {
+                                names += (names.empty() ? "" : ", ") + name;
+                              }
+                              return names;
+                            }() + ")");
+    }
+  }
+  section.document.heading(2, "Sweep `" + sweep.name + "`");
+  describe_setup(section);
+
+  const std::string task = section.results.configurations.front().text("task");
+  std::string main_x;
+  if (!options.x.empty()) {
+    main_x = options.x;
+    builder.metric_figure(options.x, options.x, options.x, false,
+                          "Final " + section.goal.name + " against " + options.x +
+                              " (mean over seeds, bars one standard deviation).");
+  } else {
+    if (builder.varies("heads")) {
+      main_x = "heads";
+      const bool fit = task == "fit";
+      builder.metric_figure("heads", "heads", "heads", true,
+                            std::string(fit ? "Figure 5" : "Figure 1") + ": final " + section.goal.name +
+                                " against the number of heads at fixed width, one line per attention kind (mean over "
+                                "seeds, bars one standard deviation). " +
+                                (fit ? "The fit probe: how closely attention can fit a dense attention matrix; "
+                                       "mirrors the paper's Theorem 1."
+                                     : "Mirrors the paper's Table 1 and Figure 3a (and Tables 2A, 3A for fixed "
+                                       "head size)."));
+    }
+    if (builder.varies("d_model")) {
+      if (main_x.empty()) main_x = "d_model";
+      builder.metric_figure("width", "d_model", "d_model", true,
+                            "Figure 2a: final " + section.goal.name +
+                                " against embedding size, one line per attention kind. Mirrors the paper's Figures "
+                                "1 and 2.");
+      builder.metric_figure("parameters", "non_embedding_parameters", "non-embedding parameters", true,
+                            "Figure 2b: final " + section.goal.name +
+                                " against non-embedding parameters (log axis), one line per attention kind. "
+                                "Mirrors the paper's Figures 1 and 2 (matched parameters).");
+    }
+    if (builder.varies("head_size") && !builder.varies("heads") && !builder.varies("d_model")) {
+      if (main_x.empty()) main_x = "head_size";
+      builder.metric_figure("head-size", "head_size", "head size", true,
+                            "Final " + section.goal.name +
+                                " against head size at a fixed number of heads. Mirrors the paper's Table 2B and "
+                                "Figure 3b.");
+    }
+    if (main_x.empty()) {
+      for (const auto& key : section.results.swept) {
+        if (builder.varies(key) && value_of(*builder.measured().front(), key)) {
+          main_x = key;
+          builder.metric_figure(key, key, key, false,
+                                "Final " + section.goal.name + " against " + key +
+                                    " (mean over seeds, bars one standard deviation).");
+          break;
+        }
+      }
+    }
+  }
+  builder.rank_figure(4);
+  HEADROOM_RETURN_IF_ERROR(builder.curves_figure(3, main_x));
+  for (const auto& figure : section.figures) section.document.figure(figure.id, figure.caption);
+  configuration_tables(section);
+  section.claims = evaluate_claims(section.results, section.goal);
+  section.document.heading(3, "Claims");
+  claim_tables(section);
+  fit_losses(section);
+  return section;
+}
+
+}  // namespace headroom
