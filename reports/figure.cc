@@ -2,6 +2,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <set>
 #include <sstream>
 
 #include <boost/process.hpp>
@@ -46,9 +47,22 @@ std::string gnuplot_script(const Figure& figure) {
   script << "# Drawn by headroom report from " << figure.id << ".dat; edit and run `gnuplot " << figure.id
          << ".gp` to restyle.\n"
          << "set xlabel " << quoted(figure.x_label) << "\nset ylabel " << quoted(figure.y_label) << "\n"
-         << "set key outside right top noenhanced\nset grid\nset mxtics\n"
+         << "set key below noenhanced\nset grid\nset mxtics\n"
          << "set autoscale fix\nset offsets graph 0.05, graph 0.05, graph 0.08, graph 0.08\n";
-  if (figure.log_x) script << "set logscale x\n";
+  if (figure.log_x) {
+    script << "set logscale x\n";
+    // Log axes get ticks only at powers of ten; label the measured values instead.
+    std::set<double> xs;
+    for (const auto& series : figure.series) {
+      for (const auto& point : series.points) xs.insert(point.x);
+    }
+    if (!xs.empty() && xs.size() <= 10) {
+      script << "set xtics (";
+      for (auto x = xs.begin(); x != xs.end(); ++x) script << (x == xs.begin() ? "" : ", ") << *x;
+      script << ")\nset mxtics 1\n";
+      if (*xs.rbegin() >= 1e4) script << "set format x '%.3s%c'\n";
+    }
+  }
   script << "plot ";
   for (size_t i = 0; i < figure.series.size(); ++i) {
     const auto& series = figure.series[i];

@@ -207,8 +207,8 @@ class SectionBuilder {
   std::string parameters_label(const Configuration& configuration) const {
     std::string label;
     for (const auto& key : section_.results.swept) {
-      if (!varies(key) || !configuration.parameters.contains(key)) continue;
-      label += (label.empty() ? "" : ", ") + key + "=" + value_text(configuration.parameters[key]);
+      if (!varies(key) || !configuration.config.contains(key)) continue;
+      label += (label.empty() ? "" : ", ") + key + "=" + value_text(configuration.config[key]);
     }
     return label.empty() ? section_.results.sweep.name : label;
   }
