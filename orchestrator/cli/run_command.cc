@@ -136,6 +136,25 @@ int drive(const RunOptions& options, const GlobalOptions& global, const SweepSpe
                                              "' but this sweep has no GPU (nvidia-smi, CUDA_VISIBLE_DEVICES, --gpus)",
                                          {spec.file}));
     }
+    if (gpus->empty() || cell.config.value("device", "auto") == "cpu") continue;
+    // A cell that can never fit would wait forever: refuse it now.
+    const int64_t wanted = cell.config.value("gpus", int64_t(1));
+    const double gigabytes = cell.config.value("gpu_memory_gb", 0.0);
+    int64_t roomy = 0;
+    for (const auto& gpu : gpus.value()) roomy += double(gpu.memory_total_mib - gpu.memory_used_mib) >= gigabytes * 1024;
+    if (wanted > int64_t(gpus->size()) || roomy < wanted) {
+      std::string need = std::to_string(wanted) + " GPU" + (wanted == 1 ? "" : "s");
+      if (gigabytes > 0) {
+        char amount[32];
+        std::snprintf(amount, sizeof(amount), "%g", gigabytes);
+        need += std::string(" with ") + amount + " GB free each";
+      }
+      return report_error(Error::invalid("a cell asks for " + need + " but this sweep has " +
+                                             std::to_string(gpus->size()) + " GPU" + (gpus->size() == 1 ? "" : "s") +
+                                             (gigabytes > 0 ? ", " + std::to_string(roomy) + " of them with that much free" : "") +
+                                             " (nvidia-smi, CUDA_VISIBLE_DEVICES, --gpus)",
+                                         {spec.file}));
+    }
   }
   // CPU threads are never oversubscribed: the running workers' threads stay
   // within the usable cores. A sweep may set `threads` per cell itself.

@@ -15,7 +15,7 @@ namespace {
 
 // Settings that say where and how fast a run executes, not what it computes:
 // the scheduler owns them and they do not change a cell's identity.
-const std::set<std::string> kExecutionOnly = {"threads", "device"};
+const std::set<std::string> kExecutionOnly = {"threads", "device", "gpus", "gpu_memory_gb", "priority"};
 
 struct Assignment {
   nlohmann::json settings = nlohmann::json::object();

@@ -5,11 +5,13 @@
 
 #include <algorithm>
 #include <atomic>
+#include <cmath>
 #include <deque>
 #include <filesystem>
 #include <fstream>
 #include <list>
 #include <map>
+#include <sstream>
 #include <thread>
 #include <tuple>
 
@@ -57,13 +59,36 @@ struct Active {
   bool timed_out = false;
   bool hung = false;
   bool cancelled = false;
-  std::optional<size_t> gpu;           // index into SchedulerOptions::gpus
+  std::vector<size_t> gpus;            // indices into SchedulerOptions::gpus
+  int64_t gpu_memory_mib = 0;          // its estimate on each of them; 0 = unknown
   int threads = 1;                     // CPU threads it was given
   Clock::time_point last_event = Clock::now();
 };
 
-// runs.device as the scheduler records it for a worker given a GPU.
-std::string gpu_device_label(const Gpu& gpu) { return "gpu:" + std::to_string(gpu.index); }
+// runs.device as the scheduler records it for a worker given GPUs: "gpu:0", "gpu:0,2".
+std::string gpu_device_label(const std::vector<Gpu>& all, const std::vector<size_t>& chosen) {
+  std::string label = "gpu:";
+  for (size_t i = 0; i < chosen.size(); ++i) label += (i ? "," : "") + std::to_string(all[chosen[i]].index);
+  return label;
+}
+
+// The GPUs (indices into `all`) a device label names; the trainer may append
+// its own description after a space.
+std::vector<size_t> gpus_of_label(const std::vector<Gpu>& all, const std::string& device) {
+  std::vector<size_t> chosen;
+  if (device.rfind("gpu:", 0) != 0) return chosen;
+  std::stringstream list(device.substr(4, device.find(' ') == std::string::npos ? std::string::npos : device.find(' ') - 4));
+  for (std::string item; std::getline(list, item, ',');) {
+    for (size_t i = 0; i < all.size(); ++i) {
+      if (std::to_string(all[i].index) == item) chosen.push_back(i);
+    }
+  }
+  return chosen;
+}
+
+int64_t memory_estimate_mib(const nlohmann::json& config) {
+  return int64_t(std::ceil(config.value("gpu_memory_gb", 0.0) * 1024));
+}
 
 // A worker whose pid never reached the database (its orchestrator died
 // between starting it and recording it): found by its run folder on its
@@ -100,8 +125,8 @@ class SweepRunner {
   Status interrupt();
   Status report_progress();
 
-  // The GPU with the fewest workers, if one has room.
-  std::optional<size_t> free_gpu() const;
+  // The GPUs a cell would get now, if enough have room (see choose_gpus).
+  std::optional<std::vector<size_t>> free_gpus(const CellRecord& cell) const;
   bool in_backoff(int64_t cell_id) const;
   int threads_of(const CellRecord& cell) const;
   int threads_in_use() const;
@@ -139,13 +164,12 @@ Status SweepRunner::recover_orphans() {
         // Its thread count counts against the cores like any worker's.
         std::ifstream config_file(fs::path(run.run_dir) / "config.json");
         auto config = nlohmann::json::parse(config_file, nullptr, false);
-        if (config.is_object()) adopted.threads = config.value("threads", 1);
+        if (config.is_object()) {
+          adopted.threads = config.value("threads", 1);
+          adopted.gpu_memory_mib = memory_estimate_mib(config);
+        }
       }
-      for (size_t i = 0; i < options_.gpus.size(); ++i) {
-        const std::string label = gpu_device_label(options_.gpus[i]);
-        const std::string device = run.device.value_or("");
-        if (device == label || device.rfind(label + " ", 0) == 0) adopted.gpu = i;
-      }
+      adopted.gpus = gpus_of_label(options_.gpus, run.device.value_or(""));
       active_.emplace(run.id, adopted);
       continue;
     }
@@ -179,8 +203,9 @@ Status SweepRunner::start_attempt(const CellRecord& cell) {
   config["threads"] = threads_wanted;
   // A cell pinned to the CPU never takes a GPU; any other gets one when the sweep has GPUs.
   const bool wants_cpu = config.value("device", "auto") == "cpu";
-  std::optional<size_t> gpu = wants_cpu ? std::nullopt : free_gpu();
-  if (gpu) config["device"] = "cuda";
+  std::vector<size_t> gpus;
+  if (!wants_cpu && !options_.gpus.empty()) gpus = free_gpus(cell).value_or(std::vector<size_t>());
+  if (!gpus.empty()) config["device"] = "cuda";
   {
     std::ofstream out(run_dir / "config.json");
     out << config.dump(2) << "\n";
@@ -194,8 +219,12 @@ Status SweepRunner::start_attempt(const CellRecord& cell) {
   // OpenBLAS ignores torch's thread setting: both must be told (TOOLCHAIN.md).
   request.environment = {{"OMP_NUM_THREADS", threads}, {"OPENBLAS_NUM_THREADS", threads},
                          {"MKL_NUM_THREADS", threads},
-                         // One GPU by UUID (immune to renumbering), or none at all.
-                         {"CUDA_VISIBLE_DEVICES", gpu ? options_.gpus[*gpu].uuid : std::string()}};
+                         // GPUs by UUID (immune to renumbering), or none at all.
+                         {"CUDA_VISIBLE_DEVICES", [&] {
+                            std::string uuids;
+                            for (size_t i : gpus) uuids += (uuids.empty() ? "" : ",") + options_.gpus[i].uuid;
+                            return uuids;
+                          }()}};
   request.stdout_path = (run_dir / "stdout.log").string();
   request.stderr_path = (run_dir / "stderr.log").string();
   auto pid = executor_.start(request);
@@ -204,12 +233,13 @@ Status SweepRunner::start_attempt(const CellRecord& cell) {
     HEADROOM_RETURN_IF_ERROR(store_.finish_run(run.id, end, "failed"));
     return pid.error();
   }
-  const std::string device = gpu ? gpu_device_label(options_.gpus[*gpu]) : std::string("cpu");
+  const std::string device = gpus.empty() ? std::string("cpu") : gpu_device_label(options_.gpus, gpus);
   HEADROOM_RETURN_IF_ERROR(store_.mark_running(run.id, pid.value(), host_name(), device));
   run.pid = pid.value();
   run.state = "running";
   Active active(run);
-  active.gpu = gpu;
+  active.gpus = gpus;
+  active.gpu_memory_mib = memory_estimate_mib(cell.config);
   active.threads = threads_wanted;
   changed_ = true;
   active_.emplace(run.id, active);
@@ -221,9 +251,11 @@ Status SweepRunner::fill_slots() {
   if (int64_t(active_.size()) >= options_.jobs) return Ok{};
   if (queue_stale_) {
     HEADROOM_ASSIGN_OR_RETURN(auto pending, store_.cells(sweep_.id, "pending"));
-    // Longest first keeps the makespan close to its lower bound.
+    // Longest first keeps the makespan close to its lower bound; a cell's
+    // priority comes before that.
     std::stable_sort(pending.begin(), pending.end(), [](const CellRecord& a, const CellRecord& b) {
-      return a.estimated_flops > b.estimated_flops;
+      const int64_t pa = a.config.value("priority", int64_t(0)), pb = b.config.value("priority", int64_t(0));
+      return pa != pb ? pa > pb : a.estimated_flops > b.estimated_flops;
     });
     queue_.assign(pending.begin(), pending.end());
     queue_stale_ = false;
@@ -231,7 +263,7 @@ Status SweepRunner::fill_slots() {
   for (auto it = queue_.begin(); it != queue_.end();) {
     if (int64_t(active_.size()) >= options_.jobs || interrupt_requested) break;
     const bool wants_cpu = it->config.value("device", "auto") == "cpu";
-    if (in_backoff(it->id) || (!options_.gpus.empty() && !wants_cpu && !free_gpu()) ||
+    if (in_backoff(it->id) || (!options_.gpus.empty() && !wants_cpu && !free_gpus(*it)) ||
         threads_in_use() + threads_of(*it) > options_.cpu_cores) {
       ++it;  // a crashed cell waiting out its back-off, every GPU full, or too few free cores
       continue;
@@ -244,18 +276,33 @@ Status SweepRunner::fill_slots() {
   return Ok{};
 }
 
-std::optional<size_t> SweepRunner::free_gpu() const {
-  std::optional<size_t> best;
-  size_t best_load = 0;
+std::optional<std::vector<size_t>> SweepRunner::free_gpus(const CellRecord& cell) const {
+  const size_t wanted = size_t(std::max<int64_t>(1, cell.config.value("gpus", int64_t(1))));
+  const int64_t estimate = memory_estimate_mib(cell.config);
+  // Each GPU's free memory at discovery is shared out: a worker with an
+  // estimate reserves it, one without reserves a 1/per_gpu share. A GPU that
+  // reported no memory is split into per_gpu units, so --per-gpu still holds.
+  std::vector<std::pair<int64_t, size_t>> room;  // (room left after this cell, GPU)
   for (size_t i = 0; i < options_.gpus.size(); ++i) {
-    size_t load = 0;
-    for (const auto& [run_id, active] : active_) load += active.gpu == i;
-    if (load < size_t(options_.per_gpu) && (!best || load < best_load)) {
-      best = i;
-      best_load = load;
+    const Gpu& gpu = options_.gpus[i];
+    const int64_t free = gpu.memory_total_mib - gpu.memory_used_mib;
+    const int64_t capacity = free > 0 ? free : options_.per_gpu;
+    const int64_t share = capacity / options_.per_gpu;
+    int64_t reserved = 0;
+    for (const auto& [run_id, active] : active_) {
+      if (std::find(active.gpus.begin(), active.gpus.end(), i) == active.gpus.end()) continue;
+      reserved += active.gpu_memory_mib > 0 ? active.gpu_memory_mib : share;
     }
+    const int64_t need = estimate > 0 ? estimate : share;
+    if (reserved + need <= capacity) room.push_back({capacity - reserved - need, i});
   }
-  return best;
+  if (room.size() < wanted) return std::nullopt;
+  // The roomiest GPUs first, so that load spreads; then by index.
+  std::stable_sort(room.begin(), room.end(), [](const auto& a, const auto& b) { return a.first > b.first; });
+  std::vector<size_t> chosen;
+  for (size_t i = 0; i < wanted; ++i) chosen.push_back(room[i].second);
+  std::sort(chosen.begin(), chosen.end());
+  return chosen;
 }
 
 int SweepRunner::threads_of(const CellRecord& cell) const {

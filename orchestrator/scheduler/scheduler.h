@@ -30,10 +30,14 @@ struct SchedulerOptions {
   bool cells_set_threads = false;
   // Usable CPU cores: the threads of running workers never add up to more.
   int cpu_cores = 1;
-  // GPUs workers may use; empty = CPU only. Each worker gets one GPU (its
-  // UUID in CUDA_VISIBLE_DEVICES, device "cuda" in its config), and at most
-  // `per_gpu` workers share a GPU. Cells whose config says device "cpu" run
-  // on CPU with CUDA_VISIBLE_DEVICES empty.
+  // GPUs workers may use; empty = CPU only. Each worker gets the `gpus` its
+  // cell asks for (default 1; their UUIDs in CUDA_VISIBLE_DEVICES, device
+  // "cuda" in its config). A GPU's free memory at discovery is shared out:
+  // a cell with `gpu_memory_gb` reserves that much on each of its GPUs, one
+  // without reserves a 1/per_gpu share, and a worker starts only where its
+  // reservation fits. Cells whose config says device "cpu" run on CPU with
+  // CUDA_VISIBLE_DEVICES empty. Pending cells start by `priority` (higher
+  // first), then costliest first.
   std::vector<Gpu> gpus;
   int per_gpu = 1;
   std::string trainer_path;      // the headroom-train executable

@@ -166,6 +166,79 @@ TEST_F(SchedulerEndToEnd, OneGpuSharedByPerGpuWorkersAndNoMore) {
   for (const auto& [gpu, peak] : peak_per_gpu(spans())) EXPECT_EQ(peak, 1) << gpu;
 }
 
+TEST_F(SchedulerEndToEnd, CellsAskingForTwoGpusGetTwoThatNoOtherWorkerShares) {
+  fake_gpus(kFourGpus);
+  folder_.write("s.yaml", "name: s\nbase: {steps: 40, gpus: 2}\nparameters:\n  seed: {values: [1, 2, 3, 4]}\n");
+  environment_["HEADROOM_TEST_WORKER_STEP_MS"] = "10";
+  auto result = run({"--jobs", "2"});
+  ASSERT_EQ(result.exit_status, 0) << result.err;
+  auto all = spans();
+  ASSERT_EQ(all.size(), 4u);
+  for (const auto& [dir, span] : all) {
+    ASSERT_EQ(std::count(span.gpus.begin(), span.gpus.end(), ','), 1) << span.gpus;
+    // Workers alive at the same time hold disjoint GPUs.
+    for (const auto& [other_dir, other] : all) {
+      if (other_dir == dir || !(other.start <= span.start && span.start < other.end)) continue;
+      for (const auto& uuid : {span.gpus.substr(1, 40), span.gpus.substr(42, 40)}) {
+        EXPECT_EQ(other.gpus.find(uuid), std::string::npos) << span.gpus << " overlaps " << other.gpus;
+      }
+    }
+  }
+  EXPECT_EQ(scalar("SELECT count(*) FROM runs WHERE device LIKE 'gpu:_,_ %'"), 4);
+}
+
+TEST_F(SchedulerEndToEnd, MemoryEstimatesPackAGpuBeyondPerGpuAndNoFurther) {
+  // 10 GB free: two 4 GB cells share it although --per-gpu is 1.
+  fake_gpus("0, GPU-one00000-0000-0000-0000-000000000000, Tesla T4, 16000, 5760\n");
+  folder_.write("s.yaml", "name: s\nbase: {steps: 40, gpu_memory_gb: 4}\nparameters:\n  seed: {values: [1, 2, 3, 4]}\n");
+  environment_["HEADROOM_TEST_WORKER_STEP_MS"] = "10";
+  ASSERT_EQ(run({"--jobs", "2"}).exit_status, 0);
+  EXPECT_EQ(peak_per_gpu(spans())["[GPU-one00000-0000-0000-0000-000000000000]"], 2);
+
+  // 6 GB cells: only one fits at a time, although --per-gpu would allow two.
+  fs::remove(folder_.path() / "workers.log");
+  folder_.write("t.yaml", "name: t\nbase: {steps: 40, gpu_memory_gb: 6}\nparameters:\n  seed: {values: [1, 2, 3]}\n");
+  auto result = headroom({"run", (folder_.path() / "t.yaml").string(), "--trainer", testing::test_worker_binary(),
+                          "--quiet", "--jobs", "2", "--per-gpu", "2"});
+  ASSERT_EQ(result.exit_status, 0) << result.err;
+  EXPECT_EQ(peak_per_gpu(spans())["[GPU-one00000-0000-0000-0000-000000000000]"], 1);
+}
+
+TEST_F(SchedulerEndToEnd, ACellThatCanNeverFitIsRefusedBeforeAnythingStarts) {
+  fake_gpus(kFourGpus);
+  folder_.write("s.yaml", "name: s\nbase: {gpus: 8}\nparameters:\n  seed: {values: [1]}\n");
+  auto many = run({});
+  EXPECT_EQ(many.exit_status, 2);
+  EXPECT_NE(many.err.find("a cell asks for 8 GPUs but this sweep has 4 GPUs"), std::string::npos) << many.err;
+  folder_.write("s.yaml", "name: s\nbase: {gpu_memory_gb: 100}\nparameters:\n  seed: {values: [1]}\n");
+  auto large = run({});
+  EXPECT_EQ(large.exit_status, 2);
+  EXPECT_NE(large.err.find("a cell asks for 1 GPU with 100 GB free each but this sweep has 4 GPUs, 0 of them with "
+                           "that much free"),
+            std::string::npos)
+      << large.err;
+  EXPECT_FALSE(fs::exists(folder_.path() / "headroom.db"));
+}
+
+TEST_F(SchedulerEndToEnd, PriorityComesBeforeCost) {
+  // Cell 3 is the cheapest (fewest steps) but has the highest priority.
+  folder_.write("s.yaml",
+                "name: s\nbase: {steps: 30}\nparameters:\n  seed:\n    values: [1, 2, 3]\n    overrides:\n"
+                "      2: {steps: 60}\n      3: {steps: 10, priority: 5}\n");
+  ASSERT_EQ(run({"--jobs", "1"}).exit_status, 0);
+  std::vector<std::pair<double, std::string>> order;
+  for (const auto& [dir, span] : spans()) order.push_back({span.start, dir});
+  std::sort(order.begin(), order.end());
+  ASSERT_EQ(order.size(), 3u);
+  auto seed_of = [&](const std::string& dir) {
+    return scalar("SELECT c.parameters ->> '$.seed' FROM runs r JOIN cells c ON c.id = r.cell_id WHERE r.run_dir = '" +
+                  dir + "'");
+  };
+  EXPECT_EQ(seed_of(order[0].second), 3);  // priority
+  EXPECT_EQ(seed_of(order[1].second), 2);  // then the costliest
+  EXPECT_EQ(seed_of(order[2].second), 1);
+}
+
 TEST_F(SchedulerEndToEnd, GpusFlagAndCudaVisibleDevicesNarrowTheChoice) {
   fake_gpus(kFourGpus);
   write_sweep(2);
