@@ -2,8 +2,10 @@
 // headroom resume SWEEP: the same for a sweep already in the database, from
 // its stored spec (no file needed).
 #include <fcntl.h>
+#include <poll.h>
 #include <unistd.h>
 
+#include <cctype>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
@@ -113,6 +115,36 @@ Status detach_to(const std::string& log) {
   ::close(fd);
   ::close(null);
   return Ok{};
+}
+
+// The Ctrl-C question, on the terminal: stop the workers (they checkpoint)
+// or leave them running for a later run to adopt. A second Ctrl-C, end of
+// input or an unclear answer twice stops them.
+InterruptChoice ask_about_workers(const std::string& sweep, size_t running,
+                                  const std::function<bool()>& interrupted_again) {
+  std::fprintf(stderr,
+               "\nheadroom: %zu worker%s running. [s]top %s (%s checkpoint; 'headroom resume %s' continues) or "
+               "[l]eave %s running ('headroom resume %s' adopts %s)? Ctrl-C again stops. ",
+               running, running == 1 ? " is" : "s are", running == 1 ? "it" : "them",
+               running == 1 ? "it will" : "they will", sweep.c_str(), running == 1 ? "it" : "them", sweep.c_str(),
+               running == 1 ? "it" : "them");
+  std::string answer;
+  while (!interrupted_again()) {
+    pollfd input = {STDIN_FILENO, POLLIN, 0};
+    if (::poll(&input, 1, 100) <= 0) continue;  // a timeout, or a signal interrupting the wait
+    char c = 0;
+    if (::read(STDIN_FILENO, &c, 1) != 1) break;  // end of input
+    if (c != '\n') {
+      answer += char(std::tolower(static_cast<unsigned char>(c)));
+      continue;
+    }
+    if (answer == "l" || answer == "leave") return InterruptChoice::leave_workers;
+    if (answer == "s" || answer == "stop" || answer.empty()) break;
+    std::fprintf(stderr, "headroom: answer s (stop) or l (leave): ");
+    answer.clear();
+  }
+  std::fprintf(stderr, "headroom: stopping the workers\n");
+  return InterruptChoice::stop_workers;
 }
 
 // Validates the flags, takes the sweep's lock, registers the sweep (run) or
@@ -230,6 +262,12 @@ int drive(const RunOptions& options, const GlobalOptions& global, const SweepSpe
       print_progress(record, progress, options.json);
     };
   }
+  // Only a person at a terminal can answer the Ctrl-C question.
+  if (!options.json && !options.detach && ::isatty(STDIN_FILENO) && ::isatty(STDERR_FILENO)) {
+    scheduler.on_interrupt = [&record](size_t running, const std::function<bool()>& interrupted_again) {
+      return ask_about_workers(record.name, running, interrupted_again);
+    };
+  }
   if (auto marked = store.value()->set_sweep_state(record.id, "running"); !marked) {
     return report_error(marked.error());
   }
@@ -252,6 +290,12 @@ int drive(const RunOptions& options, const GlobalOptions& global, const SweepSpe
     std::printf("sweep '%s': %lld succeeded, %lld failed, %lld pending\n", record.name.c_str(),
                 static_cast<long long>(outcome->succeeded), static_cast<long long>(outcome->failed),
                 static_cast<long long>(outcome->pending));
+  }
+  if (outcome->left_running > 0) {
+    std::fprintf(stderr, "headroom: left %zu worker%s running; 'headroom resume %s' adopts %s and continues\n",
+                 outcome->left_running, outcome->left_running == 1 ? "" : "s", record.name.c_str(),
+                 outcome->left_running == 1 ? "it" : "them");
+    return 130;
   }
   if (outcome->interrupted) {
     std::fprintf(stderr, "headroom: interrupted; 'headroom resume %s' continues it\n", record.name.c_str());

@@ -26,7 +26,13 @@ namespace fs = std::filesystem;
 using Clock = std::chrono::steady_clock;
 
 std::atomic<bool> interrupt_requested{false};
-extern "C" void request_interrupt(int) { interrupt_requested = true; }
+std::atomic<bool> terminate_requested{false};  // SIGTERM: stop without asking
+std::atomic<int> interrupts_seen{0};           // Ctrl-C presses
+extern "C" void request_interrupt(int signal) {
+  if (signal == SIGTERM) terminate_requested = true;
+  if (signal == SIGINT) ++interrupts_seen;
+  interrupt_requested = true;
+}
 
 // Worker exit statuses (trainer/train.h; docs/events.md).
 constexpr int kWorkerInvalidConfig = 2;
@@ -123,6 +129,9 @@ class SweepRunner {
   Status finish(Active& active, std::optional<ProcessExit> exit);
   Result<std::string> cell_state_after_failure(const RunRecord& run);
   Status interrupt();
+  // Asks options.on_interrupt (first Ctrl-C, workers running); true when the
+  // user chose to leave the workers running.
+  bool leave_workers_if_asked();
   Status report_progress();
 
   // The GPUs a cell would get now, if enough have room (see choose_gpus).
@@ -446,6 +455,13 @@ Status SweepRunner::interrupt() {
   return Ok{};
 }
 
+bool SweepRunner::leave_workers_if_asked() {
+  if (terminate_requested || !options_.on_interrupt || active_.empty()) return false;
+  const int seen = interrupts_seen;
+  const auto again = [seen] { return terminate_requested || interrupts_seen > seen; };
+  return options_.on_interrupt(active_.size(), again) == InterruptChoice::leave_workers && !again();
+}
+
 Status SweepRunner::report_progress() {
   if (!options_.progress || !changed_) return Ok{};
   changed_ = false;
@@ -464,6 +480,8 @@ Status SweepRunner::report_progress() {
 
 Result<SweepOutcome> SweepRunner::run() {
   interrupt_requested = false;
+  terminate_requested = false;
+  interrupts_seen = 0;
   struct sigaction action = {};
   action.sa_handler = request_interrupt;
   struct sigaction previous_int, previous_term;
@@ -474,8 +492,12 @@ Result<SweepOutcome> SweepRunner::run() {
     SweepOutcome outcome;
     while (true) {
       if (interrupt_requested) {
-        HEADROOM_RETURN_IF_ERROR(interrupt());
         outcome.interrupted = true;
+        if (leave_workers_if_asked()) {
+          outcome.left_running = active_.size();
+          break;
+        }
+        HEADROOM_RETURN_IF_ERROR(interrupt());
         break;
       }
       HEADROOM_RETURN_IF_ERROR(fill_slots());

@@ -22,6 +22,9 @@ struct SweepProgress {
   std::optional<double> eta_seconds;
 };
 
+// What to do with running workers when the user presses Ctrl-C.
+enum class InterruptChoice { stop_workers, leave_workers };
+
 struct SchedulerOptions {
   int jobs = 1;                  // workers at once
   int threads_per_run = 1;       // each worker's intra-op and BLAS threads
@@ -52,15 +55,21 @@ struct SchedulerOptions {
   std::chrono::milliseconds stop_grace{10000};  // SIGTERM to SIGKILL
   // Called whenever a cell changes state.
   std::function<void(const struct SweepProgress&)> progress;
+  // Asked on the first Ctrl-C (SIGINT) while workers run; without it, or on
+  // SIGTERM, workers are stopped. `interrupted_again` turns true when a
+  // second Ctrl-C (or a SIGTERM) arrives while it waits for an answer.
+  std::function<InterruptChoice(size_t running, const std::function<bool()>& interrupted_again)> on_interrupt;
 };
 
 struct SweepOutcome {
   int64_t succeeded = 0, failed = 0, pending = 0;
   bool interrupted = false;  // stopped by SIGINT/SIGTERM; `headroom run` again resumes
+  size_t left_running = 0;   // workers the user chose to leave running; the next run adopts them
 };
 
 // Runs every pending cell of the sweep. SIGINT or SIGTERM stops the workers
-// (they checkpoint), leaves their cells pending and returns interrupted.
+// (they checkpoint), leaves their cells pending and returns interrupted;
+// on SIGINT, options.on_interrupt may choose to leave them running instead.
 Result<SweepOutcome> run_sweep(Store& store, const SweepRecord& sweep,
                                const SchedulerOptions& options);
 

@@ -453,5 +453,84 @@ TEST_F(SchedulerEndToEnd, CellsThatSetTheirOwnThreadsShareTheCoresWithoutOversub
   EXPECT_EQ(two_thread_workers, 2);
 }
 
+// Ctrl-C in a real terminal (a private tmux server): the question, then
+// leaving the workers running or stopping them.
+class CtrlC : public SchedulerEndToEnd {
+ protected:
+  void SetUp() override {
+    SchedulerEndToEnd::SetUp();
+    ASSERT_FALSE(bp::search_path("tmux").empty()) << "tmux is installed by scripts/setup";
+    socket_ = "headroom-ctrl-c-" + std::to_string(::getpid());
+    write_sweep(2, 100);
+    // The shell ignores SIGINT so that it outlives the orchestrator and records its exit status.
+    const std::string command = "trap '' INT; env HEADROOM_TEST_WORKER_STEP_MS=50 HEADROOM_TEST_WORKER_LOG=" +
+                                environment_["HEADROOM_TEST_WORKER_LOG"] + " " + testing::headroom_binary() +
+                                " run s.yaml --trainer " + testing::test_worker_binary() +
+                                " --jobs 2 --quiet; echo \\$? > exit_status; sleep 60";
+    auto started = tmux({"new-session", "-d", "-s", "run", "-x", "200", "-y", "30", "-c", folder_.path().string(),
+                         "bash -c \"" + command + "\""});
+    ASSERT_EQ(started.exit_status, 0) << started.err;
+    for (int i = 0; i < 200 && spans().size() < 2; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    ASSERT_EQ(spans().size(), 2u) << "both workers should be running";
+  }
+
+  void TearDown() override { tmux({"kill-server"}); }
+
+  testing::CommandResult tmux(std::vector<std::string> arguments) {
+    arguments.insert(arguments.begin(), {bp::search_path("tmux").string(), "-L", socket_});
+    return testing::run_command(arguments, folder_.path());
+  }
+
+  // The pane's text once it contains `text` (or after about 10 s).
+  std::string wait_for_screen(const std::string& text) {
+    std::string screen;
+    for (int i = 0; i < 100; ++i) {
+      screen = tmux({"capture-pane", "-p", "-J", "-t", "run"}).out;
+      if (screen.find(text) != std::string::npos) break;
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+    return screen;
+  }
+
+  std::string exit_status() {
+    for (int i = 0; i < 200 && !fs::exists(folder_.path() / "exit_status"); ++i) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    return testing::read_file(folder_.path() / "exit_status");
+  }
+
+  std::string socket_;
+};
+
+TEST_F(CtrlC, LeavingTheWorkersLetsThemFinishAndResumeAdoptsThem) {
+  ASSERT_EQ(tmux({"send-keys", "-t", "run", "C-c"}).exit_status, 0);
+  std::string screen = wait_for_screen("[l]eave");
+  EXPECT_NE(screen.find("2 workers are running. [s]top them"), std::string::npos) << screen;
+  ASSERT_EQ(tmux({"send-keys", "-t", "run", "l", "Enter"}).exit_status, 0);
+  EXPECT_EQ(exit_status(), "130\n");
+  screen = wait_for_screen("left 2 workers running");
+  EXPECT_NE(screen.find("left 2 workers running; 'headroom resume s' adopts them"), std::string::npos) << screen;
+  EXPECT_EQ(scalar("SELECT count(*) FROM runs WHERE state = 'running'"), 2);
+
+  // The next orchestrator adopts both workers: nothing is started twice.
+  auto resumed = headroom({"resume", "s", "--trainer", testing::test_worker_binary(), "--quiet"});
+  ASSERT_EQ(resumed.exit_status, 0) << resumed.err;
+  EXPECT_EQ(scalar("SELECT count(*) FROM runs"), 2);
+  EXPECT_EQ(scalar("SELECT count(*) FROM cells WHERE state = 'succeeded'"), 2);
+  EXPECT_EQ(scalar("SELECT count(*) FROM summaries WHERE name = 'train/loss' AND last_step = 100"), 2);
+}
+
+TEST_F(CtrlC, ASecondCtrlCStopsTheWorkersCleanly) {
+  ASSERT_EQ(tmux({"send-keys", "-t", "run", "C-c"}).exit_status, 0);
+  wait_for_screen("[l]eave");
+  ASSERT_EQ(tmux({"send-keys", "-t", "run", "C-c"}).exit_status, 0);
+  EXPECT_EQ(exit_status(), "130\n");
+  EXPECT_NE(wait_for_screen("stopping").find("headroom: stopping the workers"), std::string::npos);
+  // Stopped with SIGTERM, checkpointed, their cells pending for a resume.
+  EXPECT_EQ(scalar("SELECT count(*) FROM runs WHERE state = 'cancelled'"), 2);
+  EXPECT_EQ(scalar("SELECT count(*) FROM cells WHERE state = 'pending'"), 2);
+  for (const auto& [dir, span] : spans()) EXPECT_GT(span.end, 0) << dir << " still running";
+}
+
 }  // namespace
 }  // namespace headroom
