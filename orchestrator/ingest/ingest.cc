@@ -19,7 +19,17 @@ bool parse_line(simdjson::ondemand::parser& parser, const char* line, size_t len
   std::string_view kind;
   int64_t step = 0;
   double time = 0;
-  std::vector<EventBatch::Point> values;
+  // Points go straight into the batch; their step and time are filled in
+  // once the whole line is read (the fields may come in any order).
+  const size_t first = batch.points.size();
+  struct DropPointsOnFailure {
+    EventBatch& batch;
+    size_t first;
+    bool kept = false;
+    ~DropPointsOnFailure() {
+      if (!kept) batch.points.resize(first);
+    }
+  } drop{batch, first};
   for (auto field : object) {
     std::string_view key;
     if (field.unescaped_key().get(key)) return false;
@@ -47,21 +57,22 @@ bool parse_line(simdjson::ondemand::parser& parser, const char* line, size_t len
         if (type == simdjson::ondemand::json_type::number) {
           double parsed = 0;
           if (number.get_double().get(parsed)) return false;
-          values.push_back({0, 0, std::string(name), parsed});
+          batch.points.push_back({0, 0, batch.name_index(name), parsed});
         } else if (type == simdjson::ondemand::json_type::null) {
-          values.push_back({0, 0, std::string(name), std::nullopt});
+          batch.points.push_back({0, 0, batch.name_index(name), std::nullopt});
         }  // strings and other kinds of values are not metrics
       }
     }
   }
   if (kind == "metric" || kind == "eval") {
-    for (auto& point : values) {
-      point.step = step;
-      point.time = time;
-      batch.points.push_back(std::move(point));
+    for (size_t i = first; i < batch.points.size(); ++i) {
+      batch.points[i].step = step;
+      batch.points[i].time = time;
     }
+    drop.kept = true;
     return true;
   }
+  batch.points.resize(first);
   // start, end and unknown kinds: rare, parsed whole.
   auto event = nlohmann::json::parse(std::string_view(line, length), nullptr, false);
   if (event.is_discarded() || !event.is_object()) return false;

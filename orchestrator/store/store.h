@@ -10,6 +10,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -75,16 +76,28 @@ struct MetricPoint {
 };
 
 // Parsed events of one ingestion pass: metric points flattened (the bulk of
-// every events file), other events (start, end) as JSON.
+// every events file), other events (start, end) as JSON. A run logs a few
+// metric names many times, so points refer to their name by index: no
+// string is copied per point.
 struct EventBatch {
   struct Point {
     int64_t step = 0;
     double time = 0;
-    std::string name;
+    uint32_t name = 0;            // index into names
     std::optional<double> value;  // null when the worker logged a non-finite value
   };
+  std::vector<std::string> names;
   std::vector<Point> points;
   std::vector<nlohmann::json> others;
+
+  // The index of `name` in names, added on first sight.
+  uint32_t name_index(std::string_view name) {
+    for (size_t i = 0; i < names.size(); ++i) {
+      if (names[i] == name) return uint32_t(i);
+    }
+    names.emplace_back(name);
+    return uint32_t(names.size() - 1);
+  }
 };
 
 struct Note {

@@ -82,6 +82,22 @@ TEST_F(IngestTest, ReplayingTheWholeLogAddsNothingTwice) {
   EXPECT_EQ(count("SELECT count(*) FROM summaries"), 2);
 }
 
+TEST_F(IngestTest, EventsOfAnUnknownRunAreRefusedAndForeignKeysStayOn) {
+  // Ingestion skips SQLite's per-row foreign-key checks for speed: it must
+  // check the run itself and switch the checks back on.
+  auto refused = store_->apply_events(run_.id + 100, std::vector<nlohmann::json>{{{"event", "metric"}, {"step", 1},
+                                                                                  {"values", {{"x", 1.0}}}}},
+                                      1);
+  EXPECT_FALSE(refused.ok());
+  append(R"({"event":"metric","step":10,"time":2,"values":{"train/loss":3.0}})" "\n");
+  ASSERT_TRUE(ingest_run(*store_, run_.id).ok());
+  EXPECT_EQ(count("SELECT count(*) FROM metrics"), 1);
+  EXPECT_EQ(count("SELECT count(*) FROM pragma_foreign_key_check"), 0);
+  auto enforced = store_->select("SELECT foreign_keys FROM pragma_foreign_keys");  // per connection: the store's
+  ASSERT_TRUE(enforced.ok()) << enforced.error().to_string();
+  EXPECT_EQ(enforced->rows.at(0).at(0), 1);
+}
+
 TEST_F(IngestTest, SkipsMalformedCompleteLinesAndCountsThem) {
   append("not json\n" R"({"event":"metric","step":1,"time":2,"values":{"train/loss":1.0}})" "\n");
   auto report = ingest_run(*store_, run_.id);

@@ -52,7 +52,7 @@ parameters:
     if (d_model == 64 && heads == 16 && attention == "standard") {
       auto failed = value_or_throw(store->begin_attempt(sweep, cell));
       value_or_throw(store->mark_running(failed.id, 4242, "fixture-host"));
-      value_or_throw(store->apply_events(failed.id, {metric_event(10, {{"train/loss", 9.0}})}, 1));
+      value_or_throw(store->apply_events(failed.id, std::vector<nlohmann::json>{metric_event(10, {{"train/loss", 9.0}})}, 1));
       value_or_throw(store->finish_run(failed.id, RunEnd{"failed", 1, {}, "boom\nlast line"}, "pending"));
     }
     auto run = value_or_throw(store->begin_attempt(sweep, cell));
