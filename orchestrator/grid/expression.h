@@ -1,9 +1,11 @@
 #pragma once
-// Arithmetic over a cell's numeric parameters, for derived parameters
+// Arithmetic over a cell's parameters, for derived parameters
 // (`head_size: {derive: "d_model / heads"}`) and constraints
 // (`d_model % heads == 0`). Backed by muParser: + - * / ^ %, comparisons,
 // && ||, the conditional `a ? b : c`, and functions such as min, max, sqrt
-// and floor. Not thread-safe (muParser keeps state per expression).
+// and floor. String parameters compare with quoted strings
+// (`attention == 'fixed' ? 32 : d_model / heads`): both sides become
+// string_code() numbers. Not thread-safe (muParser keeps state per expression).
 
 #include <map>
 #include <memory>
@@ -13,6 +15,11 @@
 #include "orchestrator/core/result.h"
 
 namespace headroom {
+
+// The number a string stands for inside expressions: equal strings give
+// equal numbers (a 52-bit FNV-1a hash, exact in a double), different ones
+// practically never do. Only == and != make sense on them.
+double string_code(const std::string& text);
 
 class Expression {
  public:

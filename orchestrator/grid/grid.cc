@@ -69,8 +69,8 @@ std::string describe(const nlohmann::json& swept) {
   return text.empty() ? "the only cell" : text;
 }
 
-// Numeric values an expression may read: the trainer's defaults, overlaid by
-// the cell's settings (booleans count as 0 and 1).
+// Values an expression may read: the trainer's defaults, overlaid by the
+// cell's settings (booleans count as 0 and 1, strings as their string_code).
 std::map<std::string, double> numeric_values(const nlohmann::json& settings) {
   std::map<std::string, double> values;
   nlohmann::json all = trainer::to_json(trainer::TrainerConfig{});
@@ -78,6 +78,7 @@ std::map<std::string, double> numeric_values(const nlohmann::json& settings) {
   for (const auto& [name, value] : all.items()) {
     if (value.is_number()) values[name] = value.get<double>();
     if (value.is_boolean()) values[name] = value.get<bool>() ? 1.0 : 0.0;
+    if (value.is_string()) values[name] = string_code(value.get<std::string>());
   }
   return values;
 }
@@ -95,7 +96,7 @@ struct CompiledExpressions {
 CompiledExpressions compile_expressions(const SweepSpec& spec, std::vector<Diagnostic>& diagnostics) {
   CompiledExpressions compiled;
   auto compile = [&](const SpecValue& source) -> std::optional<Expression> {
-    // The scalar's column points at its first character (after a quote, if any).
+    // The expression's location is its first character (sweep_spec.cc).
     Location at = source.where;
     auto expression = Expression::compile(source.value.get<std::string>(), at);
     if (!expression) {

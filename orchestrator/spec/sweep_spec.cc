@@ -104,6 +104,13 @@ std::optional<std::string> SpecReader::read_string(const YAML::Node& node, const
   return node.Scalar();
 }
 
+// An expression's location is its first character: a quoted scalar's mark
+// is its opening quote. Columns of errors inside it count from there.
+SpecValue expression_start(const YAML::Node& node, SpecValue scalar) {
+  if (node.Tag() == "!" && scalar.where.column > 0) ++scalar.where.column;
+  return scalar;
+}
+
 std::optional<SpecValue> SpecReader::read_scalar(const YAML::Node& node, const std::string& key) {
   if (!node.IsScalar() && !node.IsNull()) {
     fail(node, "'" + key + "' must be a single value (a number, string or boolean)");
@@ -313,7 +320,7 @@ void SpecReader::read_parameter(const std::string& name, const YAML::Node& key_n
       if (scalar && !scalar->value.is_string()) {
         fail(value, "'derive' of '" + name + "' must be an expression in quotes, e.g. \"d_model / heads\"");
       } else if (scalar) {
-        derive = scalar;
+        derive = expression_start(value, *scalar);
       }
     } else if (key == "distribution") {
       if (auto text = read_string(value, key)) {
@@ -473,7 +480,7 @@ void SpecReader::read_document(const YAML::Node& root, SweepSpec& spec) {
         if (scalar && !scalar->value.is_string()) {
           fail(item, "a constraint must be an expression in quotes");
         } else if (scalar) {
-          spec.constraints.push_back(*scalar);
+          spec.constraints.push_back(expression_start(item, *scalar));
         }
       }
     } else if (key == "run_cap" || key == "random_seed") {

@@ -106,6 +106,33 @@ parameters:
   EXPECT_EQ(expansion.cells[1].parameters["head_size"], 16);
 }
 
+TEST(Grid, ExpressionsCompareStringParametersWithQuotedStrings) {
+  auto expansion = expand_text(R"(
+base: {d_model: 64}
+parameters:
+  heads: {values: [2, 16]}
+  attention: {values: [standard, fixed]}
+  head_size: {derive: "attention == 'fixed' ? 32 : d_model / heads"}
+  lr: {derive: "attention != \"standard\" && heads > 4 ? 0.001 : 0.002"}
+constraints: ["task == 'mlm'", "attention == 'fixed' || heads < 16"]
+)");
+  ASSERT_EQ(expansion.cells.size(), 3u);  // standard with 16 heads violates the second constraint
+  ASSERT_EQ(expansion.excluded.size(), 1u);
+  EXPECT_EQ(expansion.excluded[0].parameters["attention"], "standard");
+  EXPECT_EQ(expansion.cells[0].config["head_size"], 32);  // standard, 2 heads: 64 / 2
+  EXPECT_EQ(expansion.cells[1].config["head_size"], 32);  // fixed
+  EXPECT_EQ(expansion.cells[2].config["head_size"], 32);  // fixed, 16 heads
+  EXPECT_EQ(expansion.cells[1].config["lr"], 0.002);
+  EXPECT_EQ(expansion.cells[2].config["lr"], 0.001);
+
+  auto open = parse_sweep("parameters:\n  heads: {values: [2]}\nconstraints: [\"attention == 'fixed\"]\n", "o.yaml");
+  ASSERT_TRUE(open.ok());
+  auto failed = expand(open.value());
+  ASSERT_FALSE(failed.ok());
+  EXPECT_EQ(failed.error().to_string(),
+            "o.yaml:3:29: cannot read expression \"attention == 'fixed\": the string starting here is not closed");
+}
+
 TEST(Grid, ConstraintsExcludeCellsWithTheReason) {
   auto expansion = expand_text(R"(
 parameters:
@@ -125,8 +152,8 @@ TEST(Grid, ExpressionErrorsSayWhere) {
   auto expansion = expand(unknown.value());
   ASSERT_FALSE(expansion.ok());
   EXPECT_EQ(expansion.error().to_string(),
-            "e.yaml:3:15: expression \"d_modle % heads == 0\" uses 'd_modle', which is not a numeric "
-            "parameter of this cell");
+            "e.yaml:3:16: expression \"d_modle % heads == 0\" uses 'd_modle', which is not a parameter or "
+            "trainer setting of this cell");
 
   auto zero = parse_sweep(
       "base: {attention: fixed}\nparameters:\n  heads: {values: [0, 2]}\n  head_size: {derive: \"64 / heads\"}\n",
@@ -135,7 +162,7 @@ TEST(Grid, ExpressionErrorsSayWhere) {
   expansion = expand(zero.value());
   ASSERT_FALSE(expansion.ok());
   EXPECT_EQ(expansion.error().to_string(),
-            "z.yaml:4:23: expression \"64 / heads\" is not finite here (division by zero?) (in the cell heads=0)");
+            "z.yaml:4:24: expression \"64 / heads\" is not finite here (division by zero?) (in the cell heads=0)");
 
   auto syntax = parse_sweep("parameters:\n  heads: {values: [2]}\nconstraints: [\"heads >\"]\n", "s.yaml");
   expansion = expand(syntax.value());
