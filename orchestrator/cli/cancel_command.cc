@@ -1,7 +1,7 @@
 // headroom cancel SWEEP [CELL]: stop a sweep or one cell. Pending cells are
 // marked cancelled; running workers get SIGTERM (they checkpoint and end
-// "preempted") and their cells stay cancelled. `headroom resume SWEEP
-// --include-cancelled` runs them again.
+// "preempted"), SLURM tasks are scancel-ed, and their cells stay cancelled.
+// `headroom resume SWEEP --include-cancelled` runs them again.
 #include <signal.h>
 #include <unistd.h>
 
@@ -9,6 +9,7 @@
 
 #include "orchestrator/cli/commands.h"
 #include "orchestrator/executors/local_executor.h"
+#include "orchestrator/executors/slurm.h"
 
 namespace headroom::cli {
 namespace {
@@ -29,6 +30,16 @@ int cancel(const CancelOptions& options, const GlobalOptions& global) {
   ::gethostname(host, sizeof(host) - 1);
   int stopped = 0, elsewhere = 0;
   for (const auto& run : running.value()) {
+    if (run.slurm_job) {
+      // SLURM sends the task SIGTERM (it checkpoints); the orchestrator sees it end CANCELLED.
+      const std::string& job = *run.slurm_job;
+      const auto underscore = job.rfind('_');
+      if (job.rfind("submitting:", 0) == 0 || underscore == std::string::npos) continue;
+      auto cancelled = slurm::cancel(job.substr(0, underscore), std::stoi(job.substr(underscore + 1)));
+      if (!cancelled) return report_error(cancelled.error());
+      ++stopped;
+      continue;
+    }
     if (run.host && *run.host != host) {
       ++elsewhere;
       continue;

@@ -15,6 +15,7 @@
 #include "orchestrator/grid/grid.h"
 #include "orchestrator/monitor/render.h"
 #include "orchestrator/scheduler/scheduler.h"
+#include "orchestrator/scheduler/slurm_scheduler.h"
 #include "orchestrator/scheduler/sweep_lock.h"
 #include "orchestrator/spec/sweep_spec.h"
 #include "orchestrator/store/store.h"
@@ -40,7 +41,25 @@ struct RunOptions {
   int per_gpu = 1;
   double hang_seconds = 0;
   double stop_grace_seconds = 10;
+  std::string executor;  // local | slurm; empty: the sweep's `executor`, else local
+  SlurmSpec slurm;       // flags that override the sweep's `slurm:` block
+  bool slurm_gpus = false;
 };
+
+// The sweep's `slurm:` block with the command line's flags on top.
+SlurmSpec slurm_settings(const SweepSpec& spec, const RunOptions& options) {
+  SlurmSpec slurm = spec.slurm;
+  for (auto [flag, field] : {std::pair{&options.slurm.partition, &slurm.partition},
+                             std::pair{&options.slurm.account, &slurm.account}, std::pair{&options.slurm.qos, &slurm.qos},
+                             std::pair{&options.slurm.time, &slurm.time}, std::pair{&options.slurm.memory, &slurm.memory}}) {
+    if (!flag->empty()) *field = *flag;
+  }
+  if (options.jobs > 0) slurm.throttle = options.jobs;
+  if (options.slurm_gpus) slurm.gpus = true;
+  slurm.sbatch_arguments.insert(slurm.sbatch_arguments.end(), options.slurm.sbatch_arguments.begin(),
+                                options.slurm.sbatch_arguments.end());
+  return slurm;
+}
 
 // The GPUs this sweep may use: nvidia-smi's, narrowed by CUDA_VISIBLE_DEVICES, then --gpus.
 Result<std::vector<Gpu>> sweep_gpus(const std::string& flag) {
@@ -160,9 +179,15 @@ int drive(const RunOptions& options, const GlobalOptions& global, const SweepSpe
         "--jobs must be at least 0 (0: fill the machine), --threads and --per-gpu at least 1, "
         "--hang-timeout at least 0"));
   }
-  auto gpus = sweep_gpus(options.gpus);
+  const std::string executor = !options.executor.empty() ? options.executor : spec.executor;
+  if (executor != "local" && executor != "slurm") {
+    return report_error(Error::invalid("--executor must be local or slurm, not '" + executor + "'"));
+  }
+  const bool local = executor == "local";
+  // SLURM gives workers their GPUs and cores on its nodes: this machine's do not matter.
+  auto gpus = local ? sweep_gpus(options.gpus) : Result<std::vector<Gpu>>(std::vector<Gpu>{});
   if (!gpus) return report_error(gpus.error());
-  for (const auto& cell : expansion ? expansion->cells : std::vector<Cell>{}) {
+  for (const auto& cell : expansion && local ? expansion->cells : std::vector<Cell>{}) {
     if (gpus->empty() && cell.config.value("device", "auto").rfind("cuda", 0) == 0) {
       return report_error(Error::invalid("a cell asks for device '" + cell.config.value("device", "") +
                                              "' but this sweep has no GPU (nvidia-smi, CUDA_VISIBLE_DEVICES, --gpus)",
@@ -192,12 +217,12 @@ int drive(const RunOptions& options, const GlobalOptions& global, const SweepSpe
   // within the usable cores. A sweep may set `threads` per cell itself.
   const int cores = usable_cpu_cores();
   const bool cells_set_threads = sets_threads(spec);
-  if (!cells_set_threads && (options.threads > cores || int64_t(options.jobs) * options.threads > cores)) {
+  if (local && !cells_set_threads && (options.threads > cores || int64_t(options.jobs) * options.threads > cores)) {
     return report_error(Error::invalid("--jobs " + std::to_string(options.jobs) + " x --threads " +
                                        std::to_string(options.threads) + " exceeds the " + std::to_string(cores) +
                                        " usable CPU cores (affinity and cgroup quota)"));
   }
-  for (const auto& cell : expansion && cells_set_threads ? expansion->cells : std::vector<Cell>{}) {
+  for (const auto& cell : expansion && local && cells_set_threads ? expansion->cells : std::vector<Cell>{}) {
     if (cell.config.value("threads", 1) > cores) {
       return report_error(Error::invalid("a cell asks for " + std::to_string(cell.config.value("threads", 1)) +
                                              " threads but only " + std::to_string(cores) +
@@ -252,10 +277,16 @@ int drive(const RunOptions& options, const GlobalOptions& global, const SweepSpe
   scheduler.retries = spec.retries;
   scheduler.timeout_seconds = spec.timeout_seconds;
   const SweepRecord record = sweep.value();
-  if (!options.quiet && !options.json) {
+  const SlurmSpec slurm = slurm_settings(spec, options);
+  if (!options.quiet && !options.json && local) {
     std::string where = gpus->empty() ? std::string("CPU") : std::to_string(gpus->size()) + " GPU(s)";
     std::fprintf(stderr, "headroom: sweep '%s': %d at a time on %s, runs under %s\n", record.name.c_str(),
                  scheduler.jobs, where.c_str(), (fs::path(record.runs_root) / record.name).c_str());
+  } else if (!options.quiet && !options.json) {
+    std::fprintf(stderr, "headroom: sweep '%s': job arrays on SLURM (%s%s), runs under %s\n", record.name.c_str(),
+                 slurm.partition.empty() ? "default partition" : ("partition " + slurm.partition).c_str(),
+                 slurm.throttle > 0 ? (", at most " + std::to_string(slurm.throttle) + " at a time").c_str() : "",
+                 (fs::path(record.runs_root) / record.name).c_str());
   }
   if (!options.quiet || options.json) {
     scheduler.progress = [&record, &options](const SweepProgress& progress) {
@@ -271,7 +302,20 @@ int drive(const RunOptions& options, const GlobalOptions& global, const SweepSpe
   if (auto marked = store.value()->set_sweep_state(record.id, "running"); !marked) {
     return report_error(marked.error());
   }
-  auto outcome = run_sweep(*store.value(), record, scheduler);
+  Result<SweepOutcome> outcome = Error::internal("no executor ran");
+  if (local) {
+    outcome = run_sweep(*store.value(), record, scheduler);
+  } else {
+    SlurmSchedulerOptions on_slurm;
+    on_slurm.trainer_path = fs::absolute(trainer).string();
+    on_slurm.slurm = slurm;
+    on_slurm.threads_per_run = options.threads;
+    on_slurm.cells_set_threads = cells_set_threads;
+    on_slurm.retries = spec.retries;
+    on_slurm.timeout_seconds = spec.timeout_seconds;
+    on_slurm.progress = scheduler.progress;
+    outcome = run_sweep_on_slurm(*store.value(), record, on_slurm);
+  }
   // A sweep ends finished only when no cell is left to run.
   const bool finished = outcome && !outcome->interrupted && outcome->pending == 0;
   if (auto marked = store.value()->set_sweep_state(record.id, finished ? "finished" : "interrupted"); !marked) {
@@ -292,9 +336,9 @@ int drive(const RunOptions& options, const GlobalOptions& global, const SweepSpe
                 static_cast<long long>(outcome->pending));
   }
   if (outcome->left_running > 0) {
-    std::fprintf(stderr, "headroom: left %zu worker%s running; 'headroom resume %s' adopts %s and continues\n",
-                 outcome->left_running, outcome->left_running == 1 ? "" : "s", record.name.c_str(),
-                 outcome->left_running == 1 ? "it" : "them");
+    std::fprintf(stderr, "headroom: left %zu %s%s running; 'headroom resume %s' adopts %s and continues\n",
+                 outcome->left_running, local ? "worker" : "SLURM task", outcome->left_running == 1 ? "" : "s",
+                 record.name.c_str(), outcome->left_running == 1 ? "it" : "them");
     return 130;
   }
   if (outcome->interrupted) {
@@ -347,6 +391,20 @@ void add_execution_flags(CLI::App* command, RunOptions& options) {
                       "retried (default 0: never)");
   command->add_option("--stop-grace", options.stop_grace_seconds,
                       "seconds between SIGTERM and SIGKILL when stopping a worker (default 10)");
+  command->add_option("--executor", options.executor,
+                      "local (default) or slurm: submit cells as SLURM job arrays (default: the sweep's 'executor')");
+  command->add_option("--partition", options.slurm.partition, "slurm: the partition (sbatch --partition)");
+  command->add_option("--account", options.slurm.account, "slurm: the account to charge (sbatch --account)");
+  command->add_option("--qos", options.slurm.qos, "slurm: the quality of service (sbatch --qos)");
+  command->add_option("--time", options.slurm.time,
+                      "slurm: each task's time limit (sbatch --time; default: the sweep's timeout)");
+  command->add_option("--mem", options.slurm.memory, "slurm: each task's memory (sbatch --mem, e.g. 16G)");
+  command->add_flag("--slurm-gpus", options.slurm_gpus,
+                    "slurm: ask for each cell's 'gpus' (sbatch --gpus-per-task); -j sets the array throttle");
+  command->add_option("--sbatch", options.slurm.sbatch_arguments,
+                      "slurm: an extra sbatch argument, as it is (repeat for several)")
+      ->expected(1)
+      ->allow_extra_args(false);
 }
 
 }  // namespace

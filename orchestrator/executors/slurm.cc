@@ -224,6 +224,17 @@ Result<std::map<int, Task>> query_array(const std::string& array_job) {
   return tasks;
 }
 
+Result<std::optional<std::string>> find_array(const std::string& job_name) {
+  HEADROOM_ASSIGN_OR_RETURN(CommandOutput output, run("squeue", {"-h", "-t", "all", "--name=" + job_name, "-o", "%F"}));
+  if (output.status != 0) return failure("squeue", output);
+  std::stringstream lines(output.out);
+  for (std::string line; std::getline(lines, line);) {
+    line = trim(line);
+    if (!line.empty()) return std::optional<std::string>(line);
+  }
+  return std::optional<std::string>();
+}
+
 Status cancel(const std::string& array_job, std::optional<int> index) {
   const std::string target = index ? array_job + "_" + std::to_string(*index) : array_job;
   HEADROOM_ASSIGN_OR_RETURN(CommandOutput output, run("scancel", {target}));

@@ -72,6 +72,10 @@ std::vector<Task> parse_scontrol(const std::string& text);
 // queued or running, scontrol for finished ones (and their exit codes).
 Result<std::map<int, Task>> query_array(const std::string& array_job);
 
+// The id of the array submitted under `job_name`, if SLURM still knows it
+// (squeue, every state). Finds an array whose sbatch answer was lost.
+Result<std::optional<std::string>> find_array(const std::string& job_name);
+
 // scancel for one task of the array, or the whole array when index is empty.
 Status cancel(const std::string& array_job, std::optional<int> index = std::nullopt);
 

@@ -16,6 +16,7 @@
 #include <tuple>
 
 #include "orchestrator/executors/local_executor.h"
+#include "orchestrator/scheduler/attempt.h"
 #include "orchestrator/ingest/ingest.h"
 #include "orchestrator/monitor/snapshot.h"
 
@@ -34,9 +35,6 @@ extern "C" void request_interrupt(int signal) {
   interrupt_requested = true;
 }
 
-// Worker exit statuses (trainer/train.h; docs/events.md).
-constexpr int kWorkerInvalidConfig = 2;
-constexpr int kWorkerDiverged = 3;
 
 std::string host_name() {
   char name[256] = {};
@@ -44,18 +42,6 @@ std::string host_name() {
   return name;
 }
 
-std::string last_lines(const fs::path& file, size_t count) {
-  std::ifstream in(file);
-  std::deque<std::string> lines;
-  for (std::string line; std::getline(in, line);) {
-    if (line.empty()) continue;
-    lines.push_back(line);
-    if (lines.size() > count) lines.pop_front();
-  }
-  std::string text;
-  for (const auto& line : lines) text += (text.empty() ? "" : "\n") + line;
-  return text;
-}
 
 struct Active {
   explicit Active(RunRecord run, bool adopted = false) : run(std::move(run)), adopted(adopted) {}
@@ -127,7 +113,6 @@ class SweepRunner {
   Status start_attempt(const CellRecord& cell);
   Status check_workers();
   Status finish(Active& active, std::optional<ProcessExit> exit);
-  Result<std::string> cell_state_after_failure(const RunRecord& run);
   Status interrupt();
   // Asks options.on_interrupt (first Ctrl-C, workers running); true when the
   // user chose to leave the workers running.
@@ -157,6 +142,12 @@ class SweepRunner {
 
 Status SweepRunner::recover_orphans() {
   HEADROOM_ASSIGN_OR_RETURN(auto orphans, store_.active_runs(sweep_.id));
+  for (const auto& run : orphans) {
+    if (run.slurm_job) {
+      return Error::busy("sweep '" + sweep_.name + "' has attempts in SLURM (job " + *run.slurm_job +
+                         "): resume it with `headroom resume " + sweep_.name + " --executor slurm`");
+    }
+  }
   for (auto& run : orphans) {
     HEADROOM_RETURN_IF_ERROR(ingest_run(store_, run.id));
     if (!run.pid) {
@@ -189,24 +180,6 @@ Status SweepRunner::recover_orphans() {
 }
 
 Status SweepRunner::start_attempt(const CellRecord& cell) {
-  HEADROOM_ASSIGN_OR_RETURN(auto previous, store_.runs_of_cell(cell.id));
-  HEADROOM_ASSIGN_OR_RETURN(RunRecord run, store_.begin_attempt(sweep_, cell));
-  fs::path run_dir = run.run_dir;
-  std::error_code error;
-  fs::remove_all(run_dir, error);  // a leftover of an attempt that never started
-  fs::create_directories(run_dir, error);
-  if (error) return Error::io("cannot create run folder '" + run_dir.string() + "': " + error.message());
-
-  // A retried cell continues from the newest checkpoint an earlier attempt left.
-  bool resume = false;
-  for (auto it = previous.rbegin(); it != previous.rend() && !resume; ++it) {
-    fs::path checkpoint = fs::path(it->run_dir) / "checkpoint";
-    if (fs::exists(checkpoint / "state.pt")) {
-      fs::copy(checkpoint, run_dir / "checkpoint", fs::copy_options::recursive, error);
-      resume = !error;
-    }
-  }
-
   nlohmann::json config = cell.config;
   const int threads_wanted = threads_of(cell);
   config["threads"] = threads_wanted;
@@ -215,11 +188,10 @@ Status SweepRunner::start_attempt(const CellRecord& cell) {
   std::vector<size_t> gpus;
   if (!wants_cpu && !options_.gpus.empty()) gpus = free_gpus(cell).value_or(std::vector<size_t>());
   if (!gpus.empty()) config["device"] = "cuda";
-  {
-    std::ofstream out(run_dir / "config.json");
-    out << config.dump(2) << "\n";
-    if (!out) return Error::io("cannot write '" + (run_dir / "config.json").string() + "'");
-  }
+  HEADROOM_ASSIGN_OR_RETURN(PreparedAttempt prepared, prepare_attempt(store_, sweep_, cell, config));
+  RunRecord run = prepared.run;
+  const bool resume = prepared.resume;
+  const fs::path run_dir = run.run_dir;
   LaunchRequest request;
   request.argv = {options_.trainer_path, "--config", (run_dir / "config.json").string(),
                   "--run-dir", run_dir.string()};
@@ -330,15 +302,6 @@ bool SweepRunner::in_backoff(int64_t cell_id) const {
 }
 
 // A crashed attempt is retried while the cell's crashes stay within `retries`.
-Result<std::string> SweepRunner::cell_state_after_failure(const RunRecord& run) {
-  HEADROOM_ASSIGN_OR_RETURN(auto attempts, store_.runs_of_cell(run.cell_id));
-  int failures = 1;  // this one
-  for (const auto& attempt : attempts) {
-    if (attempt.id != run.id && attempt.state == "failed") ++failures;
-  }
-  return failures <= options_.retries ? std::string("pending") : std::string("failed");
-}
-
 Status SweepRunner::finish(Active& active, std::optional<ProcessExit> exit) {
   HEADROOM_RETURN_IF_ERROR(ingest_run(store_, active.run.id));
   HEADROOM_ASSIGN_OR_RETURN(RunRecord run, store_.run(active.run.id));
@@ -359,39 +322,32 @@ Status SweepRunner::finish(Active& active, std::optional<ProcessExit> exit) {
     end.state = "timeout";
     end.error = "stopped after the sweep's timeout of " + std::to_string(options_.timeout_seconds) + " s";
     cell_state = "failed";
-  } else if (status == "ok" && (!exit || exit->exit_code == 0)) {
-    end.state = "succeeded";
-    cell_state = "succeeded";
-  } else if (status == "diverged" || (exit && exit->exit_code == kWorkerDiverged)) {
-    end.state = "diverged";
-    cell_state = "failed";
-  } else if (status == "invalid_config" || (exit && exit->exit_code == kWorkerInvalidConfig)) {
-    end.state = "invalid";
-    cell_state = "failed";
   } else if (!exit && status.empty()) {
     // An orphan that died with its orchestrator: not the cell's fault.
     end.state = "lost";
     end.error = "the worker was gone when the orchestrator restarted";
     cell_state = "pending";
   } else {
-    end.state = "failed";
+    // Killed by a signal counts as a non-zero exit, even after an "ok" end event.
+    std::optional<int64_t> code;
+    if (exit) code = exit->exit_code ? int64_t(*exit->exit_code) : -1;
+    end.state = attempt_state(status, code);
+    if (end.state == "succeeded") cell_state = "succeeded";
+    if (end.state == "diverged" || end.state == "invalid") cell_state = "failed";
   }
   if (!run.error && end.state != "succeeded" && !end.error) {
-    std::string tail = last_lines(fs::path(run.run_dir) / "stderr.log", 5);
+    std::string tail = last_lines((fs::path(run.run_dir) / "stderr.log").string(), 5);
     if (exit && exit->signal) tail = "killed by signal " + std::to_string(*exit->signal) + (tail.empty() ? "" : "\n" + tail);
     if (!tail.empty()) end.error = tail;
   }
   changed_ = true;
   if (end.state == "failed") {
-    HEADROOM_ASSIGN_OR_RETURN(cell_state, cell_state_after_failure(run));
+    HEADROOM_ASSIGN_OR_RETURN(cell_state, cell_state_after_failure(store_, run, options_.retries));
     if (cell_state == "pending") {
-      // Exponential back-off: a crash that repeats at once (a full disk, a
-      // busy GPU) does not burn every retry in a second.
       HEADROOM_ASSIGN_OR_RETURN(auto attempts, store_.runs_of_cell(run.cell_id));
       int failures = 0;
       for (const auto& attempt : attempts) failures += attempt.state == "failed" || attempt.id == run.id;
-      auto delay = options_.retry_backoff * (1 << std::min(failures - 1, 16));
-      retry_after_[run.cell_id] = Clock::now() + std::min<Clock::duration>(delay, std::chrono::minutes(5));
+      retry_after_[run.cell_id] = Clock::now() + retry_delay(failures, options_.retry_backoff);
     }
   }
   HEADROOM_RETURN_IF_ERROR(store_.finish_run(run.id, end, cell_state));

@@ -18,7 +18,9 @@ namespace {
 const std::vector<std::string> kTopLevelKeys = {
     "name",    "description", "method",  "metric",  "parameters", "base",     "seeds",
     "retries", "timeout",     "project", "entity",  "program",    "command",  "early_terminate",
-    "run_cap", "constraints", "zip",     "include", "exclude",    "random_seed"};
+    "run_cap", "constraints", "zip",     "include", "exclude",    "random_seed", "executor", "slurm"};
+const std::vector<std::string> kSlurmKeys = {"partition", "account", "qos",  "time",
+                                             "mem",       "throttle", "gpus", "sbatch"};
 const std::vector<std::string> kParameterKeys = {
     "value", "values", "overrides", "parameters", "derive", "distribution", "probabilities",
     "min",   "max",    "q",         "mu",         "sigma",  "a",            "b"};
@@ -65,6 +67,7 @@ class SpecReader {
                            const std::pair<nlohmann::json, nlohmann::json>& bounds, const YAML::Node& key_node);
   void read_patterns(const YAML::Node& node, const std::string& key, std::vector<CellPattern>& patterns);
   void read_zip(const YAML::Node& node, SweepSpec& spec);
+  void read_slurm(const YAML::Node& node, SlurmSpec& slurm);
   void check_zip(SweepSpec& spec);
   void check_trainer_key(const std::string& name, const YAML::Node& node);
 
@@ -234,6 +237,48 @@ void SpecReader::read_patterns(const YAML::Node& node, const std::string& key,
     });
     patterns.push_back(std::move(pattern));
   }
+}
+
+void SpecReader::read_slurm(const YAML::Node& node, SlurmSpec& slurm) {
+  if (!node.IsMap()) {
+    fail(node, "'slurm' must be a map, e.g. {partition: gpu, time: \"02:00:00\", throttle: 8}");
+    return;
+  }
+  for_each_key(node, kSlurmKeys, "in slurm", [&](const std::string& key, const YAML::Node&, const YAML::Node& value) {
+    if (key == "sbatch") {
+      if (!value.IsSequence()) {
+        fail(value, "'sbatch' must be a list of sbatch arguments, e.g. [\"--exclusive\"]");
+        return;
+      }
+      for (const auto& item : value) {
+        if (auto text = read_string(item, "sbatch")) slurm.sbatch_arguments.push_back(*text);
+      }
+      return;
+    }
+    auto scalar = read_scalar(value, key);
+    if (!scalar) return;
+    if (key == "throttle") {
+      if (!scalar->value.is_number_integer() || scalar->value.get<int64_t>() < 0) {
+        fail(value, "'throttle' must be a non-negative integer (tasks running at once; 0: no limit)");
+      } else {
+        slurm.throttle = int(scalar->value.get<int64_t>());
+      }
+    } else if (key == "gpus") {
+      if (!scalar->value.is_boolean()) {
+        fail(value, "'gpus' must be true or false (ask SLURM for each cell's gpus)");
+      } else {
+        slurm.gpus = scalar->value.get<bool>();
+      }
+    } else {
+      // partition, account, qos, time and mem are strings as sbatch takes them.
+      const std::string text = scalar->value.is_string() ? scalar->value.get<std::string>() : scalar->value.dump();
+      if (key == "partition") slurm.partition = text;
+      if (key == "account") slurm.account = text;
+      if (key == "qos") slurm.qos = text;
+      if (key == "time") slurm.time = text;
+      if (key == "mem") slurm.memory = text;
+    }
+  });
 }
 
 void SpecReader::read_zip(const YAML::Node& node, SweepSpec& spec) {
@@ -505,6 +550,15 @@ void SpecReader::read_document(const YAML::Node& root, SweepSpec& spec) {
       } else if (scalar) {
         spec.retries = int(scalar->value.get<int64_t>());
       }
+    } else if (key == "executor") {
+      auto scalar = read_scalar(value, key);
+      if (scalar && (!scalar->value.is_string() || (scalar->value != "local" && scalar->value != "slurm"))) {
+        fail(value, "'executor' must be local or slurm");
+      } else if (scalar) {
+        spec.executor = scalar->value.get<std::string>();
+      }
+    } else if (key == "slurm") {
+      read_slurm(value, spec.slurm);
     } else if (key == "timeout") {
       auto scalar = read_scalar(value, key);
       if (scalar && (!scalar->value.is_number() || scalar->value.get<double>() < 0)) {

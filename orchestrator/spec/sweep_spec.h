@@ -64,6 +64,17 @@ struct MetricGoal {
   std::string goal = "maximize";  // maximize | minimize
 };
 
+// How SLURM runs the sweep's cells (`slurm:` in the sweep; flags of
+// `headroom run` override each field). Empty strings: the cluster's default.
+struct SlurmSpec {
+  std::string partition, account, qos;
+  std::string time;    // --time, e.g. "02:00:00"; empty: from `timeout`, else the partition's
+  std::string memory;  // --mem, e.g. "16G"
+  int throttle = 0;    // tasks of an array running at once (--array=0-N%K); 0: no limit
+  bool gpus = false;   // ask SLURM for each cell's `gpus` (--gpus-per-task)
+  std::vector<std::string> sbatch_arguments;  // passed to sbatch as they are
+};
+
 struct SweepSpec {
   std::string file;         // path as given
   std::string text;         // the file's bytes, stored verbatim with the sweep
@@ -82,6 +93,8 @@ struct SweepSpec {
   uint64_t random_seed = 0;     // random search: the generator's seed
   int retries = 0;              // extra attempts for a crashed run
   double timeout_seconds = 0;   // 0 = none
+  std::string executor = "local";  // local | slurm
+  SlurmSpec slurm;
   // Accepted W&B keys Headroom keeps but does not act on (shown by plan).
   std::map<std::string, std::string> kept;
 };

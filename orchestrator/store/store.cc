@@ -80,7 +80,7 @@ CellRecord read_cell(const Statement& row) {
 
 const char* kRunColumns =
     "id, cell_id, attempt, state, run_dir, pid, started_at, ended_at, exit_code, signal, error, "
-    "end_status, events_offset, host, device";
+    "end_status, events_offset, host, device, slurm_job";
 
 RunRecord read_run(const Statement& row) {
   RunRecord run;
@@ -98,6 +98,7 @@ RunRecord read_run(const Statement& row) {
   if (!row.is_null(11)) run.end_status = row.text(11);
   run.events_offset = row.integer(12);
   if (!row.is_null(13)) run.host = row.text(13);
+  if (!row.is_null(15)) run.slurm_job = row.text(15);
   if (!row.is_null(14)) run.device = row.text(14);
   return run;
 }
@@ -328,6 +329,27 @@ Status Store::mark_running(int64_t run_id, int64_t pid, const std::string& host,
     Statement& update = prepared("UPDATE runs SET state = 'running', pid = ?, host = ?, device = nullif(?, '') WHERE id = ?");
     ResetOnExit update_reset{update};
     update.bind(1, pid).bind(2, host).bind(3, device).bind(4, run_id);
+    update.run();
+    return Ok{};
+  });
+}
+
+Status Store::set_slurm_job(int64_t run_id, const std::string& job) {
+  return guarded("recording a SLURM job", [&]() -> Status {
+    Statement& update = prepared("UPDATE runs SET slurm_job = ? WHERE id = ?");
+    ResetOnExit update_reset{update};
+    update.bind(1, job).bind(2, run_id);
+    update.run();
+    return Ok{};
+  });
+}
+
+Status Store::mark_running_in_slurm(int64_t run_id, const std::string& node) {
+  return guarded("recording a SLURM task", [&]() -> Status {
+    Statement& update = prepared("UPDATE runs SET state = 'running', host = nullif(?, ''), "
+                                 "device = coalesce(device, 'slurm') WHERE id = ? AND state = 'starting'");
+    ResetOnExit update_reset{update};
+    update.bind(1, node).bind(2, run_id);
     update.run();
     return Ok{};
   });

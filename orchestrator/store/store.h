@@ -67,6 +67,9 @@ struct RunRecord {
   std::optional<std::string> error, end_status;
   std::optional<std::string> host, device;
   int64_t events_offset = 0;
+  // "ARRAY_INDEX" for an attempt submitted to SLURM ("submitting:NAME_INDEX"
+  // while sbatch runs; schema/003_slurm.sql); empty for local attempts.
+  std::optional<std::string> slurm_job;
 };
 
 struct MetricPoint {
@@ -142,6 +145,10 @@ class Store {
   // Records the worker's process and where it runs ("cpu", "gpu:2"): the
   // attempt is now 'running'. The worker's start event may refine the device.
   Status mark_running(int64_t run_id, int64_t pid, const std::string& host, const std::string& device = "");
+  // Records the SLURM array task of an attempt (see RunRecord::slurm_job).
+  Status set_slurm_job(int64_t run_id, const std::string& job);
+  // A submitted attempt that SLURM started on `node`: 'starting' becomes 'running'.
+  Status mark_running_in_slurm(int64_t run_id, const std::string& node);
   // Ends an attempt and sets its cell's state (pending again when it will be
   // retried). A cell cancelled by the user stays cancelled unless the attempt
   // succeeded.

@@ -1,0 +1,48 @@
+#pragma once
+// What every executor does around one attempt of a cell: preparing its run
+// folder (config, the newest checkpoint of an earlier attempt) and deciding
+// from how it ended what happens to the attempt and to its cell.
+
+#include <chrono>
+#include <optional>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "orchestrator/core/result.h"
+#include "orchestrator/store/store.h"
+
+namespace headroom {
+
+// Worker exit statuses (trainer/train.h; docs/events.md).
+constexpr int kWorkerInvalidConfig = 2;
+constexpr int kWorkerDiverged = 3;
+
+struct PreparedAttempt {
+  RunRecord run;        // 'starting'
+  bool resume = false;  // the folder holds an earlier attempt's checkpoint: pass --resume
+};
+
+// Records the cell's next attempt and prepares its run folder: emptied,
+// `config` written as config.json, and the newest checkpoint an earlier
+// attempt left copied in.
+Result<PreparedAttempt> prepare_attempt(Store& store, const SweepRecord& sweep, const CellRecord& cell,
+                                        const nlohmann::json& config);
+
+// How an attempt ended as far as the worker says: its end event's status
+// (ingested) and its exit code. "succeeded", "diverged", "invalid" or
+// "failed" (a crash, retried while the sweep's retries allow).
+std::string attempt_state(const std::string& end_status, std::optional<int64_t> exit_code);
+
+// The cell's state after a failed attempt: pending while the sweep's
+// retries allow another, else failed.
+Result<std::string> cell_state_after_failure(Store& store, const RunRecord& run, int retries);
+
+// The wait before the next attempt after `failures` crashes: base x
+// 2^(failures - 1), at most 5 minutes.
+std::chrono::milliseconds retry_delay(int failures, std::chrono::milliseconds base);
+
+// The last `count` non-empty lines of a text file ("" when unreadable).
+std::string last_lines(const std::string& path, size_t count);
+
+}  // namespace headroom

@@ -1,0 +1,345 @@
+#include "orchestrator/scheduler/slurm_scheduler.h"
+
+#include <signal.h>
+
+#include <algorithm>
+#include <atomic>
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <thread>
+
+#include "orchestrator/executors/slurm.h"
+#include "orchestrator/ingest/ingest.h"
+#include "orchestrator/monitor/snapshot.h"
+#include "orchestrator/scheduler/attempt.h"
+
+namespace headroom {
+namespace {
+
+namespace fs = std::filesystem;
+using Clock = std::chrono::steady_clock;
+
+std::atomic<bool> stop_requested{false};
+extern "C" void stop_slurm_scheduler(int) { stop_requested = true; }
+
+// One attempt out in SLURM: task `index` of array `array_job`.
+struct Tracked {
+  RunRecord run;
+  std::string array_job;
+  int index = 0;
+  bool running = false;  // SLURM said RUNNING once
+};
+
+// "4711_3" -> ("4711", 3).
+std::optional<std::pair<std::string, int>> split_task(const std::string& job) {
+  const auto underscore = job.rfind('_');
+  if (underscore == std::string::npos) return std::nullopt;
+  try {
+    return std::make_pair(job.substr(0, underscore), std::stoi(job.substr(underscore + 1)));
+  } catch (const std::exception&) {
+    return std::nullopt;
+  }
+}
+
+// sbatch --time from the sweep's timeout: whole minutes, rounded up.
+std::string minutes_for(double seconds) { return std::to_string(int64_t(std::ceil(seconds / 60.0))); }
+
+class SlurmRunner {
+ public:
+  SlurmRunner(Store& store, const SweepRecord& sweep, const SlurmSchedulerOptions& options)
+      : store_(store), sweep_(sweep), options_(options) {}
+
+  Result<SweepOutcome> run();
+
+ private:
+  Status recover();
+  Status submit_pending();
+  Status submit_group(const std::vector<CellRecord>& cells, int threads, int gpus);
+  Status poll();
+  Status finish(const Tracked& tracked, const std::optional<slurm::Task>& task);
+  Status report_progress();
+  int threads_of(const CellRecord& cell) const {
+    return options_.cells_set_threads ? cell.config.value("threads", 1) : options_.threads_per_run;
+  }
+
+  Store& store_;
+  const SweepRecord& sweep_;
+  const SlurmSchedulerOptions& options_;
+  std::map<int64_t, Tracked> active_;                 // by run id
+  std::map<int64_t, Clock::time_point> retry_after_;  // cell id -> earliest resubmission
+  std::tuple<int64_t, int64_t, int64_t, int64_t, int64_t> last_counts_{-1, -1, -1, -1, -1};
+};
+
+Status SlurmRunner::recover() {
+  HEADROOM_ASSIGN_OR_RETURN(auto orphans, store_.active_runs(sweep_.id));
+  for (auto& run : orphans) {
+    if (!run.slurm_job) {
+      return Error::busy("sweep '" + sweep_.name + "' has attempts started by the local executor still recorded "
+                         "as running: finish them with `headroom resume " + sweep_.name + " --executor local` first");
+    }
+    std::string job = *run.slurm_job;
+    const std::string submitting = "submitting:";
+    if (job.rfind(submitting, 0) == 0) {
+      // The orchestrator died around sbatch: the array exists if SLURM knows its name.
+      auto name_and_index = split_task(job.substr(submitting.size()));
+      std::optional<std::string> array;
+      if (name_and_index) {
+        HEADROOM_ASSIGN_OR_RETURN(array, slurm::find_array(name_and_index->first));
+      }
+      if (!array) {
+        RunEnd end{"lost", std::nullopt, std::nullopt, std::string("never reached SLURM (the orchestrator stopped "
+                                                                   "while submitting it)")};
+        HEADROOM_RETURN_IF_ERROR(store_.finish_run(run.id, end, "pending"));
+        continue;
+      }
+      job = *array + "_" + std::to_string(name_and_index->second);
+      HEADROOM_RETURN_IF_ERROR(store_.set_slurm_job(run.id, job));
+    }
+    auto task = split_task(job);
+    if (!task) return Error::corrupt("run " + std::to_string(run.id) + " has a malformed SLURM job '" + job + "'");
+    active_[run.id] = Tracked{run, task->first, task->second, run.state == "running"};
+  }
+  return Ok{};
+}
+
+Status SlurmRunner::submit_pending() {
+  HEADROOM_ASSIGN_OR_RETURN(auto pending, store_.cells(sweep_.id, "pending"));
+  std::stable_sort(pending.begin(), pending.end(), [](const CellRecord& a, const CellRecord& b) {
+    const int64_t pa = a.config.value("priority", int64_t(0)), pb = b.config.value("priority", int64_t(0));
+    return pa != pb ? pa > pb : a.estimated_flops > b.estimated_flops;
+  });
+  // One array per resource shape: every task of an array asks for the same.
+  std::map<std::pair<int, int>, std::vector<CellRecord>> groups;
+  std::vector<std::pair<int, int>> order;
+  for (const auto& cell : pending) {
+    auto until = retry_after_.find(cell.id);
+    if (until != retry_after_.end() && Clock::now() < until->second) continue;
+    const int gpus = options_.slurm.gpus && cell.config.value("device", "auto") != "cpu"
+                         ? int(cell.config.value("gpus", int64_t(1)))
+                         : 0;
+    const auto shape = std::make_pair(threads_of(cell), gpus);
+    if (!groups.count(shape)) order.push_back(shape);
+    groups[shape].push_back(cell);
+  }
+  for (const auto& shape : order) HEADROOM_RETURN_IF_ERROR(submit_group(groups[shape], shape.first, shape.second));
+  return Ok{};
+}
+
+Status SlurmRunner::submit_group(const std::vector<CellRecord>& cells, int threads, int gpus) {
+  std::vector<PreparedAttempt> attempts;
+  for (const auto& cell : cells) {
+    nlohmann::json config = cell.config;
+    config["threads"] = threads;
+    HEADROOM_ASSIGN_OR_RETURN(PreparedAttempt attempt, prepare_attempt(store_, sweep_, cell, config));
+    attempts.push_back(std::move(attempt));
+  }
+  const fs::path folder = fs::path(sweep_.runs_root) / sweep_.name / "slurm";
+  std::error_code error;
+  fs::create_directories(folder, error);
+  if (error) return Error::io("cannot create '" + folder.string() + "': " + error.message());
+  // Unique per submission, and found again by name after a crash.
+  const std::string name = "headroom-" + std::to_string(sweep_.id) + "-" + std::to_string(attempts.front().run.id);
+  for (size_t i = 0; i < attempts.size(); ++i) {
+    HEADROOM_RETURN_IF_ERROR(store_.set_slurm_job(attempts[i].run.id, "submitting:" + name + "_" + std::to_string(i)));
+  }
+  // Task i runs the attempt on line i + 1 of the list.
+  const fs::path list = folder / (name + ".runs"), script = folder / (name + ".sh");
+  {
+    std::ofstream out(list);
+    for (const auto& attempt : attempts) out << attempt.run.run_dir << (attempt.resume ? " --resume" : "") << "\n";
+    std::ofstream sh(script);
+    sh << "#!/bin/sh\n"
+       << "# Submitted by headroom for sweep '" << sweep_.name << "': " << attempts.size() << " cells, one per task.\n"
+       << "line=$(sed -n \"$((SLURM_ARRAY_TASK_ID + 1))p\" '" << list.string() << "')\n"
+       << "dir=${line% --resume}\n"
+       << "resume=\n[ \"$line\" != \"$dir\" ] && resume=--resume\n"
+       // OpenBLAS ignores torch's thread setting: both must be told (TOOLCHAIN.md).
+       << "threads=${SLURM_CPUS_PER_TASK:-1}\n"
+       << "export OMP_NUM_THREADS=$threads OPENBLAS_NUM_THREADS=$threads MKL_NUM_THREADS=$threads\n"
+       << "exec '" << options_.trainer_path << "' --config \"$dir/config.json\" --run-dir \"$dir\" $resume "
+       << ">> \"$dir/stdout.log\" 2>> \"$dir/stderr.log\"\n";
+    sh.close();
+    if (!out || !sh) return Error::io("cannot write the SLURM job files in '" + folder.string() + "'");
+  }
+  fs::permissions(script, fs::perms::owner_all | fs::perms::group_read | fs::perms::group_exec, error);
+
+  slurm::ArrayRequest request;
+  request.script = script.string();
+  request.tasks = attempts.size();
+  request.throttle = options_.slurm.throttle;
+  request.job_name = name;
+  request.output = (folder / (name + "_%a.out")).string();
+  request.working_dir = (fs::path(sweep_.runs_root) / sweep_.name).string();
+  request.cpus_per_task = threads;
+  request.gpus_per_task = gpus;
+  request.memory = options_.slurm.memory;
+  request.time_limit = !options_.slurm.time.empty()   ? options_.slurm.time
+                       : options_.timeout_seconds > 0 ? minutes_for(options_.timeout_seconds)
+                                                      : "";
+  request.partition = options_.slurm.partition;
+  request.account = options_.slurm.account;
+  request.qos = options_.slurm.qos;
+  request.extra_arguments = options_.slurm.sbatch_arguments;
+  auto array = slurm::submit_array(request);
+  if (!array) {
+    // SLURM refused the request itself (a wrong partition, a bad argument): nothing ran.
+    for (const auto& attempt : attempts) {
+      RunEnd end{"failed", std::nullopt, std::nullopt, array.error().to_string()};
+      HEADROOM_RETURN_IF_ERROR(store_.finish_run(attempt.run.id, end, "pending"));
+    }
+    return array.error();
+  }
+  for (size_t i = 0; i < attempts.size(); ++i) {
+    const std::string job = array.value() + "_" + std::to_string(i);
+    HEADROOM_RETURN_IF_ERROR(store_.set_slurm_job(attempts[i].run.id, job));
+    active_[attempts[i].run.id] = Tracked{attempts[i].run, array.value(), int(i), false};
+  }
+  return Ok{};
+}
+
+Status SlurmRunner::poll() {
+  std::map<std::string, std::map<int, slurm::Task>> arrays;
+  for (const auto& [run_id, tracked] : active_) {
+    if (!arrays.count(tracked.array_job)) {
+      HEADROOM_ASSIGN_OR_RETURN(arrays[tracked.array_job], slurm::query_array(tracked.array_job));
+    }
+  }
+  for (auto it = active_.begin(); it != active_.end();) {
+    Tracked& tracked = it->second;
+    HEADROOM_RETURN_IF_ERROR(ingest_run(store_, tracked.run.id));
+    const auto& tasks = arrays[tracked.array_job];
+    auto found = tasks.find(tracked.index);
+    std::optional<slurm::Task> task;
+    if (found != tasks.end()) task = found->second;
+    if (task && !tracked.running &&
+        (task->state == slurm::State::running || task->state == slurm::State::completing || slurm::is_final(task->state))) {
+      HEADROOM_RETURN_IF_ERROR(store_.mark_running_in_slurm(tracked.run.id, ""));
+      tracked.running = true;
+    }
+    if (task && !slurm::is_final(task->state)) {
+      ++it;
+      continue;
+    }
+    HEADROOM_RETURN_IF_ERROR(finish(tracked, task));
+    it = active_.erase(it);
+  }
+  return Ok{};
+}
+
+Status SlurmRunner::finish(const Tracked& tracked, const std::optional<slurm::Task>& task) {
+  HEADROOM_RETURN_IF_ERROR(ingest_run(store_, tracked.run.id));
+  HEADROOM_ASSIGN_OR_RETURN(RunRecord run, store_.run(tracked.run.id));
+  const std::string status = run.end_status.value_or("");
+  const std::string where = "SLURM task " + tracked.array_job + "_" + std::to_string(tracked.index);
+  RunEnd end;
+  std::string cell_state = "failed";
+  if (task) {
+    end.exit_code = task->exit_code;
+    end.signal = task->signal && *task->signal != 0 ? task->signal : std::nullopt;
+  }
+  const slurm::State state = task ? task->state : slurm::State::unknown;
+  if (state == slurm::State::timeout) {
+    end.state = "timeout";
+    end.error = where + " reached its time limit";
+  } else if (state == slurm::State::cancelled && status != "ok") {
+    end.state = "cancelled";
+    cell_state = "pending";  // finish_run keeps a cell `headroom cancel` took cancelled
+  } else if (state == slurm::State::preempted || state == slurm::State::node_fail) {
+    end.state = "lost";
+    end.error = where + " ended " + slurm::to_string(state) + "; the cell runs again from its checkpoint";
+    cell_state = "pending";
+  } else if (!task && status.empty()) {
+    end.state = "lost";
+    end.error = where + " is no longer known to SLURM and left no end event";
+    cell_state = "pending";
+  } else {
+    end.state = attempt_state(status, end.exit_code);
+    if (state == slurm::State::out_of_memory) {
+      end.state = "failed";
+      end.error = where + " ran out of memory (OUT_OF_MEMORY)";
+    }
+    if (end.state == "succeeded") cell_state = "succeeded";
+  }
+  if (!run.error && !end.error && end.state != "succeeded" && end.state != "cancelled") {
+    std::string tail = last_lines((fs::path(run.run_dir) / "stderr.log").string(), 5);
+    end.error = where + " ended " + (task ? slurm::to_string(state) : std::string("unknown")) +
+                (tail.empty() ? "" : "\n" + tail);
+  }
+  if (end.state == "failed") {
+    HEADROOM_ASSIGN_OR_RETURN(cell_state, cell_state_after_failure(store_, run, options_.retries));
+    if (cell_state == "pending") {
+      HEADROOM_ASSIGN_OR_RETURN(auto attempts, store_.runs_of_cell(run.cell_id));
+      int failures = 0;
+      for (const auto& attempt : attempts) failures += attempt.state == "failed" || attempt.id == run.id;
+      retry_after_[run.cell_id] = Clock::now() + retry_delay(failures, options_.retry_backoff);
+    }
+  }
+  return store_.finish_run(run.id, end, cell_state);
+}
+
+Status SlurmRunner::report_progress() {
+  if (!options_.progress) return Ok{};
+  HEADROOM_ASSIGN_OR_RETURN(SweepSnapshot snapshot, take_snapshot(store_, sweep_));
+  SweepProgress progress{snapshot.total,          snapshot.count("succeeded"), snapshot.count("failed"),
+                         snapshot.count("running"), snapshot.count("pending"),  snapshot.count("cancelled"),
+                         snapshot.eta_seconds};
+  auto counts = std::make_tuple(progress.succeeded, progress.failed, progress.running, progress.pending,
+                                progress.cancelled);
+  if (counts == last_counts_) return Ok{};
+  last_counts_ = counts;
+  options_.progress(progress);
+  return Ok{};
+}
+
+Result<SweepOutcome> SlurmRunner::run() {
+  HEADROOM_RETURN_IF_ERROR(recover());
+  SweepOutcome outcome;
+  while (true) {
+    if (stop_requested) {
+      outcome.interrupted = true;
+      outcome.left_running = active_.size();
+      break;
+    }
+    HEADROOM_RETURN_IF_ERROR(submit_pending());
+    HEADROOM_RETURN_IF_ERROR(poll());
+    HEADROOM_RETURN_IF_ERROR(report_progress());
+    if (active_.empty()) {
+      bool waiting = false;  // a failed cell waits out its back-off before it goes out again
+      for (const auto& [cell, until] : retry_after_) waiting = waiting || Clock::now() < until;
+      HEADROOM_ASSIGN_OR_RETURN(auto pending, store_.cells(sweep_.id, "pending"));
+      if (!waiting || pending.empty()) break;
+    }
+    // Sleep in short steps so that Ctrl-C is answered at once.
+    for (auto slept = std::chrono::milliseconds(0); slept < options_.poll_interval && !stop_requested;
+         slept += std::chrono::milliseconds(50)) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+  }
+  HEADROOM_ASSIGN_OR_RETURN(auto counts, store_.cell_state_counts(sweep_.id));
+  for (const auto& [state, count] : counts) {
+    if (state == "succeeded") outcome.succeeded = count;
+    if (state == "failed") outcome.failed = count;
+    if (state == "pending" || state == "running") outcome.pending += count;
+  }
+  return outcome;
+}
+
+}  // namespace
+
+Result<SweepOutcome> run_sweep_on_slurm(Store& store, const SweepRecord& sweep, const SlurmSchedulerOptions& options) {
+  stop_requested = false;
+  struct sigaction action = {};
+  action.sa_handler = stop_slurm_scheduler;
+  struct sigaction previous_int, previous_term;
+  sigaction(SIGINT, &action, &previous_int);
+  sigaction(SIGTERM, &action, &previous_term);
+  SlurmRunner runner(store, sweep, options);
+  auto outcome = runner.run();
+  sigaction(SIGINT, &previous_int, nullptr);
+  sigaction(SIGTERM, &previous_term, nullptr);
+  return outcome;
+}
+
+}  // namespace headroom

@@ -1,0 +1,43 @@
+#pragma once
+// Drives a sweep on SLURM: pending cells go out as job arrays (one per
+// resource shape, throttled with --array=0-N%K), the orchestrator on the
+// submit node ingests the run folders the workers write on the shared
+// filesystem, and each task's end is read from squeue / scontrol and the
+// run's own end event. The array task of every attempt is in the database
+// before and after sbatch answers, so an orchestrator killed at any moment
+// re-adopts its arrays instead of submitting a cell twice.
+
+#include <chrono>
+#include <functional>
+#include <string>
+
+#include "orchestrator/core/result.h"
+#include "orchestrator/scheduler/scheduler.h"
+#include "orchestrator/spec/sweep_spec.h"
+#include "orchestrator/store/store.h"
+
+namespace headroom {
+
+struct SlurmSchedulerOptions {
+  std::string trainer_path;  // headroom-train, as the compute nodes see it
+  SlurmSpec slurm;           // partition, account, throttle, ... (sweep file and flags)
+  int threads_per_run = 1;   // --cpus-per-task, unless the sweep sets `threads` per cell
+  bool cells_set_threads = false;
+  int retries = 0;              // extra attempts after a failed task
+  double timeout_seconds = 0;   // the sweep's timeout: --time when slurm.time is empty
+  std::chrono::milliseconds poll_interval{1000};
+  std::chrono::milliseconds retry_backoff{2000};
+  std::function<void(const SweepProgress&)> progress;
+};
+
+// Runs every pending cell of the sweep through SLURM and waits for them.
+// Task states map onto attempts: COMPLETED with an "ok" end event ->
+// succeeded; FAILED -> failed, diverged or invalid as the worker says (a
+// failure is retried while `retries` allow); TIMEOUT -> timeout;
+// CANCELLED -> cancelled (the cell stays pending unless `headroom cancel`
+// took it); PREEMPTED and NODE_FAIL -> lost, retried from the checkpoint.
+// SIGINT or SIGTERM returns interrupted and leaves the jobs to SLURM: the
+// next `headroom run` or `resume` adopts them.
+Result<SweepOutcome> run_sweep_on_slurm(Store& store, const SweepRecord& sweep, const SlurmSchedulerOptions& options);
+
+}  // namespace headroom

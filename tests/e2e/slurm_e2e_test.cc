@@ -1,0 +1,175 @@
+// headroom run --executor slurm against a real one-node SLURM cluster
+// (scripts/slurm-local, brought up by scripts/test): a real sweep with the
+// real trainer, a failing task, a cancelled sweep, an orchestrator killed
+// while an array runs, and an array larger than its throttle.
+#include <gtest/gtest.h>
+#include <signal.h>
+
+#include <boost/process.hpp>
+#include <chrono>
+#include <cstdlib>
+#include <filesystem>
+#include <map>
+#include <sstream>
+#include <thread>
+
+#include "orchestrator/store/sqlite.h"
+#include "tests/support/test_support.h"
+
+namespace headroom {
+namespace {
+
+namespace fs = std::filesystem;
+namespace bp = boost::process;
+using testing::TemporaryFolder;
+
+class SlurmEndToEnd : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    ASSERT_NE(std::getenv("SLURM_CONF"), nullptr)
+        << "no SLURM cluster: run `scripts/slurm-local up` and export SLURM_CONF (scripts/test does both)";
+    log_ = (folder_.path() / "workers.log").string();
+  }
+
+  // A sweep of the test worker: `cells` cells (seed 1..cells), `steps` steps each.
+  void write_worker_sweep(int cells, int steps, const std::string& extra = "") {
+    std::string seeds;
+    for (int i = 1; i <= cells; ++i) seeds += (i > 1 ? ", " : "") + std::to_string(i);
+    folder_.write("s.yaml", "name: s\nexecutor: slurm\n" + extra + "base: {steps: " + std::to_string(steps) +
+                                "}\nparameters:\n  seed: {values: [" + seeds + "]}\n");
+  }
+
+  std::vector<std::string> headroom_arguments(std::vector<std::string> arguments) {
+    arguments.insert(arguments.begin(), testing::headroom_binary());
+    return arguments;
+  }
+
+  testing::CommandResult headroom(std::vector<std::string> arguments, std::map<std::string, std::string> environment = {}) {
+    environment["HEADROOM_TEST_WORKER_LOG"] = log_;
+    return testing::run_command(headroom_arguments(std::move(arguments)), folder_.path(), environment);
+  }
+
+  // `headroom run s.yaml` with the test worker, in the background.
+  bp::child start_in_background(const std::string& step_ms, std::vector<std::string> extra = {}) {
+    std::vector<std::string> arguments = {"HEADROOM_TEST_WORKER_STEP_MS=" + step_ms, "HEADROOM_TEST_WORKER_LOG=" + log_,
+                                          testing::headroom_binary(), "run", "s.yaml", "--trainer",
+                                          testing::test_worker_binary(), "--quiet"};
+    arguments.insert(arguments.end(), extra.begin(), extra.end());
+    return bp::child(bp::search_path("env"), arguments, bp::start_dir = folder_.path().string(),
+                     bp::std_out > bp::null, bp::std_err > (folder_.path() / "orchestrator.err").string());
+  }
+
+  bool wait_for(const std::string& sql, int seconds = 60) {
+    for (int i = 0; i < seconds * 10; ++i) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+      if (!fs::exists(folder_.path() / "headroom.db")) continue;
+      try {
+        if (scalar(sql) > 0) return true;
+      } catch (const std::exception&) {
+        // The schema may not exist yet.
+      }
+    }
+    return false;
+  }
+
+  int64_t scalar(const std::string& sql) {
+    sqlite::Connection connection((folder_.path() / "headroom.db").string(), sqlite::Connection::Mode::read_only);
+    sqlite::Statement statement(connection.handle(), sql);
+    if (!statement.step()) return -1;
+    return statement.integer(0);
+  }
+
+  // Start and end times of each worker by run folder, from the test worker's log.
+  std::map<std::string, std::pair<double, double>> spans() {
+    std::map<std::string, std::pair<double, double>> result;
+    std::istringstream log(testing::read_file(log_));
+    for (std::string kind, dir, gpus, threads; log >> kind;) {
+      double time = 0;
+      log >> time >> dir >> gpus >> threads;
+      (kind == "start" ? result[dir].first : result[dir].second) = time;
+    }
+    return result;
+  }
+
+  TemporaryFolder folder_;
+  std::string log_;
+};
+
+TEST_F(SlurmEndToEnd, ASweepRunsThroughSlurmWithTheRealTrainer) {
+  const std::string corpus = testing::write_small_corpus(folder_);
+  folder_.write("tiny.yaml", "name: tiny\nexecutor: slurm\nmetric: {name: eval/accuracy, goal: maximize}\nbase:\n"
+                             "  corpus: " + corpus +
+                                 "\n  d_model: 16\n  layers: 1\n  seq_len: 16\n  batch_size: 8\n  steps: 30\n"
+                                 "  eval_every: 15\n  log_every: 10\n  eval_batches: 1\n  eval_batch_size: 16\n"
+                                 "  precision: fp32\nparameters:\n  heads: {values: [1, 4]}\n");
+  auto result = headroom({"run", "tiny.yaml"});
+  ASSERT_EQ(result.exit_status, 0) << result.out << result.err;
+  EXPECT_NE(result.err.find("job arrays on SLURM"), std::string::npos) << result.err;
+  EXPECT_EQ(scalar("SELECT count(*) FROM cells WHERE state = 'succeeded'"), 2);
+  EXPECT_EQ(scalar("SELECT count(*) FROM runs WHERE state = 'succeeded' AND slurm_job GLOB '[0-9]*_[0-9]*'"), 2);
+  EXPECT_EQ(scalar("SELECT count(*) FROM summaries WHERE name = 'eval/accuracy' AND last_step = 30"), 2);
+  EXPECT_EQ(scalar("SELECT count(DISTINCT substr(slurm_job, 1, instr(slurm_job, '_'))) FROM runs"), 1)
+      << "both cells go out as one array";
+}
+
+TEST_F(SlurmEndToEnd, AFailingTaskIsRetriedThenRecordedWithItsError) {
+  write_worker_sweep(2, 20, "retries: 1\n");
+  auto result = headroom({"run", "s.yaml", "--trainer", testing::test_worker_binary(), "--quiet"},
+                         {{"HEADROOM_TEST_WORKER", "2=crash"}});
+  EXPECT_EQ(result.exit_status, 1) << result.out << result.err;
+  EXPECT_EQ(scalar("SELECT count(*) FROM cells WHERE state = 'succeeded'"), 1);
+  EXPECT_EQ(scalar("SELECT count(*) FROM cells WHERE state = 'failed'"), 1);
+  // Two attempts of the crashing cell, each a SLURM task that FAILED with exit 1.
+  EXPECT_EQ(scalar("SELECT count(*) FROM runs WHERE state = 'failed' AND exit_code = 1 AND error LIKE "
+                   "'SLURM task %ended failed%crashing at step%'"),
+            2);
+}
+
+TEST_F(SlurmEndToEnd, CancelScancelsTheTasksAndTheirCellsStayCancelled) {
+  write_worker_sweep(2, 400);
+  auto orchestrator = start_in_background("50");
+  ASSERT_TRUE(wait_for("SELECT count(*) FROM runs WHERE state = 'running'"));
+  auto cancel = headroom({"cancel", "s"});
+  ASSERT_EQ(cancel.exit_status, 0) << cancel.err;
+  orchestrator.wait();
+  EXPECT_EQ(orchestrator.exit_code(), 0) << testing::read_file(folder_.path() / "orchestrator.err");
+  EXPECT_EQ(scalar("SELECT count(*) FROM cells WHERE state = 'cancelled'"), 2);
+  EXPECT_EQ(scalar("SELECT count(*) FROM runs WHERE state = 'cancelled'"), 2);
+  EXPECT_EQ(scalar("SELECT count(*) FROM runs WHERE state IN ('starting', 'running')"), 0);
+}
+
+TEST_F(SlurmEndToEnd, AnOrchestratorKilledWhileAnArrayRunsIsResumedWithoutSubmittingTwice) {
+  write_worker_sweep(3, 40);
+  auto orchestrator = start_in_background("50", {"-j", "1"});
+  ASSERT_TRUE(wait_for("SELECT count(*) FROM runs WHERE state = 'running'"));
+  ::kill(orchestrator.id(), SIGKILL);
+  orchestrator.wait();
+  // The array keeps running in SLURM; the next orchestrator adopts it.
+  auto resumed = headroom({"resume", "s", "--trainer", testing::test_worker_binary(), "--quiet"},
+                          {{"HEADROOM_TEST_WORKER_STEP_MS", "50"}});
+  ASSERT_EQ(resumed.exit_status, 0) << resumed.err;
+  EXPECT_EQ(scalar("SELECT count(*) FROM cells WHERE state = 'succeeded'"), 3);
+  EXPECT_EQ(scalar("SELECT count(*) FROM runs"), 3) << "no cell was submitted twice";
+  EXPECT_EQ(scalar("SELECT count(*) FROM summaries WHERE name = 'train/loss' AND last_step = 40"), 3);
+  EXPECT_EQ(spans().size(), 3u);
+}
+
+TEST_F(SlurmEndToEnd, AnArrayLargerThanItsThrottleRunsEveryCellAndNeverMoreAtOnce) {
+  write_worker_sweep(4, 10, "slurm: {throttle: 1}\n");
+  auto result = headroom({"run", "s.yaml", "--trainer", testing::test_worker_binary(), "--quiet"},
+                         {{"HEADROOM_TEST_WORKER_STEP_MS", "50"}});
+  ASSERT_EQ(result.exit_status, 0) << result.err;
+  EXPECT_EQ(scalar("SELECT count(*) FROM cells WHERE state = 'succeeded'"), 4);
+  auto all = spans();
+  ASSERT_EQ(all.size(), 4u);
+  for (const auto& [a, span_a] : all) {
+    for (const auto& [b, span_b] : all) {
+      if (a < b) {
+        EXPECT_TRUE(span_a.second <= span_b.first || span_b.second <= span_a.first) << a << " overlaps " << b;
+      }
+    }
+  }
+}
+
+}  // namespace
+}  // namespace headroom
