@@ -470,8 +470,8 @@ Result<SweepSection> build_sweep_section(Store& store, const SweepRecord& sweep,
       }
     }
   }
-  builder.rank_figure(4);
   HEADROOM_RETURN_IF_ERROR(builder.curves_figure(3, main_x));
+  builder.rank_figure(4);
   for (const auto& figure : section.figures) section.document.figure(figure.id, figure.caption);
   configuration_tables(section);
   section.claims = evaluate_claims(section.results, section.goal);
