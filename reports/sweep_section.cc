@@ -1,8 +1,10 @@
 #include "reports/sweep_section.h"
 
 #include <algorithm>
+#include <cctype>
 #include <cmath>
 #include <map>
+#include <optional>
 #include <set>
 
 #include "orchestrator/monitor/render.h"

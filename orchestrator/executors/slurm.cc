@@ -184,7 +184,8 @@ std::vector<Task> parse_scontrol(const std::string& text) {
       task.index = i;
       task.state = parse_state(field(line, "JobState"));
       task.reason = field(line, "Reason");
-      const std::string exit = field(line, "ExitCode");
+      // A job still running shows ExitCode=0:0: only a finished one's is its own.
+      const std::string exit = is_final(task.state) ? field(line, "ExitCode") : "";
       if (const auto colon = exit.find(':'); colon != std::string::npos) {
         try {
           task.exit_code = std::stoi(exit.substr(0, colon));
@@ -210,16 +211,15 @@ Result<std::map<int, Task>> query_array(const std::string& array_job) {
   if (queue.status != 0 && tasks.empty() && queue.err.find("Invalid job id") == std::string::npos) {
     return failure("squeue", queue);
   }
-  // squeue is the fresher of the two for tasks still queued or running.
+  // squeue, read second, is the fresher for tasks still queued or running.
+  // A task it already calls finished that scontrol (read first) saw running
+  // ended in between: its exit code is not known yet, so it counts as
+  // completing until the next query reads scontrol's final record.
   for (auto& task : parse_squeue(queue.out)) {
     auto& known = tasks[task.index];
-    if (!is_final(known.state) || known.array_job.empty()) {
-      const auto exit_code = known.exit_code;
-      const auto signal = known.signal;
-      known = task;
-      known.exit_code = exit_code;
-      known.signal = signal;
-    }
+    if (is_final(known.state)) continue;
+    if (is_final(task.state)) task.state = State::completing;
+    known = task;
   }
   return tasks;
 }

@@ -144,17 +144,18 @@ Status SlurmRunner::submit_group(const std::vector<CellRecord>& cells, int threa
   for (size_t i = 0; i < attempts.size(); ++i) {
     HEADROOM_RETURN_IF_ERROR(store_.set_slurm_job(attempts[i].run.id, "submitting:" + name + "_" + std::to_string(i)));
   }
-  // Task i runs the attempt on line i + 1 of the list.
+  // Task i runs the attempt whose run folder is on line i + 1 of the list. It
+  // resumes from a checkpoint in that folder: one copied from an earlier
+  // attempt, or its own when SLURM requeued the task after a preemption.
   const fs::path list = folder / (name + ".runs"), script = folder / (name + ".sh");
   {
     std::ofstream out(list);
-    for (const auto& attempt : attempts) out << attempt.run.run_dir << (attempt.resume ? " --resume" : "") << "\n";
+    for (const auto& attempt : attempts) out << attempt.run.run_dir << "\n";
     std::ofstream sh(script);
     sh << "#!/bin/sh\n"
        << "# Submitted by headroom for sweep '" << sweep_.name << "': " << attempts.size() << " cells, one per task.\n"
-       << "line=$(sed -n \"$((SLURM_ARRAY_TASK_ID + 1))p\" '" << list.string() << "')\n"
-       << "dir=${line% --resume}\n"
-       << "resume=\n[ \"$line\" != \"$dir\" ] && resume=--resume\n"
+       << "dir=$(sed -n \"$((SLURM_ARRAY_TASK_ID + 1))p\" '" << list.string() << "')\n"
+       << "resume=\n[ -f \"$dir/checkpoint/state.pt\" ] && resume=--resume\n"
        // OpenBLAS ignores torch's thread setting: both must be told (TOOLCHAIN.md).
        << "threads=${SLURM_CPUS_PER_TASK:-1}\n"
        << "export OMP_NUM_THREADS=$threads OPENBLAS_NUM_THREADS=$threads MKL_NUM_THREADS=$threads\n"

@@ -79,6 +79,12 @@ class SlurmEndToEnd : public ::testing::Test {
     return statement.integer(0);
   }
 
+  std::string text(const std::string& sql) {
+    sqlite::Connection connection((folder_.path() / "headroom.db").string(), sqlite::Connection::Mode::read_only);
+    sqlite::Statement statement(connection.handle(), sql);
+    return statement.step() ? statement.text(0) : std::string();
+  }
+
   // Start and end times of each worker by run folder, from the test worker's log.
   std::map<std::string, std::pair<double, double>> spans() {
     std::map<std::string, std::pair<double, double>> result;
@@ -110,6 +116,47 @@ TEST_F(SlurmEndToEnd, ASweepRunsThroughSlurmWithTheRealTrainer) {
   EXPECT_EQ(scalar("SELECT count(*) FROM summaries WHERE name = 'eval/accuracy' AND last_step = 30"), 2);
   EXPECT_EQ(scalar("SELECT count(DISTINCT substr(slurm_job, 1, instr(slurm_job, '_'))) FROM runs"), 1)
       << "both cells go out as one array";
+}
+
+TEST_F(SlurmEndToEnd, ARequeuedTaskResumesFromItsCheckpointAndItsCellSucceedsOnce) {
+  // What a preemption with requeue does: SLURM stops the task (SIGTERM: the
+  // trainer checkpoints) and runs it again, in the same run folder.
+  const std::string corpus = testing::write_small_corpus(folder_);
+  folder_.write("long.yaml", "name: long\nexecutor: slurm\nbase:\n  corpus: " + corpus +
+                                 "\n  d_model: 16\n  heads: 2\n  layers: 1\n  seq_len: 16\n  batch_size: 8\n"
+                                 "  steps: 3000\n  eval_every: 1000\n  log_every: 50\n  eval_batches: 1\n"
+                                 "  eval_batch_size: 16\n  precision: fp32\nparameters:\n  seed: {values: [1]}\n");
+  bp::child orchestrator(testing::headroom_binary(), std::vector<std::string>{"run", "long.yaml", "--quiet"},
+                         bp::start_dir = folder_.path().string(), bp::std_out > bp::null,
+                         bp::std_err > (folder_.path() / "orchestrator.err").string());
+  ASSERT_TRUE(wait_for("SELECT count(*) FROM summaries WHERE name = 'train/loss' AND last_step >= 200"));
+  const std::string job = text("SELECT slurm_job FROM runs");
+  const std::string scontrol = bp::search_path("scontrol").string();
+  auto requeued = testing::run_command({scontrol, "requeue", job}, folder_.path());
+  ASSERT_EQ(requeued.exit_status, 0) << requeued.err;
+  // A requeued job waits two minutes before it is eligible again: once it is
+  // pending, let it go now.
+  const std::string squeue = bp::search_path("squeue").string();
+  bool released = false;
+  for (int i = 0; i < 150 && !released; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    auto state = testing::run_command({squeue, "-h", "-j", job, "-o", "%T"}, folder_.path());
+    if (state.out.find("PENDING") == std::string::npos) continue;
+    released = testing::run_command({scontrol, "update", "JobId=" + job, "StartTime=now"}, folder_.path())
+                   .exit_status == 0;
+  }
+  ASSERT_TRUE(released) << "the requeued task never became pending";
+  orchestrator.wait();
+  ASSERT_EQ(orchestrator.exit_code(), 0) << testing::read_file(folder_.path() / "orchestrator.err");
+  EXPECT_EQ(scalar("SELECT count(*) FROM runs"), 1);
+  EXPECT_EQ(scalar("SELECT count(*) FROM cells WHERE state = 'succeeded'"), 1);
+  EXPECT_EQ(scalar("SELECT count(*) FROM summaries WHERE name = 'train/loss' AND last_step = 3000"), 1);
+  // The second start of the worker continued from the checkpoint the first one wrote.
+  const std::string events = testing::read_file(fs::path(text("SELECT run_dir FROM runs")) / "events.jsonl");
+  EXPECT_NE(events.find("\"status\":\"preempted\""), std::string::npos);
+  const auto second_start = events.find("\"event\":\"start\"", events.find("\"status\":\"preempted\""));
+  ASSERT_NE(second_start, std::string::npos);
+  EXPECT_EQ(events.find("\"resumed_from_step\":0", second_start), std::string::npos) << "the retry started over";
 }
 
 TEST_F(SlurmEndToEnd, AFailingTaskIsRetriedThenRecordedWithItsError) {

@@ -48,6 +48,8 @@ TEST(SlurmParsing, ScontrolGivesStatesAndExitCodes) {
   EXPECT_EQ(tasks[1].exit_code, 3);  // not DerivedExitCode
   EXPECT_EQ(tasks[2].state, State::cancelled);
   EXPECT_EQ(tasks[2].signal, 15);
+  // A running job's ExitCode=0:0 is not an exit code yet.
+  EXPECT_FALSE(parse_scontrol("JobId=6 ArrayJobId=1 ArrayTaskId=5 JobState=RUNNING ExitCode=0:0\n")[0].exit_code);
 }
 
 TEST(SlurmParsing, StatesMapOntoWhatTheSchedulerActsOn) {
