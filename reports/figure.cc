@@ -1,11 +1,12 @@
 #include "reports/figure.h"
 
 #include <filesystem>
-#include <fstream>
 #include <set>
 #include <sstream>
 
 #include <boost/process.hpp>
+
+#include "orchestrator/core/text_file.h"
 
 namespace headroom {
 namespace {
@@ -20,14 +21,6 @@ std::string quoted(const std::string& text) {
     if (c == '\'') out += '\'';
   }
   return out + "'";
-}
-
-Status write_text(const fs::path& path, const std::string& content) {
-  std::ofstream out(path, std::ios::binary);
-  out << content;
-  out.close();
-  if (!out) return Error::io("cannot write '" + path.string() + "'");
-  return Ok{};
 }
 
 }  // namespace
@@ -90,9 +83,9 @@ std::string gnuplot_script(const Figure& figure) {
 Status draw_figure(const Figure& figure, const std::string& folder) {
   namespace bp = boost::process;
   const fs::path directory = folder;
-  HEADROOM_RETURN_IF_ERROR(write_text(directory / (figure.id + ".dat"), gnuplot_data(figure)));
+  HEADROOM_RETURN_IF_ERROR(write_text_file((directory / (figure.id + ".dat")).string(), gnuplot_data(figure)));
   const std::string script = figure.id + ".gp";
-  HEADROOM_RETURN_IF_ERROR(write_text(directory / script, gnuplot_script(figure)));
+  HEADROOM_RETURN_IF_ERROR(write_text_file((directory / script).string(), gnuplot_script(figure)));
   auto gnuplot = bp::search_path("gnuplot");
   if (gnuplot.empty()) {
     return Error::io("gnuplot is not installed: run scripts/setup or apt-get install gnuplot-nox");

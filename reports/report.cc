@@ -4,8 +4,8 @@
 
 #include <algorithm>
 #include <filesystem>
-#include <fstream>
 
+#include "orchestrator/core/text_file.h"
 #include "orchestrator/query/run_query.h"
 #include "reports/document.h"
 
@@ -13,14 +13,6 @@ namespace headroom {
 namespace {
 
 namespace fs = std::filesystem;
-
-Status write_text(const fs::path& path, const std::string& content) {
-  std::ofstream out(path, std::ios::binary);
-  out << content;
-  out.close();
-  if (!out) return Error::io("cannot write '" + path.string() + "'");
-  return Ok{};
-}
 
 // Removes the scratch folder however write_report ends.
 struct ScratchFolder {
@@ -97,19 +89,20 @@ Result<ReportFiles> write_report(Store& store, const std::vector<SweepRecord>& s
   for (const auto& section : sections) {
     for (const auto& figure : section.figures) HEADROOM_RETURN_IF_ERROR(draw_figure(figure, scratch.path.string()));
     HEADROOM_ASSIGN_OR_RETURN(std::string configurations, format_table(section.configurations, "csv"));
-    HEADROOM_RETURN_IF_ERROR(write_text(scratch.path / (section.slug + "-configurations.csv"), configurations));
+    const fs::path stem = scratch.path / section.slug;
+    HEADROOM_RETURN_IF_ERROR(write_text_file(stem.string() + "-configurations.csv", configurations));
     HEADROOM_ASSIGN_OR_RETURN(std::string claims, format_table(section.claims_table, "csv"));
-    HEADROOM_RETURN_IF_ERROR(write_text(scratch.path / (section.slug + "-claims.csv"), claims));
+    HEADROOM_RETURN_IF_ERROR(write_text_file(stem.string() + "-claims.csv", claims));
     RunQuery every_attempt;
     every_attempt.sweeps = {section.results.sweep.name};
     HEADROOM_ASSIGN_OR_RETURN(Table runs, query_runs(store, every_attempt));
     HEADROOM_ASSIGN_OR_RETURN(std::string runs_csv, format_table(runs, "csv"));
-    HEADROOM_RETURN_IF_ERROR(write_text(scratch.path / (section.slug + "-runs.csv"), runs_csv));
+    HEADROOM_RETURN_IF_ERROR(write_text_file(stem.string() + "-runs.csv", runs_csv));
   }
   const Document document = assemble(sections, store.path());
   HEADROOM_ASSIGN_OR_RETURN(std::string html, render_html(document, scratch.path.string()));
-  HEADROOM_RETURN_IF_ERROR(write_text(scratch.path / "report.html", html));
-  HEADROOM_RETURN_IF_ERROR(write_text(scratch.path / "report.md", render_markdown(document)));
+  HEADROOM_RETURN_IF_ERROR(write_text_file((scratch.path / "report.html").string(), html));
+  HEADROOM_RETURN_IF_ERROR(write_text_file((scratch.path / "report.md").string(), render_markdown(document)));
 
   ReportFiles files;
   HEADROOM_RETURN_IF_ERROR(publish(scratch.path, out, files.files));

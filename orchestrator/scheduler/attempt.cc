@@ -51,10 +51,20 @@ Result<std::string> cell_state_after_failure(Store& store, const RunRecord& run,
   return failures <= retries ? std::string("pending") : std::string("failed");
 }
 
-std::chrono::milliseconds retry_delay(int failures, std::chrono::milliseconds base) {
+Result<std::chrono::milliseconds> retry_delay(Store& store, const RunRecord& failed, std::chrono::milliseconds base) {
+  HEADROOM_ASSIGN_OR_RETURN(auto attempts, store.runs_of_cell(failed.cell_id));
+  int failures = 0;
+  for (const auto& attempt : attempts) failures += attempt.state == "failed" || attempt.id == failed.id;
   // A crash that repeats at once (a full disk, a busy GPU) must not burn every retry in a second.
   const auto delay = base * (int64_t(1) << std::clamp(failures - 1, 0, 16));
   return std::min<std::chrono::milliseconds>(delay, std::chrono::minutes(5));
+}
+
+void sort_for_start(std::vector<CellRecord>& cells) {
+  std::stable_sort(cells.begin(), cells.end(), [](const CellRecord& a, const CellRecord& b) {
+    const int64_t pa = a.config.value("priority", int64_t(0)), pb = b.config.value("priority", int64_t(0));
+    return pa != pb ? pa > pb : a.estimated_flops > b.estimated_flops;
+  });
 }
 
 std::string last_lines(const std::string& path, size_t count) {

@@ -6,6 +6,7 @@
 #include <chrono>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -38,9 +39,14 @@ std::string attempt_state(const std::string& end_status, std::optional<int64_t> 
 // retries allow another, else failed.
 Result<std::string> cell_state_after_failure(Store& store, const RunRecord& run, int retries);
 
-// The wait before the next attempt after `failures` crashes: base x
-// 2^(failures - 1), at most 5 minutes.
-std::chrono::milliseconds retry_delay(int failures, std::chrono::milliseconds base);
+// The wait before the cell of `failed` (an attempt that just failed) runs
+// again: base x 2^(failures - 1) counting every failed attempt of the cell,
+// at most 5 minutes.
+Result<std::chrono::milliseconds> retry_delay(Store& store, const RunRecord& failed, std::chrono::milliseconds base);
+
+// Pending cells in the order they start: higher `priority` first, then the
+// costliest (estimated FLOPs) first, which keeps the makespan near its bound.
+void sort_for_start(std::vector<CellRecord>& cells);
 
 // The last `count` non-empty lines of a text file ("" when unreadable).
 std::string last_lines(const std::string& path, size_t count);

@@ -13,12 +13,11 @@
 #include <map>
 #include <sstream>
 #include <thread>
-#include <tuple>
 
 #include "orchestrator/executors/local_executor.h"
 #include "orchestrator/scheduler/attempt.h"
+#include "orchestrator/scheduler/progress.h"
 #include "orchestrator/ingest/ingest.h"
-#include "orchestrator/monitor/snapshot.h"
 
 namespace headroom {
 namespace {
@@ -137,7 +136,7 @@ class SweepRunner {
   bool queue_stale_ = true;
   bool changed_ = true;  // a cell changed state since the last progress report
   std::map<pid_t, int64_t> run_of_pid_;
-  std::tuple<int64_t, int64_t, int64_t, int64_t, int64_t> last_counts_{-1, -1, -1, -1, -1};
+  ProgressReporter progress_{options_.progress};
 };
 
 Status SweepRunner::recover_orphans() {
@@ -232,12 +231,7 @@ Status SweepRunner::fill_slots() {
   if (int64_t(active_.size()) >= options_.jobs) return Ok{};
   if (queue_stale_) {
     HEADROOM_ASSIGN_OR_RETURN(auto pending, store_.cells(sweep_.id, "pending"));
-    // Longest first keeps the makespan close to its lower bound; a cell's
-    // priority comes before that.
-    std::stable_sort(pending.begin(), pending.end(), [](const CellRecord& a, const CellRecord& b) {
-      const int64_t pa = a.config.value("priority", int64_t(0)), pb = b.config.value("priority", int64_t(0));
-      return pa != pb ? pa > pb : a.estimated_flops > b.estimated_flops;
-    });
+    sort_for_start(pending);
     queue_.assign(pending.begin(), pending.end());
     queue_stale_ = false;
   }
@@ -344,10 +338,8 @@ Status SweepRunner::finish(Active& active, std::optional<ProcessExit> exit) {
   if (end.state == "failed") {
     HEADROOM_ASSIGN_OR_RETURN(cell_state, cell_state_after_failure(store_, run, options_.retries));
     if (cell_state == "pending") {
-      HEADROOM_ASSIGN_OR_RETURN(auto attempts, store_.runs_of_cell(run.cell_id));
-      int failures = 0;
-      for (const auto& attempt : attempts) failures += attempt.state == "failed" || attempt.id == run.id;
-      retry_after_[run.cell_id] = Clock::now() + retry_delay(failures, options_.retry_backoff);
+      HEADROOM_ASSIGN_OR_RETURN(auto delay, retry_delay(store_, run, options_.retry_backoff));
+      retry_after_[run.cell_id] = Clock::now() + delay;
     }
   }
   HEADROOM_RETURN_IF_ERROR(store_.finish_run(run.id, end, cell_state));
@@ -419,19 +411,9 @@ bool SweepRunner::leave_workers_if_asked() {
 }
 
 Status SweepRunner::report_progress() {
-  if (!options_.progress || !changed_) return Ok{};
+  if (!changed_) return Ok{};
   changed_ = false;
-  HEADROOM_ASSIGN_OR_RETURN(SweepSnapshot snapshot, take_snapshot(store_, sweep_));
-  SweepProgress progress{snapshot.total,          snapshot.count("succeeded"), snapshot.count("failed"),
-                         snapshot.count("running"), snapshot.count("pending"),  snapshot.count("cancelled"),
-                         snapshot.eta_seconds};
-  // Reported when a count changes, not on every poll.
-  auto counts = std::make_tuple(progress.succeeded, progress.failed, progress.running, progress.pending,
-                                progress.cancelled);
-  if (counts == last_counts_) return Ok{};
-  last_counts_ = counts;
-  options_.progress(progress);
-  return Ok{};
+  return progress_.report(store_, sweep_);
 }
 
 Result<SweepOutcome> SweepRunner::run() {
@@ -466,12 +448,7 @@ Result<SweepOutcome> SweepRunner::run() {
       executor_.wait_for_exit(options_.poll_interval);
       HEADROOM_RETURN_IF_ERROR(check_workers());
     }
-    HEADROOM_ASSIGN_OR_RETURN(auto counts, store_.cell_state_counts(sweep_.id));
-    for (const auto& [state, count] : counts) {
-      if (state == "succeeded") outcome.succeeded = count;
-      if (state == "failed") outcome.failed = count;
-      if (state == "pending" || state == "running") outcome.pending += count;
-    }
+    HEADROOM_RETURN_IF_ERROR(count_cells(store_, sweep_.id, outcome));
     return outcome;
   }();
   sigaction(SIGINT, &previous_int, nullptr);

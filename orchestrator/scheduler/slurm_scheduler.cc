@@ -12,8 +12,8 @@
 
 #include "orchestrator/executors/slurm.h"
 #include "orchestrator/ingest/ingest.h"
-#include "orchestrator/monitor/snapshot.h"
 #include "orchestrator/scheduler/attempt.h"
+#include "orchestrator/scheduler/progress.h"
 
 namespace headroom {
 namespace {
@@ -59,7 +59,6 @@ class SlurmRunner {
   Status submit_group(const std::vector<CellRecord>& cells, int threads, int gpus);
   Status poll();
   Status finish(const Tracked& tracked, const std::optional<slurm::Task>& task);
-  Status report_progress();
   int threads_of(const CellRecord& cell) const {
     return options_.cells_set_threads ? cell.config.value("threads", 1) : options_.threads_per_run;
   }
@@ -69,7 +68,7 @@ class SlurmRunner {
   const SlurmSchedulerOptions& options_;
   std::map<int64_t, Tracked> active_;                 // by run id
   std::map<int64_t, Clock::time_point> retry_after_;  // cell id -> earliest resubmission
-  std::tuple<int64_t, int64_t, int64_t, int64_t, int64_t> last_counts_{-1, -1, -1, -1, -1};
+  ProgressReporter progress_{options_.progress};
 };
 
 Status SlurmRunner::recover() {
@@ -106,10 +105,7 @@ Status SlurmRunner::recover() {
 
 Status SlurmRunner::submit_pending() {
   HEADROOM_ASSIGN_OR_RETURN(auto pending, store_.cells(sweep_.id, "pending"));
-  std::stable_sort(pending.begin(), pending.end(), [](const CellRecord& a, const CellRecord& b) {
-    const int64_t pa = a.config.value("priority", int64_t(0)), pb = b.config.value("priority", int64_t(0));
-    return pa != pb ? pa > pb : a.estimated_flops > b.estimated_flops;
-  });
+  sort_for_start(pending);
   // One array per resource shape: every task of an array asks for the same.
   std::map<std::pair<int, int>, std::vector<CellRecord>> groups;
   std::vector<std::pair<int, int>> order;
@@ -271,27 +267,11 @@ Status SlurmRunner::finish(const Tracked& tracked, const std::optional<slurm::Ta
   if (end.state == "failed") {
     HEADROOM_ASSIGN_OR_RETURN(cell_state, cell_state_after_failure(store_, run, options_.retries));
     if (cell_state == "pending") {
-      HEADROOM_ASSIGN_OR_RETURN(auto attempts, store_.runs_of_cell(run.cell_id));
-      int failures = 0;
-      for (const auto& attempt : attempts) failures += attempt.state == "failed" || attempt.id == run.id;
-      retry_after_[run.cell_id] = Clock::now() + retry_delay(failures, options_.retry_backoff);
+      HEADROOM_ASSIGN_OR_RETURN(auto delay, retry_delay(store_, run, options_.retry_backoff));
+      retry_after_[run.cell_id] = Clock::now() + delay;
     }
   }
   return store_.finish_run(run.id, end, cell_state);
-}
-
-Status SlurmRunner::report_progress() {
-  if (!options_.progress) return Ok{};
-  HEADROOM_ASSIGN_OR_RETURN(SweepSnapshot snapshot, take_snapshot(store_, sweep_));
-  SweepProgress progress{snapshot.total,          snapshot.count("succeeded"), snapshot.count("failed"),
-                         snapshot.count("running"), snapshot.count("pending"),  snapshot.count("cancelled"),
-                         snapshot.eta_seconds};
-  auto counts = std::make_tuple(progress.succeeded, progress.failed, progress.running, progress.pending,
-                                progress.cancelled);
-  if (counts == last_counts_) return Ok{};
-  last_counts_ = counts;
-  options_.progress(progress);
-  return Ok{};
 }
 
 Result<SweepOutcome> SlurmRunner::run() {
@@ -305,7 +285,7 @@ Result<SweepOutcome> SlurmRunner::run() {
     }
     HEADROOM_RETURN_IF_ERROR(submit_pending());
     HEADROOM_RETURN_IF_ERROR(poll());
-    HEADROOM_RETURN_IF_ERROR(report_progress());
+    HEADROOM_RETURN_IF_ERROR(progress_.report(store_, sweep_));
     if (active_.empty()) {
       bool waiting = false;  // a failed cell waits out its back-off before it goes out again
       for (const auto& [cell, until] : retry_after_) waiting = waiting || Clock::now() < until;
@@ -318,12 +298,7 @@ Result<SweepOutcome> SlurmRunner::run() {
       std::this_thread::sleep_for(std::chrono::milliseconds(50));
     }
   }
-  HEADROOM_ASSIGN_OR_RETURN(auto counts, store_.cell_state_counts(sweep_.id));
-  for (const auto& [state, count] : counts) {
-    if (state == "succeeded") outcome.succeeded = count;
-    if (state == "failed") outcome.failed = count;
-    if (state == "pending" || state == "running") outcome.pending += count;
-  }
+  HEADROOM_RETURN_IF_ERROR(count_cells(store_, sweep_.id, outcome));
   return outcome;
 }
 
