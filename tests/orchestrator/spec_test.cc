@@ -74,6 +74,11 @@ INSTANTIATE_TEST_SUITE_P(
     ::testing::Values(
         BadSweep{"parameters:\n  heads: {values: [1, 2}\n",
                  "bad.yaml:2:24: invalid YAML: illegal flow end"},
+        BadSweep{"executor: slrm\nslurm: {partiton: gpu, throttle: -1, gpus: yes2}\nparameters:\n  heads: {values: [2]}\n",
+                 "bad.yaml:1:11: 'executor' must be local or slurm\n"
+                 "bad.yaml:2:9: unknown key 'partiton' in slurm (did you mean 'partition'?)\n"
+                 "bad.yaml:2:34: 'throttle' must be a non-negative integer (tasks running at once; 0: no limit)\n"
+                 "bad.yaml:2:44: 'gpus' must be true or false (ask SLURM for each cell's gpus)"},
         BadSweep{"paramters:\n  heads: {value: 1}\n",
                  "bad.yaml:1:1: unknown key 'paramters' at the top level (did you mean 'parameters'?)\n"
                  "bad.yaml:1:1: the sweep has no 'parameters'"},
