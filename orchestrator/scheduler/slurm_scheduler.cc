@@ -8,12 +8,14 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <set>
 #include <thread>
 
 #include "orchestrator/executors/slurm.h"
 #include "orchestrator/ingest/ingest.h"
 #include "orchestrator/scheduler/attempt.h"
 #include "orchestrator/scheduler/progress.h"
+#include "orchestrator/scheduler/slurm_task_end.h"
 
 namespace headroom {
 namespace {
@@ -30,6 +32,7 @@ struct Tracked {
   std::string array_job;
   int index = 0;
   bool running = false;  // SLURM said RUNNING once
+  std::optional<Clock::time_point> unsure_since;  // looked over, maybe requeued (slurm_task_end.h)
 };
 
 // "4711_3" -> ("4711", 3).
@@ -68,6 +71,9 @@ class SlurmRunner {
   const SlurmSchedulerOptions& options_;
   std::map<int64_t, Tracked> active_;                 // by run id
   std::map<int64_t, Clock::time_point> retry_after_;  // cell id -> earliest resubmission
+  // Cells whose task someone cancelled in SLURM itself (not `headroom cancel`):
+  // pending, but not submitted again by this run; `headroom resume` does.
+  std::set<int64_t> cancelled_in_slurm_;
   ProgressReporter progress_{options_.progress};
 };
 
@@ -98,7 +104,7 @@ Status SlurmRunner::recover() {
     }
     auto task = split_task(job);
     if (!task) return Error::corrupt("run " + std::to_string(run.id) + " has a malformed SLURM job '" + job + "'");
-    active_[run.id] = Tracked{run, task->first, task->second, run.state == "running"};
+    active_[run.id] = Tracked{run, task->first, task->second, run.state == "running", std::nullopt};
   }
   return Ok{};
 }
@@ -110,6 +116,7 @@ Status SlurmRunner::submit_pending() {
   std::map<std::pair<int, int>, std::vector<CellRecord>> groups;
   std::vector<std::pair<int, int>> order;
   for (const auto& cell : pending) {
+    if (cancelled_in_slurm_.count(cell.id)) continue;
     auto until = retry_after_.find(cell.id);
     if (until != retry_after_.end() && Clock::now() < until->second) continue;
     const int gpus = options_.slurm.gpus && cell.config.value("device", "auto") != "cpu"
@@ -191,7 +198,7 @@ Status SlurmRunner::submit_group(const std::vector<CellRecord>& cells, int threa
   for (size_t i = 0; i < attempts.size(); ++i) {
     const std::string job = array.value() + "_" + std::to_string(i);
     HEADROOM_RETURN_IF_ERROR(store_.set_slurm_job(attempts[i].run.id, job));
-    active_[attempts[i].run.id] = Tracked{attempts[i].run, array.value(), int(i), false};
+    active_[attempts[i].run.id] = Tracked{attempts[i].run, array.value(), int(i), false, std::nullopt};
   }
   return Ok{};
 }
@@ -215,7 +222,13 @@ Status SlurmRunner::poll() {
       HEADROOM_RETURN_IF_ERROR(store_.mark_running_in_slurm(tracked.run.id, ""));
       tracked.running = true;
     }
-    if (task && !slurm::is_final(task->state)) {
+    std::string end_status;
+    if (!task || slurm::is_final(task->state)) {
+      HEADROOM_ASSIGN_OR_RETURN(RunRecord run, store_.run(tracked.run.id));
+      end_status = run.end_status.value_or("");
+    }
+    if (judge_task_end(task, end_status, tracked.unsure_since, Clock::now(), options_.task_end_settle) !=
+        TaskEnd::ended) {
       ++it;
       continue;
     }
@@ -243,6 +256,7 @@ Status SlurmRunner::finish(const Tracked& tracked, const std::optional<slurm::Ta
   } else if (state == slurm::State::cancelled && status != "ok") {
     end.state = "cancelled";
     cell_state = "pending";  // finish_run keeps a cell `headroom cancel` took cancelled
+    cancelled_in_slurm_.insert(run.cell_id);
   } else if (state == slurm::State::preempted || state == slurm::State::node_fail) {
     end.state = "lost";
     end.error = where + " ended " + slurm::to_string(state) + "; the cell runs again from its checkpoint";
@@ -250,6 +264,13 @@ Status SlurmRunner::finish(const Tracked& tracked, const std::optional<slurm::Ta
   } else if (!task && status.empty()) {
     end.state = "lost";
     end.error = where + " is no longer known to SLURM and left no end event";
+    cell_state = "pending";
+  } else if (status == "preempted") {
+    // A signal stopped the worker (it checkpointed) and SLURM did not run the task again.
+    end.state = "lost";
+    end.error = where + " stopped its worker, which checkpointed, and " +
+                (task ? "ended " + slurm::to_string(state) : std::string("is no longer known to SLURM")) +
+                " without requeueing it; the cell runs again from its checkpoint";
     cell_state = "pending";
   } else {
     end.state = attempt_state(status, end.exit_code);
@@ -287,10 +308,12 @@ Result<SweepOutcome> SlurmRunner::run() {
     HEADROOM_RETURN_IF_ERROR(poll());
     HEADROOM_RETURN_IF_ERROR(progress_.report(store_, sweep_));
     if (active_.empty()) {
-      bool waiting = false;  // a failed cell waits out its back-off before it goes out again
-      for (const auto& [cell, until] : retry_after_) waiting = waiting || Clock::now() < until;
+      // Done unless a cell is still to go out: one whose attempt was just
+      // lost, or a failed one waiting out its back-off.
       HEADROOM_ASSIGN_OR_RETURN(auto pending, store_.cells(sweep_.id, "pending"));
-      if (!waiting || pending.empty()) break;
+      const bool more = std::any_of(pending.begin(), pending.end(),
+                                    [&](const CellRecord& cell) { return !cancelled_in_slurm_.count(cell.id); });
+      if (!more) break;
     }
     // Sleep in short steps so that Ctrl-C is answered at once.
     for (auto slept = std::chrono::milliseconds(0); slept < options_.poll_interval && !stop_requested;

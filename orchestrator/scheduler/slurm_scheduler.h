@@ -27,6 +27,10 @@ struct SlurmSchedulerOptions {
   double timeout_seconds = 0;   // the sweep's timeout: --time when slurm.time is empty
   std::chrono::milliseconds poll_interval{1000};
   std::chrono::milliseconds retry_backoff{2000};
+  // How long a task that looks over but may come back (missing from the
+  // listings, or a stopped worker in a task not called cancelled, timed out
+  // or preempted) is watched before its attempt ends (slurm_task_end.h).
+  std::chrono::milliseconds task_end_settle{20000};
   std::function<void(const SweepProgress&)> progress;
 };
 
@@ -35,7 +39,10 @@ struct SlurmSchedulerOptions {
 // succeeded; FAILED -> failed, diverged or invalid as the worker says (a
 // failure is retried while `retries` allow); TIMEOUT -> timeout;
 // CANCELLED -> cancelled (the cell stays pending unless `headroom cancel`
-// took it); PREEMPTED and NODE_FAIL -> lost, retried from the checkpoint.
+// took it); PREEMPTED and NODE_FAIL -> lost, retried from the checkpoint;
+// a task SLURM requeues stays the same attempt, resumed from its own
+// checkpoint; a worker stopped by a signal whose task is not run again ->
+// lost, retried from the checkpoint.
 // SIGINT or SIGTERM returns interrupted and leaves the jobs to SLURM: the
 // next `headroom run` or `resume` adopts them.
 Result<SweepOutcome> run_sweep_on_slurm(Store& store, const SweepRecord& sweep, const SlurmSchedulerOptions& options);

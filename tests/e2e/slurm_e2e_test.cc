@@ -85,6 +85,21 @@ class SlurmEndToEnd : public ::testing::Test {
     return statement.step() ? statement.text(0) : std::string();
   }
 
+  // Every attempt's state, SLURM task and error, with its worker's events and
+  // standard error: what a failed assertion needs to say why.
+  std::string attempts() {
+    std::string result = "\nattempts:\n";
+    sqlite::Connection connection((folder_.path() / "headroom.db").string(), sqlite::Connection::Mode::read_only);
+    sqlite::Statement statement(connection.handle(),
+                                "SELECT state, coalesce(slurm_job, ''), coalesce(error, ''), run_dir FROM runs");
+    while (statement.step()) {
+      const fs::path run_dir = statement.text(3);
+      result += statement.text(0) + " " + statement.text(1) + " " + statement.text(2) + "\nevents:\n" +
+                testing::read_file(run_dir / "events.jsonl") + "stderr:\n" + testing::read_file(run_dir / "stderr.log");
+    }
+    return result;
+  }
+
   // Start and end times of each worker by run folder, from the test worker's log.
   std::map<std::string, std::pair<double, double>> spans() {
     std::map<std::string, std::pair<double, double>> result;
@@ -134,22 +149,13 @@ TEST_F(SlurmEndToEnd, ARequeuedTaskResumesFromItsCheckpointAndItsCellSucceedsOnc
   const std::string scontrol = bp::search_path("scontrol").string();
   auto requeued = testing::run_command({scontrol, "requeue", job}, folder_.path());
   ASSERT_EQ(requeued.exit_status, 0) << requeued.err;
-  // A requeued job waits two minutes before it is eligible again: once it is
-  // pending, let it go now.
-  const std::string squeue = bp::search_path("squeue").string();
-  bool released = false;
-  for (int i = 0; i < 150 && !released; ++i) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(200));
-    auto state = testing::run_command({squeue, "-h", "-j", job, "-o", "%T"}, folder_.path());
-    if (state.out.find("PENDING") == std::string::npos) continue;
-    released = testing::run_command({scontrol, "update", "JobId=" + job, "StartTime=now"}, folder_.path())
-                   .exit_status == 0;
-  }
-  ASSERT_TRUE(released) << "the requeued task never became pending";
+  // SLURM starts the requeued task again once its old credential has
+  // expired (about 20 s on the test cluster): forcing an earlier start makes
+  // slurmd refuse it ("Job credential revoked").
   orchestrator.wait();
-  ASSERT_EQ(orchestrator.exit_code(), 0) << testing::read_file(folder_.path() / "orchestrator.err");
-  EXPECT_EQ(scalar("SELECT count(*) FROM runs"), 1);
-  EXPECT_EQ(scalar("SELECT count(*) FROM cells WHERE state = 'succeeded'"), 1);
+  ASSERT_EQ(orchestrator.exit_code(), 0) << testing::read_file(folder_.path() / "orchestrator.err") << attempts();
+  EXPECT_EQ(scalar("SELECT count(*) FROM runs"), 1) << attempts();
+  EXPECT_EQ(scalar("SELECT count(*) FROM cells WHERE state = 'succeeded'"), 1) << attempts();
   EXPECT_EQ(scalar("SELECT count(*) FROM summaries WHERE name = 'train/loss' AND last_step = 3000"), 1);
   // The second start of the worker continued from the checkpoint the first one wrote.
   const std::string events = testing::read_file(fs::path(text("SELECT run_dir FROM runs")) / "events.jsonl");
@@ -157,6 +163,27 @@ TEST_F(SlurmEndToEnd, ARequeuedTaskResumesFromItsCheckpointAndItsCellSucceedsOnc
   const auto second_start = events.find("\"event\":\"start\"", events.find("\"status\":\"preempted\""));
   ASSERT_NE(second_start, std::string::npos);
   EXPECT_EQ(events.find("\"resumed_from_step\":0", second_start), std::string::npos) << "the retry started over";
+}
+
+TEST_F(SlurmEndToEnd, AWorkerStoppedBySignalWhoseTaskIsNotRequeuedRunsAgain) {
+  // SIGTERM to the worker alone (it checkpoints and exits): SLURM calls the
+  // task failed and does not run it again. Once the settling period shows no
+  // requeue is coming, the attempt is lost, not failed, and the cell runs again.
+  write_worker_sweep(1, 100);
+  auto orchestrator = start_in_background("50");
+  ASSERT_TRUE(wait_for("SELECT count(*) FROM summaries WHERE name = 'train/loss' AND last_step >= 5"));
+  const std::string job = text("SELECT slurm_job FROM runs");
+  auto signalled = testing::run_command({bp::search_path("scancel").string(), "--batch", "--signal=TERM", job},
+                                        folder_.path());
+  ASSERT_EQ(signalled.exit_status, 0) << signalled.err;
+  orchestrator.wait();
+  ASSERT_EQ(orchestrator.exit_code(), 0) << testing::read_file(folder_.path() / "orchestrator.err") << attempts();
+  EXPECT_EQ(scalar("SELECT count(*) FROM runs WHERE attempt = 1 AND state = 'lost' AND error LIKE "
+                   "'%stopped its worker, which checkpointed, and ended failed without requeueing it%'"),
+            1)
+      << attempts();
+  EXPECT_EQ(scalar("SELECT count(*) FROM runs WHERE attempt = 2 AND state = 'succeeded'"), 1) << attempts();
+  EXPECT_EQ(scalar("SELECT count(*) FROM cells WHERE state = 'succeeded'"), 1);
 }
 
 TEST_F(SlurmEndToEnd, AFailingTaskIsRetriedThenRecordedWithItsError) {
@@ -183,6 +210,23 @@ TEST_F(SlurmEndToEnd, CancelScancelsTheTasksAndTheirCellsStayCancelled) {
   EXPECT_EQ(scalar("SELECT count(*) FROM cells WHERE state = 'cancelled'"), 2);
   EXPECT_EQ(scalar("SELECT count(*) FROM runs WHERE state = 'cancelled'"), 2);
   EXPECT_EQ(scalar("SELECT count(*) FROM runs WHERE state IN ('starting', 'running')"), 0);
+}
+
+TEST_F(SlurmEndToEnd, ATaskCancelledInSlurmItselfIsNotSubmittedAgainUntilResumed) {
+  write_worker_sweep(2, 100);
+  auto orchestrator = start_in_background("50");
+  ASSERT_TRUE(wait_for("SELECT count(*) FROM runs WHERE state = 'running' AND cell_id = "
+                       "(SELECT cell_id FROM cell_parameters WHERE name = 'seed' AND value = 1)"));
+  const std::string job = text("SELECT r.slurm_job FROM runs r JOIN cell_parameters p ON p.cell_id = r.cell_id "
+                               "WHERE p.name = 'seed' AND p.value = 1");
+  auto cancelled = testing::run_command({bp::search_path("scancel").string(), job}, folder_.path());
+  ASSERT_EQ(cancelled.exit_status, 0) << cancelled.err;
+  orchestrator.wait();
+  EXPECT_EQ(orchestrator.exit_code(), 0) << testing::read_file(folder_.path() / "orchestrator.err") << attempts();
+  EXPECT_EQ(scalar("SELECT count(*) FROM runs"), 2) << "the cancelled cell went out again" << attempts();
+  EXPECT_EQ(scalar("SELECT count(*) FROM runs WHERE state = 'cancelled'"), 1);
+  EXPECT_EQ(scalar("SELECT count(*) FROM cells WHERE state = 'pending'"), 1);
+  EXPECT_EQ(scalar("SELECT count(*) FROM cells WHERE state = 'succeeded'"), 1);
 }
 
 TEST_F(SlurmEndToEnd, AnOrchestratorKilledWhileAnArrayRunsIsResumedWithoutSubmittingTwice) {

@@ -1,0 +1,36 @@
+#include "orchestrator/scheduler/slurm_task_end.h"
+
+namespace headroom {
+
+namespace {
+
+// Final states that say why a worker was stopped by a signal.
+bool explains_a_stop(slurm::State state) {
+  return state == slurm::State::cancelled || state == slurm::State::timeout || state == slurm::State::preempted ||
+         state == slurm::State::node_fail || state == slurm::State::out_of_memory;
+}
+
+// The worker told how it ended, and nothing SLURM does brings that back.
+bool worker_finished_by_itself(const std::string& end_status) {
+  return !end_status.empty() && end_status != "preempted";
+}
+
+}  // namespace
+
+TaskEnd judge_task_end(const std::optional<slurm::Task>& task, const std::string& end_status,
+                       std::optional<std::chrono::steady_clock::time_point>& unsure_since,
+                       std::chrono::steady_clock::time_point now, std::chrono::milliseconds settle) {
+  if (task && !slurm::is_final(task->state)) {
+    unsure_since.reset();
+    return TaskEnd::running;
+  }
+  // A worker stopped by a signal in a task SLURM calls plainly completed or
+  // failed: the stop may come from a requeue still going through.
+  const bool conclusive = task ? end_status != "preempted" || explains_a_stop(task->state)
+                               : worker_finished_by_itself(end_status);
+  if (conclusive) return TaskEnd::ended;
+  if (!unsure_since) unsure_since = now;
+  return now - *unsure_since >= settle ? TaskEnd::ended : TaskEnd::settling;
+}
+
+}  // namespace headroom
