@@ -1,0 +1,17 @@
+# Drawn by headroom report from paper-head-size-curves.dat; edit and run `gnuplot paper-head-size-curves.gp` to restyle.
+set xlabel 'step'
+set ylabel 'eval/accuracy'
+set key below noenhanced
+set grid
+set mxtics
+set autoscale fix
+set offsets graph 0.05, graph 0.05, graph 0.08, graph 0.08
+plot 'paper-head-size-curves.dat' index 0 using 1:2:3 with yerrorlines linewidth 1.5 pointtype 7 title 'head_size=64'
+
+set terminal svg size 760,440 noenhanced font 'sans,12' background '#ffffff'
+set output 'paper-head-size-curves.svg'
+replot
+set terminal pngcairo size 950,550 noenhanced font 'sans,11'
+set output 'paper-head-size-curves.png'
+replot
+unset output
