@@ -39,7 +39,7 @@ struct SlurmSchedulerOptions {
 // succeeded; FAILED -> failed, diverged or invalid as the worker says (a
 // failure is retried while `retries` allow); TIMEOUT -> timeout;
 // CANCELLED -> cancelled (the cell stays pending unless `headroom cancel`
-// took it); PREEMPTED and NODE_FAIL -> lost, retried from the checkpoint;
+// took it, and this run does not submit it again); PREEMPTED and NODE_FAIL -> lost, retried from the checkpoint;
 // a task SLURM requeues stays the same attempt, resumed from its own
 // checkpoint; a worker stopped by a signal whose task is not run again ->
 // lost, retried from the checkpoint.
