@@ -2,6 +2,8 @@
 
 #include <cmath>
 
+#include "trainer/attention_matmul.h"
+
 namespace headroom::trainer {
 
 AttentionImpl::AttentionImpl(int64_t d_model, int64_t heads, int64_t head_size, bool causal)
@@ -21,7 +23,7 @@ torch::Tensor AttentionImpl::logits(const torch::Tensor& x) {
   // Scaling the query before the product keeps the (n x n) tensor untouched.
   auto query = split_heads(query_(x) * (1.0 / std::sqrt(double(head_size_))));
   auto key = split_heads(key_(x));
-  return torch::matmul(query, key.transpose(-1, -2));
+  return attention_matmul(query, key.transpose(-1, -2));
 }
 
 torch::Tensor AttentionImpl::forward(const torch::Tensor& x) {
@@ -32,7 +34,7 @@ torch::Tensor AttentionImpl::forward(const torch::Tensor& x) {
     scores = scores.masked_fill(future, -std::numeric_limits<float>::infinity());
   }
   auto weights = torch::softmax(scores, -1);
-  auto mixed = torch::matmul(weights, split_heads(value_(x)));
+  auto mixed = attention_matmul(weights, split_heads(value_(x)));
   return output_(mixed.transpose(1, 2).reshape({batch, n, heads_ * head_size_}));
 }
 
