@@ -14,6 +14,7 @@
 
 #include "trainer/corpus.h"
 #include "trainer/events.h"
+#include "trainer/flat_adamw.h"
 #include "trainer/model.h"
 #include "trainer/model_shape.h"
 #include "trainer/tasks.h"
@@ -170,7 +171,7 @@ fs::path checkpoint_file(const std::string& run_dir) { return fs::path(run_dir) 
 
 // Model, optimiser, progress and generator state; written to a temporary file
 // and renamed, so a kill mid-write leaves the previous checkpoint intact.
-void save_checkpoint(const std::string& run_dir, Encoder& model, torch::optim::AdamW& optimizer,
+void save_checkpoint(const std::string& run_dir, Encoder& model, const FlatAdamW& optimizer,
                      const Checkpointed& progress, at::Generator& generator) {
   fs::path target = checkpoint_file(run_dir);
   fs::create_directories(target.parent_path());
@@ -189,13 +190,19 @@ void save_checkpoint(const std::string& run_dir, Encoder& model, torch::optim::A
   fs::rename(temporary, target);
 }
 
-Checkpointed load_checkpoint(const fs::path& file, Encoder& model, torch::optim::AdamW& optimizer,
-                             at::Generator& generator, torch::Device device) {
-  torch::serialize::InputArchive archive, model_archive, optimizer_archive;
-  archive.load_from(file.string(), device);
+// A checkpoint is read in two stages: the model's values before the optimiser
+// moves them into its flat buffer (loading replaces the parameters' storage),
+// then the optimiser, progress and generator.
+void load_model_state(torch::serialize::InputArchive& archive, Encoder& model) {
+  torch::serialize::InputArchive model_archive;
   archive.read("model", model_archive);
-  archive.read("optimizer", optimizer_archive);
   model->load(model_archive);
+}
+
+Checkpointed load_training_state(torch::serialize::InputArchive& archive, FlatAdamW& optimizer,
+                                 at::Generator& generator) {
+  torch::serialize::InputArchive optimizer_archive;
+  archive.read("optimizer", optimizer_archive);
   optimizer.load(optimizer_archive);
   torch::Tensor step, loss_sum, loss_count, generator_state;
   archive.read("step", step);
@@ -240,7 +247,7 @@ class Trainer {
   at::Generator generator_;
   std::unique_ptr<Task> task_;
   Encoder model_{nullptr};
-  std::unique_ptr<torch::optim::AdamW> optimizer_;
+  std::unique_ptr<FlatAdamW> optimizer_;
   std::vector<Batch> evaluation_set_;
   Checkpointed progress_;
 };
@@ -312,20 +319,24 @@ int Trainer::run() {
   task_ = make_task(config_);
   model_ = Encoder(shape_, config_.causal(), config_.norm == "pre");
   model_->to(device_);
-  optimizer_ = std::make_unique<torch::optim::AdamW>(
-      model_->parameters(), torch::optim::AdamWOptions(config_.lr)
-                                .betas({config_.beta1, config_.beta2})
-                                .weight_decay(config_.weight_decay));
+  fs::path checkpoint = checkpoint_file(options_.run_dir);
+  const bool resumed = options_.resume && fs::exists(checkpoint);
+  torch::serialize::InputArchive archive;
+  if (resumed) {
+    archive.load_from(checkpoint.string(), device_);
+    load_model_state(archive, model_);
+  }
+  optimizer_ = std::make_unique<FlatAdamW>(model_->parameters(), FlatAdamWOptions{.beta1 = config_.beta1,
+                                                                                 .beta2 = config_.beta2,
+                                                                                 .eps = 1e-8,
+                                                                                 .weight_decay = config_.weight_decay});
+  if (resumed) progress_ = load_training_state(archive, *optimizer_, generator_);
 
   auto evaluation_generator = at::make_generator<at::CPUGeneratorImpl>(kEvaluationSeed + config_.task_seed);
   for (int64_t i = 0; i < config_.eval_batches; ++i) {
     auto batch = task_->sample(config_.eval_batch_size, Split::validation, evaluation_generator);
     evaluation_set_.push_back({batch.inputs.to(device_), batch.targets.to(device_)});
   }
-
-  fs::path checkpoint = checkpoint_file(options_.run_dir);
-  bool resumed = options_.resume && fs::exists(checkpoint);
-  if (resumed) progress_ = load_checkpoint(checkpoint, model_, *optimizer_, generator_, device_);
 
   events_.write({{"event", "start"},
                  {"config", to_json(config_)},
@@ -337,7 +348,6 @@ int Trainer::run() {
                  {"resumed_from_step", progress_.step}},
                 true);
 
-  auto parameters = model_->parameters();
   auto interval_start = std::chrono::steady_clock::now();
   int64_t interval_tokens = 0;
   while (progress_.step < config_.steps) {
@@ -348,17 +358,14 @@ int Trainer::run() {
       return kExitPreempted;
     }
     const int64_t step = progress_.step;
-    for (auto& group : optimizer_->param_groups()) {
-      static_cast<torch::optim::AdamWOptions&>(group.options()).lr(learning_rate(config_, step));
-    }
     auto batch = task_->sample(config_.batch_size, Split::train, generator_);
     auto inputs = batch.inputs.to(device_), targets = batch.targets.to(device_);
     auto loss = forward_and_loss(inputs, targets, false).loss;
     optimizer_->zero_grad();
     loss.backward();
     double clip = config_.grad_clip > 0 ? config_.grad_clip : std::numeric_limits<double>::infinity();
-    double grad_norm = torch::nn::utils::clip_grad_norm_(parameters, clip);
-    optimizer_->step();
+    double grad_norm = optimizer_->clip_grad_norm(clip);
+    optimizer_->step(learning_rate(config_, step));
 
     double loss_value = loss.item<double>();
     if (!std::isfinite(loss_value)) {

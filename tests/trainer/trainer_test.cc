@@ -108,6 +108,25 @@ TEST_F(TrainerTest, ResumingFromACheckpointReproducesTheUninterruptedRun) {
   EXPECT_EQ(events("resumed", "start")[0]["resumed_from_step"], 20);
 }
 
+// tests/trainer/fixtures/adamw-per-parameter: a step-20 checkpoint written
+// by headroom-train when it used torch::optim::AdamW (one state per parameter
+// tensor), with its config, corpus and that binary's own step-40 evaluation.
+TEST_F(TrainerTest, ACheckpointFromThePerParameterOptimiserResumesWhereItLeftOff) {
+  const fs::path fixture = fs::path(HEADROOM_SOURCE_DIR) / "tests/trainer/fixtures/adamw-per-parameter";
+  auto config = nlohmann::json::parse(testing::read_file(fixture / "config.json"));
+  config["corpus"] = (fixture / "corpus.txt").string();
+  fs::create_directories(folder_.path() / "legacy/checkpoint");
+  fs::copy_file(fixture / "state.pt", folder_.path() / "legacy/checkpoint/state.pt");
+  auto result = train("legacy", config, {"--resume"});
+  ASSERT_EQ(result.exit_status, 0) << result.err;
+  EXPECT_EQ(events("legacy", "start")[0]["resumed_from_step"], 20);
+  auto expected = nlohmann::json::parse(testing::read_file(fixture / "expected_eval.json"));
+  auto eval = events("legacy", "eval");
+  ASSERT_EQ(eval.size(), 1u);
+  // The attention products now round differently, so close, not bitwise.
+  EXPECT_NEAR(eval[0]["values"]["eval/loss"].get<double>(), expected["values"]["eval/loss"].get<double>(), 1e-4);
+}
+
 TEST_F(TrainerTest, RecordsAttentionLogitRanksCappedByHeadSize) {
   nlohmann::json config = tiny_config();
   config.update({{"attention", "fixed"}, {"heads", 2}, {"head_size", 4}});
