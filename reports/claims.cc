@@ -116,8 +116,10 @@ const Shape* find_heads(const std::vector<Shape>& shapes, int64_t heads) {
 
 // Comparisons at one width: 1 (standard degrades), 2 (fixed beats standard,
 // fixed improves with heads), 5 (many fixed heads beat few large ones).
+// `at_width` (" at d_model 64" when the sweep has several widths, else empty)
+// tells the otherwise identical statements of different widths apart.
 void compare_at_width(ClaimBuilder& builder, const std::vector<Shape>& standard, const std::vector<Shape>& fixed,
-                      const JudgedMetric& goal) {
+                      const JudgedMetric& goal, const std::string& at_width) {
   const Shape* few = nullptr;  // the most heads standard attention has with head_size >= seq_len
   for (const auto& shape : standard) {
     if (shape.head_size >= shape.seq_len) few = &shape;
@@ -125,14 +127,15 @@ void compare_at_width(ClaimBuilder& builder, const std::vector<Shape>& standard,
   if (few && !standard.empty() && standard.back().heads > few->heads &&
       standard.back().head_size < standard.back().seq_len) {
     builder.compare(1, "Table 1, Figure 3a",
-                    "standard attention degrades once head size d_model/heads falls below seq_len", *few,
+                    "standard attention degrades once head size d_model/heads falls below seq_len" + at_width, *few,
                     standard.back(), false);
   }
   for (auto shape = fixed.rbegin(); shape != fixed.rend(); ++shape) {
     const Shape* rival = find_heads(standard, shape->heads);
     if (rival && rival->head_size < rival->seq_len) {
       builder.compare(2, "Figure 3a, Tables 2A and 3A",
-                      "with many heads, fixed head size attention beats standard attention", *shape, *rival, false);
+                      "with many heads, fixed head size attention beats standard attention" + at_width, *shape, *rival,
+                      false);
       break;
     }
   }
@@ -143,24 +146,24 @@ void compare_at_width(ClaimBuilder& builder, const std::vector<Shape>& standard,
       const double current = summarize(fixed[i].configuration->finals(goal.name)).mean;
       if (goal.maximize ? current < previous : current > previous) monotonic = false;
     }
-    builder.compare(2, "Figure 3a, Tables 2A and 3A", "fixed head size attention improves as heads are added",
+    builder.compare(2, "Figure 3a, Tables 2A and 3A", "fixed head size attention improves as heads are added" + at_width,
                     fixed.back(), fixed.front(), false,
                     monotonic ? " The means improve at every step." : " The means do not improve at every step.");
   }
   if (few && !fixed.empty() && fixed.back().heads > few->heads) {
-    builder.compare(5, "Figure 4", "many fixed-size heads beat a few large standard heads", fixed.back(), *few,
-                    false);
+    builder.compare(5, "Figure 4", "many fixed-size heads beat a few large standard heads" + at_width, fixed.back(),
+                    *few, false);
   }
 }
 
 // Comparison 4: at fixed heads and width, a larger head size helps.
-void compare_head_sizes(ClaimBuilder& builder, const std::vector<Shape>& fixed) {
+void compare_head_sizes(ClaimBuilder& builder, const std::vector<Shape>& fixed, const std::string& at_width) {
   std::map<int64_t, std::vector<Shape>> by_heads;
   for (const auto& shape : fixed) by_heads[shape.heads].push_back(shape);
   for (auto& [heads, shapes] : by_heads) {
     if (shapes.size() < 2) continue;
     std::sort(shapes.begin(), shapes.end(), [](const Shape& a, const Shape& b) { return a.head_size < b.head_size; });
-    builder.compare(4, "Table 2B, Figure 3b", "at a fixed number of heads, a larger head size is better",
+    builder.compare(4, "Table 2B, Figure 3b", "at a fixed number of heads, a larger head size is better" + at_width,
                     shapes.back(), shapes.front(), false);
   }
 }
@@ -276,8 +279,9 @@ std::vector<Claim> evaluate_claims(const SweepResults& results, const JudgedMetr
           fixed_one_size.push_back(shape);
         }
       }
-      compare_at_width(builder, standard_by_width[width], fixed_one_size, goal);
-      compare_head_sizes(builder, fixed_by_width[width]);
+      const std::string at_width = widths.size() > 1 ? " at d_model " + std::to_string(width) : "";
+      compare_at_width(builder, standard_by_width[width], fixed_one_size, goal, at_width);
+      compare_head_sizes(builder, fixed_by_width[width], at_width);
     }
     compare_widths(builder, standard_by_width, fixed_by_width);
     for (auto& claim : builder.take()) claims.push_back(std::move(claim));

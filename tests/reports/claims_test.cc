@@ -97,7 +97,8 @@ TEST(Claims, HeadsAtFixedWidthGiveComparisonsOneTwoAndFive) {
 TEST(Claims, OverlappingIntervalsAreInconclusive) {
   SweepResults results = heads_sweep();
   results.configurations[3] = configuration("fixed", 64, 16, 32, 0.42);  // 0.02 over standard, half width 0.045
-  const Claim* beats = find(evaluate_claims(results, {"eval/accuracy", true}), 2, "beats standard");
+  const auto claims = evaluate_claims(results, {"eval/accuracy", true});
+  const Claim* beats = find(claims, 2, "beats standard");
   ASSERT_TRUE(beats);
   expect_advantage(*beats, 0.02);
   EXPECT_EQ(beats->verdict, Verdict::inconclusive);
@@ -106,7 +107,8 @@ TEST(Claims, OverlappingIntervalsAreInconclusive) {
 TEST(Claims, OneSeedGivesAnEffectButNoInterval) {
   SweepResults results;
   results.configurations = {configuration("standard", 64, 16, 4, 0.40, 1), configuration("fixed", 64, 16, 32, 0.60, 1)};
-  const Claim* beats = find(evaluate_claims(results, {"eval/accuracy", true}), 2, "beats standard");
+  const auto claims = evaluate_claims(results, {"eval/accuracy", true});
+  const Claim* beats = find(claims, 2, "beats standard");
   ASSERT_TRUE(beats);
   EXPECT_FALSE(beats->advantage);
   EXPECT_EQ(beats->verdict, Verdict::inconclusive);
@@ -150,10 +152,29 @@ TEST(Claims, HeadSizeAndWidthComparisons) {
   EXPECT_NE(width->finding.find("Non-embedding parameters: 64512 against 128128."), std::string::npos) << width->finding;
 }
 
+TEST(Claims, WithSeveralWidthsEachWidthsClaimNamesItsWidth) {
+  SweepResults results;
+  results.configurations = {configuration("standard", 64, 2, 32, 0.50), configuration("fixed", 64, 16, 32, 0.60),
+                            configuration("standard", 128, 4, 32, 0.66), configuration("fixed", 128, 16, 32, 0.69)};
+  std::vector<std::string> statements;
+  for (const auto& claim : evaluate_claims(results, {"eval/accuracy", true})) {
+    if (claim.comparison == 5) statements.push_back(claim.statement);
+  }
+  EXPECT_EQ(statements, (std::vector<std::string>{"many fixed-size heads beat a few large standard heads at d_model 64",
+                                                  "many fixed-size heads beat a few large standard heads at d_model 128"}));
+  // One width: the statement stays as the paper words it.
+  results.configurations.resize(2);
+  const auto one_width = evaluate_claims(results, {"eval/accuracy", true});
+  const Claim* one = find(one_width, 5, "many fixed-size heads");
+  ASSERT_TRUE(one);
+  EXPECT_EQ(one->statement, "many fixed-size heads beat a few large standard heads");
+}
+
 TEST(Claims, ARankAboveTheBoundIsNotReproduced) {
   SweepResults results = heads_sweep();
   results.configurations[1].replicates[0].finals["rank/numerical/layer0"] = 9;  // head size 4
-  const Claim* rank = find(evaluate_claims(results, {"eval/accuracy", true}), 6, "rank");
+  const auto claims = evaluate_claims(results, {"eval/accuracy", true});
+  const Claim* rank = find(claims, 6, "rank");
   ASSERT_TRUE(rank);
   EXPECT_EQ(rank->verdict, Verdict::not_reproduced);
   EXPECT_NE(rank->finding.find(", 1 exceeded"), std::string::npos) << rank->finding;
