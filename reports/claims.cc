@@ -179,7 +179,8 @@ void compare_widths(ClaimBuilder& builder, const std::map<int64_t, std::vector<S
       if (!rival) continue;
       builder.compare(3, "Figures 1 and 2",
                       "fixed head size attention with a smaller d_model matches or beats standard attention with a "
-                      "larger one",
+                      "larger one: d_model " +
+                          std::to_string(width) + " against " + std::to_string(wider->first),
                       *shape, *rival, true,
                       " Non-embedding parameters: " + std::to_string(shape->configuration->non_embedding_parameters) +
                           " against " + std::to_string(rival->configuration->non_embedding_parameters) + ".");

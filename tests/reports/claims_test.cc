@@ -149,6 +149,7 @@ TEST(Claims, HeadSizeAndWidthComparisons) {
   ASSERT_TRUE(width);
   expect_advantage(*width, 0.05);  // fixed at d_model 64 (head size 64 chosen: most heads, then last) vs standard at 128
   EXPECT_NE(width->finding.find("(head size 64, d_model 64)"), std::string::npos) << width->finding;
+  EXPECT_NE(width->statement.find("larger one: d_model 64 against 128"), std::string::npos) << width->statement;
   EXPECT_NE(width->finding.find("Non-embedding parameters: 64512 against 128128."), std::string::npos) << width->finding;
 }
 
