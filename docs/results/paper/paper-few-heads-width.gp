@@ -1,0 +1,22 @@
+# Drawn by headroom report from paper-few-heads-width.dat; edit and run `gnuplot paper-few-heads-width.gp` to restyle.
+set xlabel 'd_model'
+set ylabel 'final eval/accuracy'
+set key below noenhanced
+set grid
+set mxtics
+set autoscale fix
+set offsets graph 0.05, graph 0.05, graph 0.08, graph 0.08
+set logscale x
+set xtics (64, 128)
+set mxtics 1
+plot 'paper-few-heads-width.dat' index 0 using 1:2:3 with yerrorlines linewidth 1.5 pointtype 7 title 'attention=fixed, heads=16', \
+     'paper-few-heads-width.dat' index 1 using 1:2:3 with yerrorlines linewidth 1.5 pointtype 7 title 'attention=standard, heads=2', \
+     'paper-few-heads-width.dat' index 2 using 1:2:3 with yerrorlines linewidth 1.5 pointtype 7 title 'attention=standard, heads=4'
+
+set terminal svg size 760,440 noenhanced font 'sans,12' background '#ffffff'
+set output 'paper-few-heads-width.svg'
+replot
+set terminal pngcairo size 950,550 noenhanced font 'sans,11'
+set output 'paper-few-heads-width.png'
+replot
+unset output

@@ -1,0 +1,21 @@
+# Drawn by headroom report from paper-fit-heads.dat; edit and run `gnuplot paper-fit-heads.gp` to restyle.
+set xlabel 'heads'
+set ylabel 'final eval/loss'
+set key below noenhanced
+set grid
+set mxtics
+set autoscale fix
+set offsets graph 0.05, graph 0.05, graph 0.08, graph 0.08
+set logscale x
+set xtics (1, 4, 8, 16)
+set mxtics 1
+plot 'paper-fit-heads.dat' index 0 using 1:2:3 with yerrorlines linewidth 1.5 pointtype 7 title 'attention=fixed', \
+     'paper-fit-heads.dat' index 1 using 1:2:3 with yerrorlines linewidth 1.5 pointtype 7 title 'attention=standard'
+
+set terminal svg size 760,440 noenhanced font 'sans,12' background '#ffffff'
+set output 'paper-fit-heads.svg'
+replot
+set terminal pngcairo size 950,550 noenhanced font 'sans,11'
+set output 'paper-fit-heads.png'
+replot
+unset output
