@@ -20,9 +20,6 @@ namespace {
 typedef float Vector __attribute__((vector_size(32)));
 constexpr int64_t kLanes = 8;
 
-constexpr int64_t kRowBlock = 4;     // result rows computed together
-constexpr int64_t kColumnBlock = 2;  // vectors of result columns computed together
-
 // `right` (depth x columns, any strides) copied into `packed` row by row, each
 // row padded with zeros to whole vectors, so the kernel reads whole vectors.
 void pack(const float* right, int64_t row_stride, int64_t column_stride, int64_t depth,
@@ -35,86 +32,74 @@ void pack(const float* right, int64_t row_stride, int64_t column_stride, int64_t
   }
 }
 
+// One block of the product: kRows rows x kVectors vectors of columns starting
+// at (row, vector), with its sums held in registers over the whole depth, so
+// each vector loaded from `right` feeds kRows multiply-adds and no partial sum
+// goes through memory. Inlined into each clone of multiply().
+template <int64_t kRows, int64_t kVectors>
+__attribute__((always_inline)) inline void multiply_block(
+    const float* left, int64_t left_row_stride, int64_t left_column_stride, const float* right,
+    int64_t vectors, float* out, int64_t row, int64_t vector, int64_t depth, int64_t columns) {
+  Vector sums[kRows][kVectors] = {};
+  for (int64_t p = 0; p < depth; ++p) {
+    const float* source = right + (p * vectors + vector) * kLanes;
+    const float* scales = left + row * left_row_stride + p * left_column_stride;
+    Vector loaded[kVectors];  // unaligned loads
+    for (int64_t v = 0; v < kVectors; ++v)
+      std::memcpy(&loaded[v], source + v * kLanes, sizeof(Vector));
+    for (int64_t r = 0; r < kRows; ++r) {
+      const float scale = scales[r * left_row_stride];
+      for (int64_t v = 0; v < kVectors; ++v) sums[r][v] += scale * loaded[v];
+    }
+  }
+  const int64_t first_column = vector * kLanes;
+  const int64_t block_columns = std::min(kVectors * kLanes, columns - first_column);
+  for (int64_t r = 0; r < kRows; ++r) {
+    std::memcpy(out + (row + r) * columns + first_column, &sums[r][0],
+                std::size_t(block_columns) * sizeof(float));
+  }
+}
+
 // out (rows x columns, contiguous) = left (rows x depth, any strides) * right
-// (packed). A block of kRowBlock rows x kColumnBlock vectors keeps its sums in
-// registers over the whole depth: each vector loaded from `right` feeds
-// kRowBlock multiply-adds and no partial sum goes through memory.
+// (packed), in blocks of 4 rows x 2 vectors (one vector at the right edge;
+// single rows at the bottom edge).
 HEADROOM_MULTIVERSIONED
 void multiply(const float* left, int64_t left_row_stride, int64_t left_column_stride,
               const float* right, float* out, int64_t rows, int64_t depth, int64_t columns) {
   const int64_t vectors = (columns + kLanes - 1) / kLanes;
-  for (int64_t i0 = 0; i0 < rows; i0 += kRowBlock) {
-    const int64_t block_rows = std::min(kRowBlock, rows - i0);
-    for (int64_t v0 = 0; v0 < vectors; v0 += kColumnBlock) {
-      const int64_t block_vectors = std::min(kColumnBlock, vectors - v0);
-      Vector sums[kRowBlock][kColumnBlock] = {};
-      if (block_rows == kRowBlock && block_vectors == kColumnBlock) {
-        // The full block, with constant trip counts the compiler unrolls.
-        for (int64_t p = 0; p < depth; ++p) {
-          const float* source = right + (p * vectors + v0) * kLanes;
-          const float* scales = left + i0 * left_row_stride + p * left_column_stride;
-          for (int64_t r = 0; r < kRowBlock; ++r) {
-            const float scale = scales[r * left_row_stride];
-            for (int64_t v = 0; v < kColumnBlock; ++v) {
-              Vector loaded;  // an unaligned load
-              std::memcpy(&loaded, source + v * kLanes, sizeof loaded);
-              sums[r][v] += scale * loaded;
-            }
-          }
-        }
-      } else {
-        for (int64_t p = 0; p < depth; ++p) {
-          const float* source = right + (p * vectors + v0) * kLanes;
-          for (int64_t r = 0; r < block_rows; ++r) {
-            const float scale = left[(i0 + r) * left_row_stride + p * left_column_stride];
-            for (int64_t v = 0; v < block_vectors; ++v) {
-              Vector loaded;
-              std::memcpy(&loaded, source + v * kLanes, sizeof loaded);
-              sums[r][v] += scale * loaded;
-            }
-          }
-        }
-      }
-      const int64_t first_column = v0 * kLanes;
-      const int64_t block_columns = std::min(block_vectors * kLanes, columns - first_column);
-      for (int64_t r = 0; r < block_rows; ++r) {
-        std::memcpy(out + (i0 + r) * columns + first_column, &sums[r][0],
-                    std::size_t(block_columns) * sizeof(float));
-      }
+  int64_t row = 0;
+  for (; row + 4 <= rows; row += 4) {
+    int64_t vector = 0;
+    for (; vector + 2 <= vectors; vector += 2) {
+      multiply_block<4, 2>(left, left_row_stride, left_column_stride, right, vectors, out, row,
+                           vector, depth, columns);
+    }
+    if (vector < vectors) {
+      multiply_block<4, 1>(left, left_row_stride, left_column_stride, right, vectors, out, row,
+                           vector, depth, columns);
+    }
+  }
+  for (; row < rows; ++row) {
+    for (int64_t vector = 0; vector < vectors; ++vector) {
+      multiply_block<1, 1>(left, left_row_stride, left_column_stride, right, vectors, out, row,
+                           vector, depth, columns);
     }
   }
 }
-
-// Rows shorter than a vector waste most of it: below this many columns (and
-// with more rows than columns) the transposed product is formed instead.
-constexpr int64_t kNarrowColumns = kLanes;
 
 }  // namespace
 
 void small_gemm(const GemmBatch& shape, StridedMatrices a, StridedMatrices b, float* out,
                 int64_t first, int64_t last) {
   const int64_t rows = shape.rows, depth = shape.depth, columns = shape.columns;
-  const bool transposed = columns < kNarrowColumns && rows > columns;
   std::vector<float> packed;
-  std::vector<float> transposed_out(transposed ? std::size_t(rows * columns) : 0);
   for (int64_t index = first; index < last; ++index) {
     const int64_t outer = index / shape.inner, inner = index % shape.inner;
     const float* left = a.data + outer * a.outer_stride + inner * a.inner_stride;
     const float* right = b.data + outer * b.outer_stride + inner * b.inner_stride;
-    float* result = out + index * rows * columns;
-    if (!transposed) {
-      pack(right, b.row_stride, b.column_stride, depth, columns, packed);
-      multiply(left, a.row_stride, a.column_stride, packed.data(), result, rows, depth, columns);
-      continue;
-    }
-    // result^T (columns x rows) = b^T (columns x depth) * a^T (depth x rows).
-    pack(left, a.column_stride, a.row_stride, depth, rows, packed);
-    multiply(right, b.column_stride, b.row_stride, packed.data(), transposed_out.data(), columns,
-             depth, rows);
-    for (int64_t i = 0; i < rows; ++i) {
-      for (int64_t j = 0; j < columns; ++j)
-        result[i * columns + j] = transposed_out[std::size_t(j * rows + i)];
-    }
+    pack(right, b.row_stride, b.column_stride, depth, columns, packed);
+    multiply(left, a.row_stride, a.column_stride, packed.data(), out + index * rows * columns, rows,
+             depth, columns);
   }
 }
 
