@@ -5,9 +5,11 @@
 //
 // Attention has separate query, key and value projections d_model -> heads x
 // head_size (measured: a fused qkv projection plus permute was ~5x slower in
-// bf16 backward here). Standard attention is this module with head_size =
-// d_model / heads; fixed-head-size attention is the same module with
-// head_size chosen freely. Which one a run uses is decided by the config.
+// bf16 backward here); its two batched products go through
+// attention_matmul.h, which has its own CPU kernel. Standard attention is this
+// module with head_size = d_model / heads; fixed-head-size attention is the
+// same module with head_size chosen freely. Which one a run uses is decided by
+// the config.
 
 #include <torch/torch.h>
 
