@@ -4,8 +4,9 @@
 // final LayerNorm and a linear output head.
 //
 // Attention has separate query, key and value projections d_model -> heads x
-// head_size (measured: a fused qkv projection plus permute was ~5x slower in
-// bf16 backward here); its two batched products go through
+// head_size, applied as one GEMM against their stacked weights and read as
+// strided views (no permute: a fused projection followed by a permute copy was
+// measured ~5x slower in bf16 backward); its two batched products go through
 // attention_matmul.h, which has its own CPU kernel. Standard attention is this
 // module with head_size = d_model / heads; fixed-head-size attention is the
 // same module with head_size chosen freely. Which one a run uses is decided by
@@ -26,7 +27,10 @@ class AttentionImpl : public torch::nn::Module {
   torch::Tensor logits(const torch::Tensor& x);
 
  private:
-  torch::Tensor split_heads(const torch::Tensor& projected) const;
+  struct Projections {
+    torch::Tensor query, key, value;  // (batch, heads, n, head_size); query scaled
+  };
+  Projections project(const torch::Tensor& x);
   int64_t heads_, head_size_;
   bool causal_;
   torch::nn::Linear query_{nullptr}, key_{nullptr}, value_{nullptr}, output_{nullptr};
