@@ -638,4 +638,12 @@ Result<SweepSpec> load_sweep(const std::string& path, int64_t count) {
   return spec;
 }
 
+std::string spec_content_key(const std::string& text) {
+  try {
+    return YAML::Dump(YAML::Load(text));
+  } catch (const YAML::Exception&) {
+    return "";
+  }
+}
+
 }  // namespace headroom

@@ -103,6 +103,12 @@ struct SweepSpec {
 // found, each as file:line:column. Pure: no I/O.
 Result<SweepSpec> parse_sweep(const std::string& text, const std::string& file);
 
+// The sweep file's content without its comments and layout: YAML text
+// re-emitted from the parsed document ("" when the text is not YAML). Two
+// files with the same key describe the same sweep, so editing a comment does
+// not make a sweep "changed".
+std::string spec_content_key(const std::string& text);
+
 // Reads and parses a sweep file. `count` > 0 replaces run_cap (random
 // search); it is an error for a grid.
 Result<SweepSpec> load_sweep(const std::string& path, int64_t count = 0);

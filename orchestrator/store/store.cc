@@ -219,7 +219,10 @@ Result<SweepRecord> Store::register_sweep(const SweepSpec& spec, const Expansion
     int64_t sweep_id = 0;
     if (find.step()) {
       SweepRecord existing = read_sweep(find);
-      if (existing.spec_hash != spec_hash && !extend) {
+      // A comment or layout edit is not a change; the stored text is still updated below.
+      const bool same_content = existing.spec_hash == spec_hash ||
+                                spec_content_key(existing.spec_text) == spec_content_key(spec.text);
+      if (!same_content && !extend) {
         return Error::invalid("sweep '" + spec.name + "' already exists with a different spec (from '" +
                                   existing.spec_path +
                                   "'); pass --extend to add the new cells and keep finished ones, "

@@ -110,6 +110,21 @@ TEST(Store, AChangedSpecIsRefusedUnlessExtendedAndExtendingKeepsFinishedCells) {
   EXPECT_EQ(store.value()->cells(sweep->id, "pending")->size(), 2u);
 }
 
+TEST(Store, ASpecWhoseCommentsOrLayoutChangedIsTheSameSweep) {
+  TemporaryFolder folder;
+  auto store = Store::open_for_writing((folder.path() / "h.db").string());
+  ASSERT_TRUE(store.ok());
+  auto old_spec = sweep_of("parameters:\n  heads: {values: [1, 2]}\n");
+  auto sweep = store.value()->register_sweep(old_spec.spec, old_spec.expansion, "/runs", false);
+  ASSERT_TRUE(sweep.ok());
+  auto edited = sweep_of("# measured: 5 min\nparameters:\n  heads: {values: [1, 2]}  # two head counts\n");
+  auto again = store.value()->register_sweep(edited.spec, edited.expansion, "/runs", false);
+  ASSERT_TRUE(again.ok()) << again.error().to_string();
+  EXPECT_EQ(again->id, sweep->id);
+  EXPECT_EQ(again->spec_text, edited.spec.text);  // the stored text follows the file
+  EXPECT_EQ(store.value()->cells(sweep->id)->size(), 2u);
+}
+
 TEST(Store, AttemptsAreNumberedPerCellWithTheirOwnRunFolders) {
   TemporaryFolder folder;
   auto store = Store::open_for_writing((folder.path() / "h.db").string());
