@@ -220,8 +220,9 @@ Result<SweepRecord> Store::register_sweep(const SweepSpec& spec, const Expansion
     if (find.step()) {
       SweepRecord existing = read_sweep(find);
       // A comment or layout edit is not a change; the stored text is still updated below.
+      const std::string content = spec_content_key(spec.text);
       const bool same_content = existing.spec_hash == spec_hash ||
-                                spec_content_key(existing.spec_text) == spec_content_key(spec.text);
+                                (!content.empty() && content == spec_content_key(existing.spec_text));
       if (!same_content && !extend) {
         return Error::invalid("sweep '" + spec.name + "' already exists with a different spec (from '" +
                                   existing.spec_path +
