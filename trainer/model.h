@@ -4,16 +4,16 @@
 // final LayerNorm and a linear output head.
 //
 // Attention has separate query, key and value projections d_model -> heads x
-// head_size, applied as one GEMM against their stacked weights and read as
-// strided views (no permute: a fused projection followed by a permute copy was
-// measured ~5x slower in bf16 backward); its two batched products go through
-// attention_matmul.h, which has its own CPU kernel. Standard attention is this
+// head_size, applied as one GEMM against their stacked weights; the heads'
+// scores, softmax and weighted values are attention_core.h's attend(), which
+// reads the stacked result in place (a fused kernel on CPU). Standard attention is this
 // module with head_size = d_model / heads; fixed-head-size attention is the
 // same module with head_size chosen freely. Which one a run uses is decided by
 // the config.
 
 #include <torch/torch.h>
 
+#include "trainer/attention_core.h"
 #include "trainer/model_shape.h"
 
 namespace headroom::trainer {
@@ -27,12 +27,9 @@ class AttentionImpl : public torch::nn::Module {
   torch::Tensor logits(const torch::Tensor& x);
 
  private:
-  struct Projections {
-    torch::Tensor query, key, value;  // (batch, heads, n, head_size); query scaled
-  };
-  Projections project(const torch::Tensor& x);
-  int64_t heads_, head_size_;
-  bool causal_;
+  // (batch, n, 3 * heads * head_size): queries, keys, values.
+  torch::Tensor project(const torch::Tensor& x);
+  AttentionHeads heads_;
   torch::nn::Linear query_{nullptr}, key_{nullptr}, value_{nullptr}, output_{nullptr};
 };
 TORCH_MODULE(Attention);

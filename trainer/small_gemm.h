@@ -13,6 +13,7 @@
 // LibTorch against a naive product.
 
 #include <cstdint>
+#include <vector>
 
 namespace headroom::trainer {
 
@@ -27,6 +28,28 @@ struct GemmBatch {
   int64_t outer = 1, inner = 1;              // the two batch dimensions (e.g. batch, heads)
   int64_t rows = 0, depth = 0, columns = 0;  // result is rows x columns, summed over depth
 };
+
+// The right-hand matrix (depth x columns) as the kernel reads it: `depth` rows
+// of whole 8-float vectors, `row_stride` floats apart. A source whose rows are
+// already contiguous whole vectors (a head of 8, 16, 32... values) is read in
+// place; any other (transposed, or a ragged width) is packed into `buffer`,
+// rows padded with zeros. Preparing again reuses the buffer; a prepared
+// operand read in place is valid while its source is.
+struct RightOperand {
+  const float* rows = nullptr;
+  int64_t row_stride = 0, depth = 0, columns = 0;
+  std::vector<float> buffer;
+
+  // source(p, j) = source[p * row_stride + j * column_stride].
+  void prepare(const float* source, int64_t row_stride, int64_t column_stride, int64_t depth,
+               int64_t columns);
+};
+
+// out (rows x right.columns; row r starts at out + r * out_row_stride, its
+// columns contiguous) = left (rows x right.depth, any strides) * right.
+// Overwrites those elements of out only.
+void multiply_packed(const float* left, int64_t left_row_stride, int64_t left_column_stride,
+                     const RightOperand& right, float* out, int64_t out_row_stride, int64_t rows);
 
 // For every batch index b in [first, last) of the flattened (outer, inner)
 // batch: out[b] = a[b] (rows x depth) * b[b] (depth x columns), written to a

@@ -1,0 +1,200 @@
+#include "trainer/attention_kernel.h"
+
+#include <algorithm>
+#include <bit>
+#include <cstddef>
+#include <cstring>
+#include <vector>
+
+#include "trainer/small_gemm.h"
+#include "trainer/vector_kernels.h"
+
+namespace headroom::trainer {
+namespace {
+
+using vector_kernels::IntVector;
+using vector_kernels::kLanes;
+using vector_kernels::Vector;
+
+// Whole-vector loads and stores compile to one instruction each; the partial
+// ones (row tails) go lane by lane, never through a variable-length memcpy,
+// whose byte copies into a stack slot stall the vector load that follows.
+Vector load(const float* source) {
+  Vector v;
+  std::memcpy(&v, source, sizeof(Vector));
+  return v;
+}
+
+void store(float* target, const Vector& v) { std::memcpy(target, &v, sizeof(Vector)); }
+
+Vector load_partial(const float* source, int64_t count) {
+  Vector v = {};
+  for (int64_t lane = 0; lane < count; ++lane) v[lane] = source[lane];
+  return v;
+}
+
+void store_partial(float* target, const Vector& v, int64_t count) {
+  for (int64_t lane = 0; lane < count; ++lane) target[lane] = v[lane];
+}
+
+float sum_of_lanes(const Vector& v) {
+  float total = 0;
+  for (int64_t lane = 0; lane < kLanes; ++lane) total += v[lane];
+  return total;
+}
+
+// exp(x) for x <= 0 to ~1 ulp (Cephes' expf: x = k ln 2 + r, |r| <= ln 2 / 2,
+// a degree-5 polynomial for exp(r), then 2^k through the exponent bits).
+// Inputs below -87.3 give exp(-87.3) ~ 1e-38 rather than a subnormal.
+__attribute__((always_inline)) inline Vector exp_of(Vector x) {
+  const Vector lowest = Vector{} - 87.3f;
+  x = x < lowest ? lowest : x;
+  const float shifter = 12582912.0f;  // 1.5 * 2^23: adding it rounds to an integer
+  const Vector k = (x * 1.44269504088896341f + shifter) - shifter;
+  // ln 2 in two parts, the first exact in few bits, so k * part is exact.
+  Vector r = x - k * 0.693359375f;
+  r = r - k * -2.12194440e-4f;
+  Vector p = Vector{} + 1.9875691500e-4f;
+  p = p * r + 1.3981999507e-3f;
+  p = p * r + 8.3334519073e-3f;
+  p = p * r + 4.1665795894e-2f;
+  p = p * r + 1.6666665459e-1f;
+  p = p * r + 5.0000001201e-1f;
+  const Vector y = p * r * r + r + 1.0f;
+  const IntVector exponent = (__builtin_convertvector(k, IntVector) + 127) << 23;
+  return y * std::bit_cast<Vector>(exponent);
+}
+
+// Each row of the n x n block: scores (before scaling) in, probabilities out.
+// Row i of a causal block keeps columns 0..i and zeroes the rest.
+HEADROOM_MULTIVERSIONED
+void softmax_rows(float* block, int64_t n, bool causal, float scale) {
+  for (int64_t i = 0; i < n; ++i) {
+    float* row = block + i * n;
+    const int64_t visible = causal ? i + 1 : n;
+    // scale > 0, so the largest score is the largest scaled score.
+    const float top = *std::max_element(row, row + visible);
+    Vector sums = {};
+    int64_t j = 0;
+    for (; j + kLanes <= visible; j += kLanes) {
+      const Vector e = exp_of((load(row + j) - top) * scale);
+      store(row + j, e);
+      sums += e;
+    }
+    float total = sum_of_lanes(sums);
+    for (; j < visible; ++j) total += (row[j] = exp_of(Vector{} + (row[j] - top) * scale)[0]);
+    const float inverse = 1.0f / total;
+    for (j = 0; j + kLanes <= visible; j += kLanes) store(row + j, load(row + j) * inverse);
+    for (; j < visible; ++j) row[j] *= inverse;
+    std::fill(row + visible, row + n, 0.0f);
+  }
+}
+
+// block holds the gradient of the probabilities (dP); it becomes the gradient
+// of the unscaled scores: scale * P * (dP - sum_j P_j dP_j), row by row.
+HEADROOM_MULTIVERSIONED
+void softmax_backward_rows(const float* weights, float* block, int64_t n, float scale) {
+  const int64_t whole = n / kLanes * kLanes, tail = n - whole;
+  for (int64_t i = 0; i < n; ++i) {
+    const float* probabilities = weights + i * n;
+    float* row = block + i * n;
+    Vector dots = {};
+    for (int64_t j = 0; j < whole; j += kLanes) dots += load(probabilities + j) * load(row + j);
+    // Zero-filled lanes past the tail add nothing.
+    dots += load_partial(probabilities + whole, tail) * load_partial(row + whole, tail);
+    const float dot = sum_of_lanes(dots);
+    for (int64_t j = 0; j < whole; j += kLanes) {
+      store(row + j, load(probabilities + j) * (load(row + j) - dot) * scale);
+    }
+    const Vector last =
+        load_partial(probabilities + whole, tail) * (load_partial(row + whole, tail) - dot) * scale;
+    store_partial(row + whole, last, tail);
+  }
+}
+
+// Asks for the cache lines of `count` rows of `width` floats, `stride` apart:
+// the next (batch, head) pair's rows are scattered through tensors larger than
+// the cache, and the loads that would fetch them one line at a time stall.
+void prefetch_rows(const float* first, int64_t stride, int64_t count, int64_t width) {
+  constexpr int64_t kFloatsPerLine = 16;
+  for (int64_t row = 0; row < count; ++row) {
+    for (int64_t column = 0; column < width; column += kFloatsPerLine) {
+      __builtin_prefetch(first + row * stride + column);
+    }
+  }
+}
+
+// Where one (batch, head) pair's matrices lie in the shared layouts.
+struct Pair {
+  int64_t projection_row, out_row;     // row strides: 3 * heads * head_size, heads * head_size
+  int64_t queries, keys, values, out;  // offsets of each matrix's first element
+
+  Pair(const AttentionShape& s, int64_t index) {
+    const int64_t batch = index / s.heads, head = index % s.heads;
+    out_row = s.heads * s.head_size;
+    projection_row = 3 * out_row;
+    queries = batch * s.n * projection_row + head * s.head_size;
+    keys = queries + out_row;
+    values = keys + out_row;
+    out = batch * s.n * out_row + head * s.head_size;
+  }
+};
+
+}  // namespace
+
+void attention_forward(const AttentionShape& shape, const float* projections, float* weights,
+                       float* out, int64_t first, int64_t last) {
+  const int64_t n = shape.n, head_size = shape.head_size;
+  RightOperand packed;
+  for (int64_t index = first; index < last; ++index) {
+    const Pair pair(shape, index);
+    const int64_t row = pair.projection_row;
+    if (index + 1 < last) {
+      const Pair next(shape, index + 1);
+      prefetch_rows(projections + next.queries, row, n, head_size);
+      prefetch_rows(projections + next.keys, row, n, head_size);
+      prefetch_rows(projections + next.values, row, n, head_size);
+    }
+    float* block = weights + index * n * n;
+    packed.prepare(projections + pair.keys, 1, row, head_size, n);  // K^T
+    multiply_packed(projections + pair.queries, row, 1, packed, block, n, n);
+    softmax_rows(block, n, shape.causal, shape.scale);
+    packed.prepare(projections + pair.values, row, 1, n, head_size);
+    multiply_packed(block, n, 1, packed, out + pair.out, pair.out_row, n);
+  }
+}
+
+void attention_backward(const AttentionShape& shape, const float* projections, const float* weights,
+                        const float* out_gradient, float* projections_gradient, int64_t first,
+                        int64_t last) {
+  const int64_t n = shape.n, head_size = shape.head_size;
+  RightOperand packed;
+  std::vector<float> scores_gradient(std::size_t(n * n));
+  float* gradient = scores_gradient.data();
+  for (int64_t index = first; index < last; ++index) {
+    const Pair pair(shape, index);
+    const int64_t row = pair.projection_row;
+    if (index + 1 < last) {
+      const Pair next(shape, index + 1);
+      prefetch_rows(projections + next.queries, row, n, head_size);
+      prefetch_rows(projections + next.keys, row, n, head_size);
+      prefetch_rows(projections + next.values, row, n, head_size);
+      prefetch_rows(out_gradient + next.out, next.out_row, n, head_size);
+    }
+    const float* block = weights + index * n * n;
+    const float* upstream = out_gradient + pair.out;
+    // dP = dO V^T, then dV = P^T dO.
+    packed.prepare(projections + pair.values, 1, row, head_size, n);
+    multiply_packed(upstream, pair.out_row, 1, packed, gradient, n, n);
+    packed.prepare(upstream, pair.out_row, 1, n, head_size);
+    multiply_packed(block, 1, n, packed, projections_gradient + pair.values, row, n);
+    // dS (scaled), then dQ = dS K and dK = dS^T Q.
+    softmax_backward_rows(block, gradient, n, shape.scale);
+    packed.prepare(projections + pair.keys, row, 1, n, head_size);
+    multiply_packed(gradient, n, 1, packed, projections_gradient + pair.queries, row, n);
+    packed.prepare(projections + pair.queries, row, 1, n, head_size);
+    multiply_packed(gradient, 1, n, packed, projections_gradient + pair.keys, row, n);
+  }
+}
+
+}  // namespace headroom::trainer
