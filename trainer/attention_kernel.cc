@@ -140,27 +140,64 @@ struct Pair {
   }
 };
 
+// Copies `rows` rows of `width` floats, `stride` apart, into a contiguous
+// matrix, and back. The kernel re-reads each row many times, and rows of the
+// stacked projection lie 3 * heads * head_size floats apart: at 16 heads of 32
+// that is 6 KiB, so a head's 32 rows fall into 2 of L1's 64 sets and evict one
+// another between reads. Contiguous copies made (and written back) once per
+// pair were measured ~1.3x faster than reading and writing in place.
+void gather(const float* source, int64_t stride, int64_t rows, int64_t width, float* target) {
+  for (int64_t r = 0; r < rows; ++r) {
+    std::memcpy(target + r * width, source + r * stride, std::size_t(width) * sizeof(float));
+  }
+}
+
+void scatter(const float* source, int64_t rows, int64_t width, float* target, int64_t stride) {
+  for (int64_t r = 0; r < rows; ++r) {
+    std::memcpy(target + r * stride, source + r * width, std::size_t(width) * sizeof(float));
+  }
+}
+
+// One pair's n x head_size matrices, contiguous; reused from pair to pair.
+struct PairMatrices {
+  std::vector<float> queries, keys, values, upstream, result;
+  PairMatrices(int64_t n, int64_t head_size)
+      : queries(std::size_t(n * head_size)),
+        keys(queries.size()),
+        values(queries.size()),
+        upstream(queries.size()),
+        result(queries.size()) {}
+};
+
+void prefetch_pair(const AttentionShape& shape, const float* projections, int64_t index) {
+  const Pair next(shape, index);
+  const int64_t row = next.projection_row;
+  prefetch_rows(projections + next.queries, row, shape.n, shape.head_size);
+  prefetch_rows(projections + next.keys, row, shape.n, shape.head_size);
+  prefetch_rows(projections + next.values, row, shape.n, shape.head_size);
+}
+
 }  // namespace
 
 void attention_forward(const AttentionShape& shape, const float* projections, float* weights,
                        float* out, int64_t first, int64_t last) {
   const int64_t n = shape.n, head_size = shape.head_size;
-  RightOperand packed;
+  PairMatrices local(n, head_size);
+  RightOperand right;
   for (int64_t index = first; index < last; ++index) {
+    if (index + 1 < last) prefetch_pair(shape, projections, index + 1);
     const Pair pair(shape, index);
     const int64_t row = pair.projection_row;
-    if (index + 1 < last) {
-      const Pair next(shape, index + 1);
-      prefetch_rows(projections + next.queries, row, n, head_size);
-      prefetch_rows(projections + next.keys, row, n, head_size);
-      prefetch_rows(projections + next.values, row, n, head_size);
-    }
+    gather(projections + pair.queries, row, n, head_size, local.queries.data());
+    gather(projections + pair.keys, row, n, head_size, local.keys.data());
+    gather(projections + pair.values, row, n, head_size, local.values.data());
     float* block = weights + index * n * n;
-    packed.prepare(projections + pair.keys, 1, row, head_size, n);  // K^T
-    multiply_packed(projections + pair.queries, row, 1, packed, block, n, n);
+    right.prepare(local.keys.data(), 1, head_size, head_size, n);  // K^T
+    multiply_packed(local.queries.data(), head_size, 1, right, block, n, n);
     softmax_rows(block, n, shape.causal, shape.scale);
-    packed.prepare(projections + pair.values, row, 1, n, head_size);
-    multiply_packed(block, n, 1, packed, out + pair.out, pair.out_row, n);
+    right.prepare(local.values.data(), head_size, 1, n, head_size);
+    multiply_packed(block, n, 1, right, local.result.data(), head_size, n);
+    scatter(local.result.data(), n, head_size, out + pair.out, pair.out_row);
   }
 }
 
@@ -168,32 +205,38 @@ void attention_backward(const AttentionShape& shape, const float* projections, c
                         const float* out_gradient, float* projections_gradient, int64_t first,
                         int64_t last) {
   const int64_t n = shape.n, head_size = shape.head_size;
-  RightOperand packed;
+  PairMatrices local(n, head_size);
+  RightOperand right;
   std::vector<float> scores_gradient(std::size_t(n * n));
   float* gradient = scores_gradient.data();
+  float* result = local.result.data();
   for (int64_t index = first; index < last; ++index) {
     const Pair pair(shape, index);
-    const int64_t row = pair.projection_row;
     if (index + 1 < last) {
+      prefetch_pair(shape, projections, index + 1);
       const Pair next(shape, index + 1);
-      prefetch_rows(projections + next.queries, row, n, head_size);
-      prefetch_rows(projections + next.keys, row, n, head_size);
-      prefetch_rows(projections + next.values, row, n, head_size);
       prefetch_rows(out_gradient + next.out, next.out_row, n, head_size);
     }
+    const int64_t row = pair.projection_row;
+    gather(projections + pair.queries, row, n, head_size, local.queries.data());
+    gather(projections + pair.keys, row, n, head_size, local.keys.data());
+    gather(projections + pair.values, row, n, head_size, local.values.data());
+    gather(out_gradient + pair.out, pair.out_row, n, head_size, local.upstream.data());
     const float* block = weights + index * n * n;
-    const float* upstream = out_gradient + pair.out;
     // dP = dO V^T, then dV = P^T dO.
-    packed.prepare(projections + pair.values, 1, row, head_size, n);
-    multiply_packed(upstream, pair.out_row, 1, packed, gradient, n, n);
-    packed.prepare(upstream, pair.out_row, 1, n, head_size);
-    multiply_packed(block, 1, n, packed, projections_gradient + pair.values, row, n);
+    right.prepare(local.values.data(), 1, head_size, head_size, n);
+    multiply_packed(local.upstream.data(), head_size, 1, right, gradient, n, n);
+    right.prepare(local.upstream.data(), head_size, 1, n, head_size);
+    multiply_packed(block, 1, n, right, result, head_size, n);
+    scatter(result, n, head_size, projections_gradient + pair.values, row);
     // dS (scaled), then dQ = dS K and dK = dS^T Q.
     softmax_backward_rows(block, gradient, n, shape.scale);
-    packed.prepare(projections + pair.keys, row, 1, n, head_size);
-    multiply_packed(gradient, n, 1, packed, projections_gradient + pair.queries, row, n);
-    packed.prepare(projections + pair.queries, row, 1, n, head_size);
-    multiply_packed(gradient, 1, n, packed, projections_gradient + pair.keys, row, n);
+    right.prepare(local.keys.data(), head_size, 1, n, head_size);
+    multiply_packed(gradient, n, 1, right, result, head_size, n);
+    scatter(result, n, head_size, projections_gradient + pair.queries, row);
+    right.prepare(local.queries.data(), head_size, 1, n, head_size);
+    multiply_packed(gradient, 1, n, right, result, head_size, n);
+    scatter(result, n, head_size, projections_gradient + pair.keys, row);
   }
 }
 

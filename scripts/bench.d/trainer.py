@@ -56,7 +56,10 @@ def main():
     p.add_argument("--precision", default="both", choices=["fp32", "bf16", "both"])
     p.add_argument("--repeats", type=int, default=3,
                    help="alternate the two loops this many times and report medians (the machine is noisy)")
+    p.add_argument("--sizes", default=None,
+                   help="comma-separated d_model:heads:head_size (0 = standard), instead of the demo sizes")
     a = p.parse_args()
+    sizes = [tuple(int(x) for x in size.split(":")) for size in a.sizes.split(",")] if a.sizes else SIZES
     precisions = ["fp32", "bf16"] if a.precision == "both" else [a.precision]
     peaks = {"fp32": matmul_peak(torch.float32), "bf16": matmul_peak(torch.bfloat16)}
     print(f"1024^3 matmul peak, 1 thread: fp32 {peaks['fp32']/1e9:.0f} GFLOP/s, bf16 {peaks['bf16']/1e9:.0f} GFLOP/s"
@@ -67,7 +70,7 @@ def main():
     print("|---|---|---|---|---|---|---|---|---|")
     with tempfile.TemporaryDirectory() as tmp:
         for precision in precisions:
-            for d, h, dp in SIZES:
+            for d, h, dp in sizes:
                 config = {"d_model": d, "heads": h, "layers": 2, "seq_len": 32, "batch_size": 64,
                           "steps": a.steps, "log_every": 50, "eval_every": a.steps, "eval_batches": 1,
                           "rank_diagnostics": False, "precision": precision, "threads": 1}
