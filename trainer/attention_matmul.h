@@ -1,6 +1,8 @@
 #pragma once
 // The two matrix products inside attention, queries x keys^T and weights x
-// values, for (batch, heads, rows, depth) tensors.
+// values, for (batch, heads, rows, depth) tensors. Training runs them inside
+// attention_core.h's fused kernel; these serve the rank diagnostics' logits and
+// attention_core's LibTorch-operations path.
 //
 // On CPU in fp32 with small matrices (every side at most kSmallMatmulSide) it
 // runs trainer/small_gemm.h's kernel, forward and backward, and is ~4x faster
