@@ -54,7 +54,7 @@ def main():
     p.add_argument("--binary", required=True)
     p.add_argument("--steps", type=int, default=200)
     p.add_argument("--precision", default="both", choices=["fp32", "bf16", "both"])
-    p.add_argument("--repeats", type=int, default=3,
+    p.add_argument("--repeats", type=int, default=5,
                    help="alternate the two loops this many times and report medians (the machine is noisy)")
     p.add_argument("--sizes", default=None,
                    help="comma-separated d_model:heads:head_size (0 = standard), instead of the demo sizes")
@@ -64,8 +64,10 @@ def main():
     peaks = {"fp32": matmul_peak(torch.float32), "bf16": matmul_peak(torch.bfloat16)}
     print(f"1024^3 matmul peak, 1 thread: fp32 {peaks['fp32']/1e9:.0f} GFLOP/s, bf16 {peaks['bf16']/1e9:.0f} GFLOP/s"
           f" (OPENBLAS_CORETYPE={os.environ.get('OPENBLAS_CORETYPE', 'unset')})")
-    print(f"seq_len 32, batch 64, 2 layers, mlm, 1 thread, {a.steps} steps; each figure is the median over "
-          f"{a.repeats} alternating runs of the median steady interval\n")
+    print(f"seq_len 32, batch 64, 2 layers, mlm, 1 thread, {a.steps} steps; tokens/s are medians over "
+          f"{a.repeats} alternating runs of each loop's median steady interval; the ratio is the median of "
+          f"the {a.repeats} ratios of back-to-back pairs (this machine's speed drifts over minutes, which "
+          f"a ratio of two medians taken minutes apart picks up)\n")
     print("| precision | d_model | heads | head_size | headroom-train tok/s | Python tok/s | ratio | GFLOP/s | % of peak |")
     print("|---|---|---|---|---|---|---|---|---|")
     with tempfile.TemporaryDirectory() as tmp:
@@ -83,9 +85,10 @@ def main():
                     theirs_runs.append(run_python(["--d_model", str(d), "--heads", str(h), "--head_size", str(dp),
                                                    "--steps", str(a.steps), "--precision", precision]))
                 ours, theirs = sorted(ours_runs)[a.repeats // 2], sorted(theirs_runs)[a.repeats // 2]
+                ratio = sorted(o / t for o, t in zip(ours_runs, theirs_runs))[a.repeats // 2]
                 achieved = ours * flops
                 print(f"| {precision} | {d} | {h} | {dp or d // h} | {ours:,.0f} | {theirs:,.0f} | "
-                      f"{ours / theirs:.2f} | {achieved / 1e9:.1f} | {100 * achieved / peaks[precision]:.0f}% |",
+                      f"{ratio:.2f} | {achieved / 1e9:.1f} | {100 * achieved / peaks[precision]:.0f}% |",
                       flush=True)
 
 
