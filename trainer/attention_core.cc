@@ -6,6 +6,7 @@
 
 #include <cmath>
 #include <limits>
+#include <vector>
 
 #include "trainer/attention_kernel.h"
 #include "trainer/attention_matmul.h"
@@ -76,21 +77,41 @@ struct FusedAttention : torch::autograd::Function<FusedAttention> {
   }
 };
 
+// Queries, keys and values as (batch, heads, n, head_size) views. One unbind,
+// not three selects: its backward stacks the three gradients in one pass.
+std::vector<torch::Tensor> split_heads(const torch::Tensor& projections,
+                                       const AttentionHeads& heads) {
+  auto parts =
+      projections.view({projections.size(0), projections.size(1), 3, heads.heads, heads.head_size})
+          .unbind(2);
+  for (auto& part : parts) part = part.transpose(1, 2);
+  return parts;
+}
+
+torch::Tensor scores_of(const torch::Tensor& queries, const torch::Tensor& keys,
+                        const AttentionHeads& heads) {
+  // Scaling the queries leaves the n x n scores untouched.
+  return attention_matmul(queries * scale_of(heads), keys.transpose(-1, -2));
+}
+
 }  // namespace
+
+torch::Tensor attention_scores(const torch::Tensor& projections, const AttentionHeads& heads) {
+  auto parts = split_heads(projections, heads);
+  return scores_of(parts[0], parts[1], heads);
+}
 
 torch::Tensor attend_with_torch_operations(const torch::Tensor& projections,
                                            const AttentionHeads& heads) {
   const int64_t batch = projections.size(0), n = projections.size(1);
-  auto parts = projections.view({batch, n, 3, heads.heads, heads.head_size}).unbind(2);
-  // (batch, heads, n, head_size) views; scaling the queries leaves the n x n scores untouched.
-  auto queries = parts[0].transpose(1, 2) * scale_of(heads);
-  auto scores = attention_matmul(queries, parts[1].transpose(1, 2).transpose(-1, -2));
+  auto parts = split_heads(projections, heads);
+  auto scores = scores_of(parts[0], parts[1], heads);
   if (heads.causal) {
     auto future =
         torch::ones({n, n}, torch::dtype(torch::kBool).device(projections.device())).triu(1);
     scores = scores.masked_fill(future, -std::numeric_limits<float>::infinity());
   }
-  auto mixed = attention_matmul(torch::softmax(scores, -1), parts[2].transpose(1, 2));
+  auto mixed = attention_matmul(torch::softmax(scores, -1), parts[2]);
   return mixed.transpose(1, 2).reshape({batch, n, heads.heads * heads.head_size});
 }
 

@@ -22,7 +22,12 @@ struct AttentionHeads {
 // the heads' outputs side by side. Differentiable in projections.
 torch::Tensor attend(const torch::Tensor& projections, const AttentionHeads& heads);
 
-// The same computation as LibTorch operations (the fallback; tests compare).
+// The scaled scores scale * Q K^T (batch, heads, n, n), before any causal
+// mask and softmax: what the rank diagnostics measure.
+torch::Tensor attention_scores(const torch::Tensor& projections, const AttentionHeads& heads);
+
+// The same computation as attend() in LibTorch operations (the fallback;
+// tests compare).
 torch::Tensor attend_with_torch_operations(const torch::Tensor& projections,
                                            const AttentionHeads& heads);
 

@@ -2,8 +2,6 @@
 
 #include <cmath>
 
-#include "trainer/attention_matmul.h"
-
 namespace headroom::trainer {
 
 AttentionImpl::AttentionImpl(int64_t d_model, int64_t heads, int64_t head_size, bool causal)
@@ -27,10 +25,7 @@ torch::Tensor AttentionImpl::project(const torch::Tensor& x) {
 }
 
 torch::Tensor AttentionImpl::logits(const torch::Tensor& x) {
-  const int64_t batch = x.size(0), n = x.size(1);
-  auto parts = project(x).view({batch, n, 3, heads_.heads, heads_.head_size}).unbind(2);
-  auto queries = parts[0].transpose(1, 2) * (1.0 / std::sqrt(double(heads_.head_size)));
-  return attention_matmul(queries, parts[1].transpose(1, 2).transpose(-1, -2));
+  return attention_scores(project(x), heads_);
 }
 
 torch::Tensor AttentionImpl::forward(const torch::Tensor& x) {

@@ -6,10 +6,10 @@
 // Attention has separate query, key and value projections d_model -> heads x
 // head_size, applied as one GEMM against their stacked weights; the heads'
 // scores, softmax and weighted values are attention_core.h's attend(), which
-// reads the stacked result in place (a fused kernel on CPU). Standard attention is this
-// module with head_size = d_model / heads; fixed-head-size attention is the
-// same module with head_size chosen freely. Which one a run uses is decided by
-// the config.
+// takes the stacked result as it is (a fused kernel on CPU). Standard
+// attention is this module with head_size = d_model / heads; fixed-head-size
+// attention is the same module with head_size chosen freely. Which one a run
+// uses is decided by the config.
 
 #include <torch/torch.h>
 
