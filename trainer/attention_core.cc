@@ -1,7 +1,6 @@
 #include "trainer/attention_core.h"
 
 #include <ATen/Parallel.h>
-#include <ATen/autocast_mode.h>
 #include <torch/csrc/autograd/custom_function.h>
 
 #include <cmath>
@@ -10,6 +9,7 @@
 
 #include "trainer/attention_kernel.h"
 #include "trainer/attention_matmul.h"
+#include "trainer/autocast.h"
 
 namespace headroom::trainer {
 namespace {
@@ -19,8 +19,8 @@ float scale_of(const AttentionHeads& heads) {
 }
 
 bool fused_kernel_applies(const torch::Tensor& projections, const AttentionHeads& heads) {
-  return projections.dim() == 3 && projections.device().is_cpu() &&
-         !at::autocast::is_cpu_enabled() && projections.scalar_type() == torch::kFloat32 &&
+  return projections.dim() == 3 && projections.device().is_cpu() && !autocast::enabled(at::kCPU) &&
+         projections.scalar_type() == torch::kFloat32 &&
          projections.size(2) == 3 * heads.heads * heads.head_size &&
          projections.size(1) <= kSmallMatmulSide && heads.head_size <= kSmallMatmulSide;
 }

@@ -1,9 +1,9 @@
 #include "trainer/attention_matmul.h"
 
 #include <ATen/Parallel.h>
-#include <ATen/autocast_mode.h>
 #include <torch/csrc/autograd/custom_function.h>
 
+#include "trainer/autocast.h"
 #include "trainer/small_gemm.h"
 
 namespace headroom::trainer {
@@ -11,7 +11,7 @@ namespace {
 
 bool small_cpu_fp32(const torch::Tensor& a, const torch::Tensor& b) {
   if (a.dim() != 4 || b.dim() != 4) return false;
-  if (!a.device().is_cpu() || !b.device().is_cpu() || at::autocast::is_cpu_enabled()) return false;
+  if (!a.device().is_cpu() || !b.device().is_cpu() || autocast::enabled(at::kCPU)) return false;
   if (a.scalar_type() != torch::kFloat32 || b.scalar_type() != torch::kFloat32) return false;
   if (a.size(0) != b.size(0) || a.size(1) != b.size(1) || a.size(3) != b.size(2)) return false;
   return a.size(2) <= kSmallMatmulSide && a.size(3) <= kSmallMatmulSide &&

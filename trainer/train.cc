@@ -1,6 +1,5 @@
 #include "trainer/train.h"
 
-#include <ATen/autocast_mode.h>
 #include <torch/torch.h>
 
 #include <atomic>
@@ -12,6 +11,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "trainer/autocast.h"
 #include "trainer/corpus.h"
 #include "trainer/events.h"
 #include "trainer/flat_adamw.h"
@@ -65,32 +65,6 @@ std::string choose_precision(const std::string& requested, torch::Device device)
   return "fp32";
 }
 
-// Enables bf16 autocast for the forward pass on this device while alive.
-class AutocastScope {
- public:
-  AutocastScope(bool enabled, torch::Device device) : enabled_(enabled), cuda_(device.is_cuda()) {
-    if (!enabled_) return;
-    if (cuda_) {
-      at::autocast::set_autocast_gpu_dtype(at::kBFloat16);
-      at::autocast::set_enabled(true);
-    } else {
-      at::autocast::set_autocast_cpu_dtype(at::kBFloat16);
-      at::autocast::set_cpu_enabled(true);
-    }
-  }
-  ~AutocastScope() {
-    if (!enabled_) return;
-    if (cuda_) {
-      at::autocast::set_enabled(false);
-    } else {
-      at::autocast::set_cpu_enabled(false);
-    }
-    at::autocast::clear_cache();
-  }
-
- private:
-  bool enabled_, cuda_;
-};
 
 struct LossParts {
   torch::Tensor loss;  // mean training loss (cross-entropy)
@@ -256,7 +230,7 @@ class Trainer {
 // the result is the same loss, computed on 15% of the rows.
 LossParts Trainer::forward_and_loss(const torch::Tensor& inputs, const torch::Tensor& targets,
                                     bool need_statistics) {
-  AutocastScope autocast(bf16_, device_);
+  autocast::Scope bf16_scope(bf16_, device_.type());
   if (config_.task == "mlm") {
     auto flat_targets = targets.reshape({-1});
     auto rows = (flat_targets != -100).nonzero().squeeze(1);

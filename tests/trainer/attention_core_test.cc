@@ -3,9 +3,10 @@
 // or not; the fallbacks; bitwise repeatability across thread counts.
 #include "trainer/attention_core.h"
 
-#include <ATen/autocast_mode.h>
 #include <gtest/gtest.h>
 #include <torch/torch.h>
+
+#include "trainer/autocast.h"
 
 namespace headroom::trainer {
 namespace {
@@ -62,11 +63,11 @@ TEST(AttentionCore, LongerSequencesGoToTorchOperations) {
 
 TEST(AttentionCore, UnderBf16AutocastItRunsTorchOperationsInBf16) {
   auto projections = torch::randn({2, 16, 3 * 4 * 8});
-  at::autocast::set_autocast_cpu_dtype(at::kBFloat16);
-  at::autocast::set_cpu_enabled(true);
-  auto out = attend(projections, {4, 8, true});
-  at::autocast::set_cpu_enabled(false);
-  at::autocast::clear_cache();
+  torch::Tensor out;
+  {
+    autocast::Scope bf16(true, at::kCPU);
+    out = attend(projections, {4, 8, true});
+  }
   EXPECT_EQ(out.scalar_type(), torch::kBFloat16);
 }
 

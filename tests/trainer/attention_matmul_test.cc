@@ -2,9 +2,10 @@
 // attention produces, the fallbacks, and bitwise repeatability.
 #include "trainer/attention_matmul.h"
 
-#include <ATen/autocast_mode.h>
 #include <gtest/gtest.h>
 #include <torch/torch.h>
+
+#include "trainer/autocast.h"
 
 namespace headroom::trainer {
 namespace {
@@ -70,11 +71,11 @@ TEST(AttentionMatmul, IsBitwiseRepeatableAndIndependentOfTheThreadCount) {
 
 TEST(AttentionMatmul, UnderBf16AutocastItIsMatmulInBf16) {
   auto a = torch::randn({2, 2, 16, 8}), b = torch::randn({2, 2, 8, 16});
-  at::autocast::set_autocast_cpu_dtype(at::kBFloat16);
-  at::autocast::set_cpu_enabled(true);
-  auto out = attention_matmul(a, b);
-  at::autocast::set_cpu_enabled(false);
-  at::autocast::clear_cache();
+  torch::Tensor out;
+  {
+    autocast::Scope bf16(true, at::kCPU);
+    out = attention_matmul(a, b);
+  }
   EXPECT_EQ(out.scalar_type(), torch::kBFloat16);
 }
 
