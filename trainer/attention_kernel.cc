@@ -115,18 +115,6 @@ void softmax_backward_rows(const float* weights, float* block, int64_t n, float 
   }
 }
 
-// Asks for the cache lines of `count` rows of `width` floats, `stride` apart:
-// the next (batch, head) pair's rows are scattered through tensors larger than
-// the cache, and the loads that would fetch them one line at a time stall.
-void prefetch_rows(const float* first, int64_t stride, int64_t count, int64_t width) {
-  constexpr int64_t kFloatsPerLine = 16;
-  for (int64_t row = 0; row < count; ++row) {
-    for (int64_t column = 0; column < width; column += kFloatsPerLine) {
-      __builtin_prefetch(first + row * stride + column);
-    }
-  }
-}
-
 // Where one (batch, head) pair's matrices lie in the shared layouts.
 struct Pair {
   int64_t projection_row, out_row;     // row strides: 3 * heads * head_size, heads * head_size
@@ -181,14 +169,6 @@ struct PairMatrices {
         result(queries.size()) {}
 };
 
-void prefetch_pair(const AttentionShape& shape, const float* projections, int64_t index) {
-  const Pair next(shape, index);
-  const int64_t row = next.projection_row;
-  prefetch_rows(projections + next.queries, row, shape.n, shape.head_size);
-  prefetch_rows(projections + next.keys, row, shape.n, shape.head_size);
-  prefetch_rows(projections + next.values, row, shape.n, shape.head_size);
-}
-
 }  // namespace
 
 void attention_forward(const AttentionShape& shape, const float* projections, float* weights,
@@ -197,7 +177,6 @@ void attention_forward(const AttentionShape& shape, const float* projections, fl
   PairMatrices local(n, head_size);
   RightOperand right;
   for (int64_t index = first; index < last; ++index) {
-    if (index + 1 < last) prefetch_pair(shape, projections, index + 1);
     const Pair pair(shape, index);
     const int64_t row = pair.projection_row;
     gather(projections + pair.queries, row, n, head_size, local.queries.data());
@@ -224,11 +203,6 @@ void attention_backward(const AttentionShape& shape, const float* projections, c
   float* result = local.result.data();
   for (int64_t index = first; index < last; ++index) {
     const Pair pair(shape, index);
-    if (index + 1 < last) {
-      prefetch_pair(shape, projections, index + 1);
-      const Pair next(shape, index + 1);
-      prefetch_rows(out_gradient + next.out, next.out_row, n, head_size);
-    }
     const int64_t row = pair.projection_row;
     gather(projections + pair.queries, row, n, head_size, local.queries.data());
     gather(projections + pair.keys, row, n, head_size, local.keys.data());
