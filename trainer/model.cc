@@ -44,7 +44,10 @@ BlockImpl::BlockImpl(const ModelShape& shape, bool causal, bool pre_norm) : pre_
 }
 
 torch::Tensor BlockImpl::forward(const torch::Tensor& x) {
-  auto feed_forward = [&](const torch::Tensor& h) { return contract_(torch::gelu(expand_(h))); };
+  auto feed_forward = [&](const torch::Tensor& h) {
+    return trainer::feed_forward(
+        h, {expand_->weight, expand_->bias, contract_->weight, contract_->bias});
+  };
   if (pre_norm_) {
     auto h = x + attention_(norm1_(x));
     return h + feed_forward(norm2_(h));

@@ -14,6 +14,7 @@
 #include <torch/torch.h>
 
 #include "trainer/attention_core.h"
+#include "trainer/feed_forward.h"
 #include "trainer/model_shape.h"
 
 namespace headroom::trainer {
