@@ -12,6 +12,7 @@
 #include <sstream>
 
 #include "trainer/autocast.h"
+#include "trainer/blas_threads.h"
 #include "trainer/corpus.h"
 #include "trainer/events.h"
 #include "trainer/flat_adamw.h"
@@ -378,6 +379,7 @@ int Trainer::run() {
 int train(const TrainerConfig& config, const RunOptions& options) {
   std::signal(SIGTERM, request_termination);
   torch::set_num_threads(int(config.threads));
+  limit_blas_threads(int(config.threads));
   EventLog events((fs::path(options.run_dir) / "events.jsonl").string());
   try {
     Trainer trainer(config, options, events);
