@@ -9,7 +9,6 @@
 namespace headroom::trainer {
 namespace {
 
-using vector_kernels::IntVector;
 using vector_kernels::kLanes;
 using vector_kernels::Vector;
 
@@ -91,23 +90,21 @@ __attribute__((always_inline)) inline void transpose_block(const float* source, 
                                                            float* target, int64_t target_stride) {
   Vector r[8], t[8], u[8];
   for (int64_t i = 0; i < 8; ++i) std::memcpy(&r[i], source + i * stride, sizeof(Vector));
-  const IntVector low_pairs = {0, 8, 1, 9, 4, 12, 5, 13}, high_pairs = {2, 10, 3, 11, 6, 14, 7, 15};
-  const IntVector low_quads = {0, 1, 8, 9, 4, 5, 12, 13}, high_quads = {2, 3, 10, 11, 6, 7, 14, 15};
-  const IntVector low_halves = {0, 1, 2, 3, 8, 9, 10, 11},
-                  high_halves = {4, 5, 6, 7, 12, 13, 14, 15};
+  // __builtin_shufflevector (GCC >= 12 and clang) takes constant lane indices;
+  // 0-7 pick from the first vector, 8-15 from the second.
   for (int64_t i = 0; i < 8; i += 2) {
-    t[i] = __builtin_shuffle(r[i], r[i + 1], low_pairs);
-    t[i + 1] = __builtin_shuffle(r[i], r[i + 1], high_pairs);
+    t[i] = __builtin_shufflevector(r[i], r[i + 1], 0, 8, 1, 9, 4, 12, 5, 13);
+    t[i + 1] = __builtin_shufflevector(r[i], r[i + 1], 2, 10, 3, 11, 6, 14, 7, 15);
   }
   for (int64_t i = 0; i < 8; i += 4) {
-    u[i] = __builtin_shuffle(t[i], t[i + 2], low_quads);
-    u[i + 1] = __builtin_shuffle(t[i], t[i + 2], high_quads);
-    u[i + 2] = __builtin_shuffle(t[i + 1], t[i + 3], low_quads);
-    u[i + 3] = __builtin_shuffle(t[i + 1], t[i + 3], high_quads);
+    u[i] = __builtin_shufflevector(t[i], t[i + 2], 0, 1, 8, 9, 4, 5, 12, 13);
+    u[i + 1] = __builtin_shufflevector(t[i], t[i + 2], 2, 3, 10, 11, 6, 7, 14, 15);
+    u[i + 2] = __builtin_shufflevector(t[i + 1], t[i + 3], 0, 1, 8, 9, 4, 5, 12, 13);
+    u[i + 3] = __builtin_shufflevector(t[i + 1], t[i + 3], 2, 3, 10, 11, 6, 7, 14, 15);
   }
   for (int64_t i = 0; i < 4; ++i) {
-    const Vector low = __builtin_shuffle(u[i], u[i + 4], low_halves);
-    const Vector high = __builtin_shuffle(u[i], u[i + 4], high_halves);
+    const Vector low = __builtin_shufflevector(u[i], u[i + 4], 0, 1, 2, 3, 8, 9, 10, 11);
+    const Vector high = __builtin_shufflevector(u[i], u[i + 4], 4, 5, 6, 7, 12, 13, 14, 15);
     std::memcpy(target + i * target_stride, &low, sizeof(Vector));
     std::memcpy(target + (i + 4) * target_stride, &high, sizeof(Vector));
   }
