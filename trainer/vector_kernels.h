@@ -1,5 +1,5 @@
 #pragma once
-// What the trainer's hand-written CPU kernels (small_gemm.cc,
+// What the trainer's hand-written CPU kernels (small_gemm.cc, gelu_kernel.cc,
 // attention_kernel.cc) share: one 8-float vector type and the multi-versioning
 // that compiles each kernel for AVX2 + FMA and for the x86-64 baseline.
 
