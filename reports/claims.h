@@ -1,5 +1,5 @@
 #pragma once
-// The paper's comparisons (../shared/PAPER.md, "The comparisons a
+// The paper's comparisons (docs/paper.md, "The comparisons a
 // reproduction must show"), computed from a sweep's results wherever the
 // sweep has the configurations a comparison needs. Every sentence is built
 // from the numbers; nothing is hard-coded. Pure: no I/O.
@@ -26,7 +26,7 @@ enum class Verdict { reproduced, not_reproduced, inconclusive };
 std::string to_string(Verdict verdict);
 
 struct Claim {
-  int comparison = 0;     // 1..6 in PAPER.md's list
+  int comparison = 0;     // 1..6 in docs/paper.md's list
   std::string mirrors;    // the paper's table or figure
   std::string statement;  // what the paper claims, for this setting
   std::string finding;    // the computed sentence

@@ -6,8 +6,8 @@
 #include <string>
 #include <vector>
 
-#include "orchestrator/core/result.h"
-#include "orchestrator/core/table.h"
+#include "common/result.h"
+#include "common/table.h"
 
 namespace headroom {
 

@@ -6,7 +6,7 @@
 
 #include <boost/process.hpp>
 
-#include "orchestrator/core/text_file.h"
+#include "common/text_file.h"
 
 namespace headroom {
 namespace {

@@ -5,7 +5,7 @@
 #include <algorithm>
 #include <filesystem>
 
-#include "orchestrator/core/text_file.h"
+#include "common/text_file.h"
 #include "orchestrator/query/run_query.h"
 #include "reports/document.h"
 

@@ -8,7 +8,7 @@
 #include <string>
 #include <vector>
 
-#include "orchestrator/core/result.h"
+#include "common/result.h"
 #include "orchestrator/store/store.h"
 #include "reports/sweep_section.h"
 

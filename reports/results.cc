@@ -27,39 +27,29 @@ std::string Configuration::text(const std::string& key) const {
 
 namespace {
 
-std::string text_or_empty(const nlohmann::json& value) { return value.is_string() ? value.get<std::string>() : ""; }
-
 // Succeeded runs of the sweep's cells, keyed by cell id; the latest attempt
 // wins should a cell have succeeded twice.
 Result<std::map<int64_t, Replicate>> load_replicates(Store& store, int64_t sweep_id) {
-  HEADROOM_ASSIGN_OR_RETURN(
-      Table runs, store.select("SELECT r.id, r.cell_id, c.hash, r.ended_at - r.started_at, r.device, r.host, "
-                               "r.start_info ->> '$.precision', r.started_at, r.ended_at FROM runs r JOIN cells c ON c.id = r.cell_id "
-                               "WHERE c.sweep_id = ? AND r.state = 'succeeded' ORDER BY r.id",
-                               {sweep_id}));
+  HEADROOM_ASSIGN_OR_RETURN(auto runs, store.succeeded_runs(sweep_id));
   std::map<int64_t, Replicate> by_cell;
   std::map<int64_t, int64_t> cell_of_run;
-  for (const auto& row : runs.rows) {
+  for (const auto& run : runs) {
     Replicate replicate;
-    replicate.run_id = row[0].get<int64_t>();
-    replicate.cell_hash = row[2].get<std::string>();
-    replicate.seconds = row[3].is_number() ? row[3].get<double>() : 0;
-    replicate.device = text_or_empty(row[4]);
-    replicate.host = text_or_empty(row[5]);
-    replicate.precision = text_or_empty(row[6]);
-    replicate.started_at = row[7].is_number() ? row[7].get<double>() : 0;
-    replicate.ended_at = row[8].is_number() ? row[8].get<double>() : 0;
-    cell_of_run[replicate.run_id] = row[1].get<int64_t>();
-    by_cell[row[1].get<int64_t>()] = std::move(replicate);
+    replicate.run_id = run.run_id;
+    replicate.cell_hash = run.cell_hash;
+    replicate.started_at = run.started_at.value_or(0);
+    replicate.ended_at = run.ended_at.value_or(0);
+    replicate.seconds = run.started_at && run.ended_at ? *run.ended_at - *run.started_at : 0;
+    replicate.device = run.device;
+    replicate.host = run.host;
+    replicate.precision = run.precision;
+    cell_of_run[run.run_id] = run.cell_id;
+    by_cell[run.cell_id] = std::move(replicate);
   }
-  HEADROOM_ASSIGN_OR_RETURN(
-      Table finals, store.select("SELECT s.run_id, s.name, s.last_value FROM summaries s JOIN runs r ON r.id = "
-                                 "s.run_id JOIN cells c ON c.id = r.cell_id WHERE c.sweep_id = ? AND r.state = "
-                                 "'succeeded' AND s.last_value IS NOT NULL",
-                                 {sweep_id}));
-  for (const auto& row : finals.rows) {
-    auto& replicate = by_cell[cell_of_run[row[0].get<int64_t>()]];
-    if (replicate.run_id == row[0].get<int64_t>()) replicate.finals[row[1].get<std::string>()] = row[2].get<double>();
+  HEADROOM_ASSIGN_OR_RETURN(auto finals, store.final_values_of_succeeded_runs(sweep_id));
+  for (const auto& final_value : finals) {
+    auto& replicate = by_cell[cell_of_run[final_value.run_id]];
+    if (replicate.run_id == final_value.run_id) replicate.finals[final_value.metric] = final_value.value;
   }
   return by_cell;
 }
@@ -77,7 +67,7 @@ Result<SweepResults> load_sweep_results(Store& store, const SweepRecord& sweep) 
   }
   std::map<std::string, size_t> index_of_config;
   for (const auto& cell : cells) {
-    ++results.cell_states[cell.state];
+    ++results.cell_states[std::string(to_string(cell.state))];
     nlohmann::json config = cell.config;
     const int64_t seed = config.value("seed", int64_t(0));
     config.erase("seed");

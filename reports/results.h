@@ -10,7 +10,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "orchestrator/core/result.h"
+#include "common/result.h"
 #include "orchestrator/store/store.h"
 
 namespace headroom {

@@ -54,9 +54,6 @@ const std::vector<Field>& fields() {
       {"threads", &TrainerConfig::threads},
       {"device", &TrainerConfig::device},
       {"seed", &TrainerConfig::seed},
-      {"gpus", &TrainerConfig::gpus},
-      {"gpu_memory_gb", &TrainerConfig::gpu_memory_gb},
-      {"priority", &TrainerConfig::priority},
   };
   return table;
 }
@@ -154,8 +151,6 @@ std::vector<ConfigProblem> resolve(TrainerConfig& c) {
   require(problems, c.log_every >= 1, "log_every", "must be positive");
   require(problems, c.checkpoint_every >= 0, "checkpoint_every", "must not be negative");
   require(problems, c.threads >= 1, "threads", "must be positive");
-  require(problems, c.gpus >= 1, "gpus", "must be positive (pin a cell to the CPU with device: cpu)");
-  require(problems, c.gpu_memory_gb >= 0, "gpu_memory_gb", "must not be negative (0 = unknown)");
 
   if (c.attention == "standard" && c.d_model >= 1 && c.heads >= 1) {
     if (c.d_model % c.heads != 0) {

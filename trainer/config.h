@@ -59,12 +59,6 @@ struct TrainerConfig {
   std::string device = "auto";  // auto | cpu | cuda | cuda:N
   int64_t seed = 0;
 
-  // Scheduling: read by the orchestrator's scheduler, ignored by the trainer,
-  // and, like threads and device, not part of a cell's identity.
-  int64_t gpus = 1;            // GPUs a cell gets when the sweep runs on GPUs
-  double gpu_memory_gb = 0;    // memory it needs on each; 0 = unknown (--per-gpu decides)
-  int64_t priority = 0;        // higher starts first; ties go to the costliest cell
-
   bool causal() const { return task == "lm"; }
 };
 

@@ -16,15 +16,23 @@ EventLog::EventLog(const std::string& path) : file_(std::fopen(path.c_str(), "ae
 
 EventLog::~EventLog() { std::fclose(file_); }
 
-void EventLog::write(nlohmann::json event, bool durable) {
+void EventLog::write(protocol::EventKind kind, nlohmann::json fields, bool durable) {
   using namespace std::chrono;
-  event["v"] = kEventsFormatVersion;
-  event["time"] = duration<double>(system_clock::now().time_since_epoch()).count();
-  std::string line = event.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
+  fields["event"] = protocol::to_string(kind);
+  fields["v"] = protocol::kVersion;
+  fields["time"] = duration<double>(system_clock::now().time_since_epoch()).count();
+  std::string line = fields.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
   if (std::fwrite(line.data(), 1, line.size(), file_) != line.size() || std::fflush(file_) != 0) {
     throw std::runtime_error(std::string("cannot write events: ") + std::strerror(errno));
   }
   if (durable) ::fsync(::fileno(file_));
+}
+
+int EventLog::end(protocol::EndStatus status, nlohmann::json fields, const std::optional<std::string>& error) {
+  fields["status"] = protocol::to_string(status);
+  if (error) fields["error"] = *error;
+  write(protocol::EventKind::end, std::move(fields), true);
+  return protocol::exit_code(status);
 }
 
 }  // namespace headroom::trainer

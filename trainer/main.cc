@@ -16,10 +16,11 @@
 namespace {
 
 using namespace headroom::trainer;
+using headroom::protocol::EndStatus;
 
 // glibc serves large tensors with fresh mmaps by default, and every step then
 // pays page faults; raising both thresholds made the C++ loop 1.4-2.2x faster
-// here (shared/PERFORMANCE.md, item 3).
+// here (docs/results/trainer-bench.md).
 void keep_freed_memory_for_reuse() {
   mallopt(M_MMAP_THRESHOLD, 1 << 30);
   mallopt(M_TRIM_THRESHOLD, 1 << 30);
@@ -69,26 +70,26 @@ int main(int argc, char** argv) {
   auto config = read_config(config_path);
   if (!config) {
     if (!run_dir.empty() && std::filesystem::is_directory(run_dir)) {
-      EventLog events((std::filesystem::path(run_dir) / "events.jsonl").string());
-      events.write({{"event", "end"}, {"status", "invalid_config"},
-                    {"error", "invalid config '" + config_path + "' (see stderr.log)"}}, true);
+      EventLog events((std::filesystem::path(run_dir) / headroom::protocol::kEventsFile).string());
+      return events.end(EndStatus::invalid_config, nlohmann::json::object(),
+                        "invalid config '" + config_path + "' (see stderr.log)");
     }
-    return kExitInvalidConfig;
+    return headroom::protocol::exit_code(EndStatus::invalid_config);
   }
   if (describe) {
     std::printf("%s\n", describe_model(*config).c_str());
-    return kExitOk;
+    return headroom::protocol::exit_code(EndStatus::ok);
   }
   if (run_dir.empty()) {
     std::fprintf(stderr, "headroom-train: --run-dir is required to train\n");
-    return kExitInvalidConfig;
+    return headroom::protocol::exit_code(EndStatus::invalid_config);
   }
   std::error_code error;
   std::filesystem::create_directories(run_dir, error);
   if (error) {
     std::fprintf(stderr, "headroom-train: cannot create run folder '%s': %s\n", run_dir.c_str(),
                  error.message().c_str());
-    return kExitFailed;
+    return headroom::protocol::exit_code(EndStatus::failed);
   }
   return train(*config, {run_dir, resume});
 }

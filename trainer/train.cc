@@ -28,6 +28,8 @@ namespace headroom::trainer {
 namespace {
 
 namespace fs = std::filesystem;
+using protocol::EndStatus;
+using protocol::EventKind;
 
 std::atomic<bool> termination_requested{false};
 extern "C" void request_termination(int) { termination_requested = true; }
@@ -142,7 +144,9 @@ struct Checkpointed {
   int64_t loss_count = 0;
 };
 
-fs::path checkpoint_file(const std::string& run_dir) { return fs::path(run_dir) / "checkpoint" / "state.pt"; }
+fs::path checkpoint_file(const std::string& run_dir) {
+  return fs::path(run_dir) / protocol::kCheckpointFolder / protocol::kCheckpointFile;
+}
 
 // Model, optimiser, progress and generator state; written to a temporary file
 // and renamed, so a kill mid-write leaves the previous checkpoint intact.
@@ -263,7 +267,7 @@ void Trainer::evaluate(int64_t step) {
     }
   }
   model_->train();
-  events_.write({{"event", "eval"}, {"step", step}, {"values", values}});
+  events_.write(EventKind::eval, {{"step", step}, {"values", values}});
   std::printf("eval step %lld | loss %.4f | accuracy %.4f\n", static_cast<long long>(step),
               loss_sum / count, correct / count);
   std::fflush(stdout);
@@ -273,8 +277,8 @@ void Trainer::log_interval(int64_t step, double seconds, int64_t tokens, double 
   double loss = progress_.loss_sum / double(std::max<int64_t>(1, progress_.loss_count));
   double lr = learning_rate(config_, step - 1);
   double tokens_per_second = seconds > 0 ? double(tokens) / seconds : 0;
-  events_.write({{"event", "metric"},
-                 {"step", step},
+  events_.write(EventKind::metric,
+                {{"step", step},
                  {"values",
                   {{"train/loss", loss},
                    {"train/lr", lr},
@@ -313,8 +317,8 @@ int Trainer::run() {
     evaluation_set_.push_back({batch.inputs.to(device_), batch.targets.to(device_)});
   }
 
-  events_.write({{"event", "start"},
-                 {"config", to_json(config_)},
+  events_.write(EventKind::start,
+                {{"config", to_json(config_)},
                  {"model", size_json(model_size(shape_))},
                  {"device", device_.str()},
                  {"precision", bf16_ ? "bf16" : "fp32"},
@@ -328,9 +332,8 @@ int Trainer::run() {
   while (progress_.step < config_.steps) {
     if (termination_requested) {
       save_checkpoint(options_.run_dir, model_, *optimizer_, progress_, generator_);
-      events_.write({{"event", "checkpoint"}, {"step", progress_.step}});
-      events_.write({{"event", "end"}, {"status", "preempted"}, {"step", progress_.step}}, true);
-      return kExitPreempted;
+      events_.write(EventKind::checkpoint, {{"step", progress_.step}});
+      return events_.end(EndStatus::preempted, {{"step", progress_.step}});
     }
     const int64_t step = progress_.step;
     auto batch = task_->sample(config_.batch_size, Split::train, generator_);
@@ -344,13 +347,8 @@ int Trainer::run() {
 
     double loss_value = loss.item<double>();
     if (!std::isfinite(loss_value)) {
-      events_.write({{"event", "end"},
-                     {"status", "diverged"},
-                     {"step", step + 1},
-                     {"error", "training loss became " + std::to_string(loss_value) + " at step " +
-                                   std::to_string(step + 1)}},
-                    true);
-      return kExitDiverged;
+      return events_.end(EndStatus::diverged, {{"step", step + 1}},
+                         "training loss became " + std::to_string(loss_value) + " at step " + std::to_string(step + 1));
     }
     progress_.loss_sum += loss_value;
     progress_.loss_count += 1;
@@ -366,12 +364,11 @@ int Trainer::run() {
     if (done % config_.eval_every == 0 || done == config_.steps) evaluate(done);
     if (config_.checkpoint_every > 0 && done % config_.checkpoint_every == 0 && done < config_.steps) {
       save_checkpoint(options_.run_dir, model_, *optimizer_, progress_, generator_);
-      events_.write({{"event", "checkpoint"}, {"step", done}});
+      events_.write(EventKind::checkpoint, {{"step", done}});
     }
     if (done % config_.log_every == 0) interval_start = std::chrono::steady_clock::now();
   }
-  events_.write({{"event", "end"}, {"status", "ok"}, {"step", progress_.step}}, true);
-  return kExitOk;
+  return events_.end(EndStatus::ok, {{"step", progress_.step}});
 }
 
 }  // namespace
@@ -380,18 +377,16 @@ int train(const TrainerConfig& config, const RunOptions& options) {
   std::signal(SIGTERM, request_termination);
   torch::set_num_threads(int(config.threads));
   limit_blas_threads(int(config.threads));
-  EventLog events((fs::path(options.run_dir) / "events.jsonl").string());
+  EventLog events((fs::path(options.run_dir) / protocol::kEventsFile).string());
   try {
     Trainer trainer(config, options, events);
     return trainer.run();
   } catch (const CorpusError& error) {
     std::fprintf(stderr, "headroom-train: %s\n", error.what());
-    events.write({{"event", "end"}, {"status", "invalid_config"}, {"error", error.what()}}, true);
-    return kExitInvalidConfig;
+    return events.end(EndStatus::invalid_config, nlohmann::json::object(), error.what());
   } catch (const std::exception& error) {
     std::fprintf(stderr, "headroom-train: %s\n", error.what());
-    events.write({{"event", "end"}, {"status", "failed"}, {"error", error.what()}}, true);
-    return kExitFailed;
+    return events.end(EndStatus::failed, nlohmann::json::object(), error.what());
   }
 }
 

@@ -8,23 +8,15 @@
 
 namespace headroom::trainer {
 
-// Process exit statuses of headroom-train (docs/events.md).
-enum ExitStatus : int {
-  kExitOk = 0,
-  kExitFailed = 1,         // runtime error (also the end event's error)
-  kExitInvalidConfig = 2,  // the config names a bad field
-  kExitDiverged = 3,       // loss became NaN or infinite
-  kExitPreempted = 4,      // SIGTERM: a checkpoint was written, --resume continues
-};
-
 struct RunOptions {
   std::string run_dir;
   bool resume = false;  // continue from run_dir/checkpoint/state.pt if present
 };
 
 // Trains, appending start/metric/eval/checkpoint/end events to
-// run_dir/events.jsonl. Returns the exit status; failures are also recorded
-// in the end event. Installs a SIGTERM handler for preemption.
+// run_dir/events.jsonl. Returns the exit status of its end status
+// (common/protocol.h); failures are also recorded in the end event. Installs
+// a SIGTERM handler: on SIGTERM it checkpoints and ends "preempted".
 int train(const TrainerConfig& config, const RunOptions& options);
 
 // Builds the model on the CPU and returns its real parameter counts as JSON

@@ -10,6 +10,7 @@
 #include "orchestrator/cli/commands.h"
 #include "orchestrator/executors/local_executor.h"
 #include "orchestrator/executors/slurm.h"
+#include "orchestrator/scheduler/lifecycle.h"
 
 namespace headroom::cli {
 namespace {
@@ -24,7 +25,7 @@ int cancel(const CancelOptions& options, const GlobalOptions& global) {
   if (!store) return report_error(store.error());
   auto sweep = find_sweep(*store.value(), options.sweep);
   if (!sweep) return report_error(sweep.error());
-  auto running = store.value()->cancel_cells(sweep->id, options.cell);
+  auto running = store.value()->cancel_cells(sweep->id, options.cell, cancellable_cell_states());
   if (!running) return report_error(running.error());
   char host[256] = {};
   ::gethostname(host, sizeof(host) - 1);

@@ -6,8 +6,10 @@
 #include <CLI/CLI.hpp>
 #include <string>
 
-#include "orchestrator/core/result.h"
-#include "orchestrator/core/table.h"
+#include "common/result.h"
+#include "common/table.h"
+#include "orchestrator/grid/grid.h"
+#include "orchestrator/scheduler/placement.h"
 #include "orchestrator/store/store.h"
 
 namespace headroom::cli {
@@ -41,5 +43,12 @@ int print_table(const Result<Table>& table, const std::string& format);
 Result<RunRecord> find_run(Store& store, const std::string& text);
 // A sweep by name; an error naming the database and the closest name.
 Result<SweepRecord> find_sweep(Store& store, const std::string& name);
+
+// This machine as a local sweep sees it: its usable cores, and the GPUs
+// nvidia-smi lists, narrowed by CUDA_VISIBLE_DEVICES, then by the --gpus flag
+// ("all", "none" or indices).
+Result<Machine> discover_machine(const std::string& gpus_flag);
+// The resources of every cell of an expansion, in order.
+std::vector<CellResources> cell_resources(const Expansion& expansion);
 
 }  // namespace headroom::cli

@@ -1,8 +1,10 @@
 // Helpers shared by the subcommands.
 #include <cstdio>
+#include <cstdlib>
 
 #include "common/spelling.h"
 #include "orchestrator/cli/commands.h"
+#include "orchestrator/devices/devices.h"
 
 namespace headroom::cli {
 
@@ -45,6 +47,22 @@ Result<SweepRecord> find_sweep(Store& store, const std::string& name) {
     names.push_back(sweep.name);
   }
   return Error::invalid("no sweep named '" + name + "' in '" + store.path() + "'" + did_you_mean(name, names));
+}
+
+Result<Machine> discover_machine(const std::string& gpus_flag) {
+  Machine machine;
+  machine.cpu_cores = usable_cpu_cores();
+  if (gpus_flag == "none") return machine;
+  HEADROOM_ASSIGN_OR_RETURN(auto all, discover_gpus());
+  HEADROOM_ASSIGN_OR_RETURN(auto visible, apply_cuda_visible_devices(all, std::getenv("CUDA_VISIBLE_DEVICES")));
+  HEADROOM_ASSIGN_OR_RETURN(machine.gpus, select_gpus(visible, gpus_flag));
+  return machine;
+}
+
+std::vector<CellResources> cell_resources(const Expansion& expansion) {
+  std::vector<CellResources> resources;
+  for (const auto& cell : expansion.cells) resources.push_back(cell.resources);
+  return resources;
 }
 
 }  // namespace headroom::cli

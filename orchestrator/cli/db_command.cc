@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <filesystem>
 
+#include "common/protocol.h"
 #include "orchestrator/cli/commands.h"
 #include "orchestrator/store/migrations.h"
 #include "orchestrator/store/sqlite.h"
@@ -27,83 +28,50 @@ struct Finding {
 
 Result<std::vector<Finding>> check(Store& store) {
   std::vector<Finding> findings;
-  HEADROOM_ASSIGN_OR_RETURN(Table integrity, store.select("PRAGMA integrity_check"));
-  for (const auto& row : integrity.rows) {
-    if (row[0] != "ok") findings.push_back({true, "integrity: " + row[0].get<std::string>()});
-  }
-  if (findings.empty()) findings.push_back({false, "integrity: ok"});
+  HEADROOM_ASSIGN_OR_RETURN(auto integrity, store.integrity_problems());
+  for (const auto& problem : integrity) findings.push_back({true, "integrity: " + problem});
+  if (integrity.empty()) findings.push_back({false, "integrity: ok"});
 
-  HEADROOM_ASSIGN_OR_RETURN(Table foreign, store.select("PRAGMA foreign_key_check"));
-  for (const auto& row : foreign.rows) {
-    findings.push_back({true, "orphan row: table " + row[0].get<std::string>() + " rowid " + row[1].dump() +
-                                  " points at a missing " + row[2].get<std::string>() + " row"});
-  }
-  // Tables WITHOUT ROWID have no rowid for foreign_key_check to name: count them directly.
-  HEADROOM_ASSIGN_OR_RETURN(
-      Table orphans,
-      store.select("SELECT 'metrics', count(*) FROM metrics WHERE run_id NOT IN (SELECT id FROM runs) "
-                   "UNION ALL SELECT 'summaries', count(*) FROM summaries WHERE run_id NOT IN (SELECT id FROM runs) "
-                   "UNION ALL SELECT 'cell_parameters', count(*) FROM cell_parameters "
-                   "  WHERE cell_id NOT IN (SELECT id FROM cells) "
-                   "UNION ALL SELECT 'tags', count(*) FROM tags WHERE run_id NOT IN (SELECT id FROM runs)"));
-  bool orphan_free = foreign.rows.empty();
-  for (const auto& row : orphans.rows) {
-    if (row[1].get<int64_t>() > 0) {
-      orphan_free = false;
-      findings.push_back({true, "orphan rows: " + row[1].dump() + " in " + row[0].get<std::string>()});
-    }
-  }
-  if (orphan_free) findings.push_back({false, "orphan rows: none"});
+  HEADROOM_ASSIGN_OR_RETURN(auto orphans, store.orphan_problems());
+  for (const auto& problem : orphans) findings.push_back({true, "orphan rows: " + problem});
+  if (orphans.empty()) findings.push_back({false, "orphan rows: none"});
 
-  // Summaries are derived at ingestion: they must agree with the points.
-  HEADROOM_ASSIGN_OR_RETURN(
-      Table stale,
-      store.select("SELECT s.run_id, s.name FROM summaries s JOIN metric_names n ON n.name = s.name "
-                   "WHERE s.last_step IS NOT (SELECT max(step) FROM metrics m "
-                   "WHERE m.run_id = s.run_id AND m.metric_id = n.id) LIMIT 20"));
-  for (const auto& row : stale.rows) {
-    findings.push_back({true, "summary of run " + row[0].dump() + " '" + row[1].get<std::string>() +
-                                  "' disagrees with its points"});
+  HEADROOM_ASSIGN_OR_RETURN(auto stale, store.stale_summaries(20));
+  for (const auto& [run, metric] : stale) {
+    findings.push_back({true, "summary of run " + std::to_string(run) + " '" + metric + "' disagrees with its points"});
   }
-  if (stale.rows.empty()) findings.push_back({false, "summaries: agree with the metric points"});
+  if (stale.empty()) findings.push_back({false, "summaries: agree with the metric points"});
 
   // Ingestion lag: bytes of events.jsonl not yet in the database.
-  HEADROOM_ASSIGN_OR_RETURN(Table runs, store.select("SELECT r.id, r.run_dir, r.events_offset, r.state, s.state "
-                                                     "FROM runs r JOIN cells c ON c.id = r.cell_id "
-                                                     "JOIN sweeps s ON s.id = c.sweep_id ORDER BY r.id"));
-  int64_t lagging = 0, lag_bytes = 0;
-  for (const auto& row : runs.rows) {
+  HEADROOM_ASSIGN_OR_RETURN(auto positions, store.ingestion_positions());
+  int64_t lagging = 0;
+  for (const auto& position : positions) {
     std::error_code error;
-    auto size = fs::file_size(fs::path(row[1].get<std::string>()) / "events.jsonl", error);
+    auto size = fs::file_size(fs::path(position.run_dir) / protocol::kEventsFile, error);
     if (error) continue;  // never started, or its folder was removed
-    int64_t lag = int64_t(size) - row[2].get<int64_t>();
-    if (lag > 0) {
-      ++lagging;
-      lag_bytes += lag;
-      const bool active = row[3] == "running" || row[3] == "starting";
-      // A running sweep catches up on its own; a stopped one needs `headroom run` again.
-      findings.push_back({!active || row[4] != "running",
-                          "ingestion lag: run " + row[0].dump() + " has " + std::to_string(lag) +
-                              " bytes of events not yet ingested" +
-                              (active ? "" : "; 'headroom resume' of its sweep ingests them")});
-    }
+    const int64_t lag = int64_t(size) - position.events_offset;
+    if (lag <= 0) continue;
+    ++lagging;
+    const bool active = is_active(position.run_state);
+    // A running sweep catches up on its own; a stopped one needs `headroom run` again.
+    findings.push_back({!active || position.sweep_state != SweepState::running,
+                        "ingestion lag: run " + std::to_string(position.run_id) + " has " + std::to_string(lag) +
+                            " bytes of events not yet ingested" +
+                            (active ? "" : "; 'headroom resume' of its sweep ingests them")});
   }
   if (lagging == 0) findings.push_back({false, "ingestion: every events file is fully ingested"});
 
-  // Runs left 'running' by an orchestrator that is gone.
-  HEADROOM_ASSIGN_OR_RETURN(Table active, store.select("SELECT s.name, count(*), s.state, s.orchestrator_pid, "
-                                                       "s.orchestrator_host FROM runs r JOIN cells c ON c.id = "
-                                                       "r.cell_id JOIN sweeps s ON s.id = c.sweep_id WHERE r.state "
-                                                       "IN ('starting', 'running') GROUP BY s.id"));
+  // Runs left active by an orchestrator that is gone.
+  HEADROOM_ASSIGN_OR_RETURN(auto active, store.sweeps_with_active_runs());
   char host[256] = {};
   ::gethostname(host, sizeof(host) - 1);
-  for (const auto& row : active.rows) {
-    bool alive = row[2] == "running" && row[3].is_number() && row[4] == std::string(host) &&
-                 ::kill(pid_t(row[3].get<int64_t>()), 0) == 0;
+  for (const auto& sweep : active) {
+    const bool alive = sweep.state == SweepState::running && sweep.orchestrator_pid &&
+                       sweep.orchestrator_host == std::string(host) &&
+                       ::kill(pid_t(*sweep.orchestrator_pid), 0) == 0;
     if (!alive) {
-      const std::string name = row[0].get<std::string>();
-      findings.push_back({true, "sweep '" + name + "' has " + row[1].dump() +
-                                    " runs marked running but no live orchestrator: 'headroom resume " + name +
+      findings.push_back({true, "sweep '" + sweep.name + "' has " + std::to_string(sweep.active_runs) +
+                                    " runs marked running but no live orchestrator: 'headroom resume " + sweep.name +
                                     "' adopts or retries them"});
     }
   }

@@ -4,7 +4,7 @@
 #include <fstream>
 
 #include "orchestrator/cli/commands.h"
-#include "orchestrator/core/table.h"
+#include "common/table.h"
 #include "orchestrator/query/run_query.h"
 
 namespace headroom::cli {

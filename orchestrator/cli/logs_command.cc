@@ -6,6 +6,7 @@
 #include <fstream>
 #include <thread>
 
+#include "common/protocol.h"
 #include "orchestrator/cli/commands.h"
 
 namespace headroom::cli {
@@ -40,8 +41,6 @@ size_t copy_new_bytes(const fs::path& path, size_t offset, std::FILE* out, bool 
   return offset + end;
 }
 
-bool is_active(const std::string& state) { return state == "starting" || state == "running"; }
-
 int logs(const LogsOptions& options, const GlobalOptions& global) {
   auto store = Store::open_read_only(global.database);
   if (!store) return report_error(store.error());
@@ -55,10 +54,10 @@ int logs(const LogsOptions& options, const GlobalOptions& global) {
   };
   std::vector<Stream> streams;
   if (options.events) {
-    streams.push_back({dir / "events.jsonl", stdout});
+    streams.push_back({dir / protocol::kEventsFile, stdout});
   } else {
-    streams.push_back({dir / "stdout.log", stdout});
-    streams.push_back({dir / "stderr.log", stderr});
+    streams.push_back({dir / protocol::kStdoutFile, stdout});
+    streams.push_back({dir / protocol::kStderrFile, stderr});
   }
   if (!options.follow) {
     bool any = false;
@@ -80,7 +79,7 @@ int logs(const LogsOptions& options, const GlobalOptions& global) {
     for (auto& stream : streams) stream.offset = copy_new_bytes(stream.path, stream.offset, stream.out, ended);
     if (ended) {
       std::fprintf(stderr, "headroom: run %lld ended: %s\n", static_cast<long long>(run->id),
-                   current->state.c_str());
+                   std::string(to_string(current->state)).c_str());
       return 0;
     }
     std::this_thread::sleep_for(std::chrono::duration<double>(options.poll_seconds));

@@ -2,7 +2,7 @@
 #include <cstdio>
 
 #include "orchestrator/cli/commands.h"
-#include "orchestrator/core/table.h"
+#include "common/table.h"
 #include "orchestrator/grid/grid.h"
 #include "orchestrator/spec/sweep_spec.h"
 
@@ -13,6 +13,10 @@ struct PlanOptions {
   std::string sweep_file;
   int64_t count = 0;  // random search: overrides run_cap
   bool json = false;
+  // Where `headroom run` with the same flags would place the cells.
+  PlacementFlags placement;
+  std::string gpus = "all";
+  std::string executor;  // local | slurm; empty: the sweep's `executor`
 };
 
 int plan(const PlanOptions& options) {
@@ -20,6 +24,20 @@ int plan(const PlanOptions& options) {
   if (!spec) return report_error(spec.error());
   auto expansion = expand(spec.value());
   if (!expansion) return report_error(expansion.error());
+  // The same admission as `headroom run`: a cell that could never start here is an error now.
+  const std::string executor = !options.executor.empty() ? options.executor : spec->executor;
+  if (executor != "local" && executor != "slurm") {
+    return report_error(Error::invalid("--executor must be local or slurm, not '" + executor + "'"));
+  }
+  std::optional<Placement> placement;
+  if (executor == "local") {
+    auto machine = discover_machine(options.gpus);
+    if (!machine) return report_error(machine.error());
+    auto admitted = Placement::admit(options.placement, machine.value(), cell_resources(expansion.value()), spec->file);
+    if (!admitted) return report_error(admitted.error());
+    placement = std::move(admitted).value();
+  }
+  const std::string where = placement ? "runs " + placement->describe() : std::string("runs as SLURM job arrays");
 
   Table table;
   std::vector<std::string> names;
@@ -56,11 +74,13 @@ int plan(const PlanOptions& options) {
       out["cells"].push_back({{"hash", cell.hash},
                               {"parameters", cell.parameters},
                               {"config", cell.config},
+                              {"resources", to_json(cell.resources)},
                               {"parameters_total", cell.size.parameters},
                               {"non_embedding_parameters", cell.size.non_embedding_parameters},
                               {"training_flops_per_token", cell.size.training_flops_per_token},
                               {"estimated_training_flops", cell.estimated_training_flops}});
     }
+    out["placement"] = where;
     out["excluded"] = nlohmann::json::array();
     for (const auto& excluded : expansion->excluded) {
       out["excluded"].push_back({{"parameters", excluded.parameters}, {"reason", excluded.reason}});
@@ -69,8 +89,8 @@ int plan(const PlanOptions& options) {
     return 0;
   }
   auto text = format_table(table, "table");
-  std::printf("sweep '%s' (%s): %zu cells, %.3g PFLOP of training in all\n\n%s",
-              spec->name.c_str(), spec->method.c_str(), expansion->cells.size(), total_flops / 1e15,
+  std::printf("sweep '%s' (%s): %zu cells, %.3g PFLOP of training in all; %s\n\n%s", spec->name.c_str(),
+              spec->method.c_str(), expansion->cells.size(), total_flops / 1e15, where.c_str(),
               text.value().c_str());
   if (!expansion->excluded.empty()) {
     std::printf("\n%zu cells excluded, never launched:\n", expansion->excluded.size());
@@ -98,6 +118,11 @@ void add_plan_command(CLI::App& app, const GlobalOptions&, int& exit_status) {
   command->add_option("sweep", options->sweep_file, "the sweep YAML file")->required();
   command->add_option("--count", options->count, "random search: cells to draw (overrides run_cap)");
   command->add_flag("--json", options->json, "print the cells as JSON for scripts");
+  command->add_option("-j,--jobs", options->placement.jobs, "as for run: workers at once");
+  command->add_option("--threads", options->placement.threads, "as for run: threads per worker");
+  command->add_option("--gpus", options->gpus, "as for run: GPUs to use (all, none, or indices such as 0,2)");
+  command->add_option("--per-gpu", options->placement.per_gpu, "as for run: workers sharing one GPU");
+  command->add_option("--executor", options->executor, "as for run: local or slurm (default: the sweep's)");
   command->callback([options, &exit_status] { exit_status = plan(*options); });
 }
 

@@ -2,7 +2,7 @@
 #include <cstdio>
 
 #include "orchestrator/cli/commands.h"
-#include "orchestrator/core/table.h"
+#include "common/table.h"
 
 namespace headroom::cli {
 namespace {

@@ -30,15 +30,13 @@ struct RunOptions {
   int64_t count = 0;      // random search: overrides run_cap
   std::string runs_root = "runs";
   std::string trainer;
-  int jobs = 0;
-  int threads = 1;
+  PlacementFlags placement;  // -j, --threads, --per-gpu
   bool extend = false;
   bool quiet = false;
   bool json = false;
   bool include_cancelled = false;  // resume: cancelled cells become pending again
   bool detach = false;             // continue in the background, output to a log file
   std::string gpus = "all";
-  int per_gpu = 1;
   double hang_seconds = 0;
   double stop_grace_seconds = 10;
   std::string executor;  // local | slurm; empty: the sweep's `executor`, else local
@@ -54,19 +52,11 @@ SlurmSpec slurm_settings(const SweepSpec& spec, const RunOptions& options) {
                              std::pair{&options.slurm.time, &slurm.time}, std::pair{&options.slurm.memory, &slurm.memory}}) {
     if (!flag->empty()) *field = *flag;
   }
-  if (options.jobs > 0) slurm.throttle = options.jobs;
+  if (options.placement.jobs > 0) slurm.throttle = options.placement.jobs;
   if (options.slurm_gpus) slurm.gpus = true;
   slurm.sbatch_arguments.insert(slurm.sbatch_arguments.end(), options.slurm.sbatch_arguments.begin(),
                                 options.slurm.sbatch_arguments.end());
   return slurm;
-}
-
-// The GPUs this sweep may use: nvidia-smi's, narrowed by CUDA_VISIBLE_DEVICES, then --gpus.
-Result<std::vector<Gpu>> sweep_gpus(const std::string& flag) {
-  if (flag == "none") return std::vector<Gpu>{};
-  HEADROOM_ASSIGN_OR_RETURN(auto all, discover_gpus());
-  HEADROOM_ASSIGN_OR_RETURN(auto visible, apply_cuda_visible_devices(all, std::getenv("CUDA_VISIBLE_DEVICES")));
-  return select_gpus(visible, flag);
 }
 
 // headroom-train next to this executable, unless --trainer says otherwise.
@@ -97,19 +87,6 @@ void print_progress(const SweepRecord& sweep, const SweepProgress& progress, boo
     text += ", ETA " + compact_duration(*progress.eta_seconds);
   }
   std::fprintf(stderr, "%s\n", text.c_str());
-}
-
-// True when the sweep sets `threads` itself: in base, as a parameter, or in
-// a parameter's per-value overrides.
-bool sets_threads(const SweepSpec& spec) {
-  if (spec.base.count("threads")) return true;
-  for (const auto& parameter : spec.parameters) {
-    if (parameter.name == "threads") return true;
-    for (const auto& [value, overrides] : parameter.overrides) {
-      if (overrides.count("threads")) return true;
-    }
-  }
-  return false;
 }
 
 // Forks; the parent prints where the child logs and exits, the child leaves
@@ -166,69 +143,28 @@ InterruptChoice ask_about_workers(const std::string& sweep, size_t running,
   return InterruptChoice::stop_workers;
 }
 
-// Validates the flags, takes the sweep's lock, registers the sweep (run) or
-// finds it (resume), and drives it. `expansion` is null for resume.
+// Validates the flags, admits the cells that will run (placement.h), takes
+// the sweep's lock, registers the sweep (run) or finds it (resume), and
+// drives it. `expansion` is null for resume.
 int drive(const RunOptions& options, const GlobalOptions& global, const SweepSpec& spec,
-          const Expansion* expansion) {
+          const Expansion* expansion, const std::vector<CellResources>& cells) {
   std::string trainer = options.trainer.empty() ? default_trainer() : options.trainer;
   if (::access(trainer.c_str(), X_OK) != 0) {
     return report_error(Error::invalid("trainer '" + trainer + "' is not an executable (use --trainer)"));
   }
-  if (options.jobs < 0 || options.threads < 1 || options.per_gpu < 1 || options.hang_seconds < 0) {
-    return report_error(Error::invalid(
-        "--jobs must be at least 0 (0: fill the machine), --threads and --per-gpu at least 1, "
-        "--hang-timeout at least 0"));
-  }
+  if (options.hang_seconds < 0) return report_error(Error::invalid("--hang-timeout must be at least 0"));
   const std::string executor = !options.executor.empty() ? options.executor : spec.executor;
   if (executor != "local" && executor != "slurm") {
     return report_error(Error::invalid("--executor must be local or slurm, not '" + executor + "'"));
   }
   const bool local = executor == "local";
-  // SLURM gives workers their GPUs and cores on its nodes: this machine's do not matter.
-  auto gpus = local ? sweep_gpus(options.gpus) : Result<std::vector<Gpu>>(std::vector<Gpu>{});
-  if (!gpus) return report_error(gpus.error());
-  for (const auto& cell : expansion && local ? expansion->cells : std::vector<Cell>{}) {
-    if (gpus->empty() && cell.config.value("device", "auto").rfind("cuda", 0) == 0) {
-      return report_error(Error::invalid("a cell asks for device '" + cell.config.value("device", "") +
-                                             "' but this sweep has no GPU (nvidia-smi, CUDA_VISIBLE_DEVICES, --gpus)",
-                                         {spec.file}));
-    }
-    if (gpus->empty() || cell.config.value("device", "auto") == "cpu") continue;
-    // A cell that can never fit would wait forever: refuse it now.
-    const int64_t wanted = cell.config.value("gpus", int64_t(1));
-    const double gigabytes = cell.config.value("gpu_memory_gb", 0.0);
-    int64_t roomy = 0;
-    for (const auto& gpu : gpus.value()) roomy += double(gpu.memory_total_mib - gpu.memory_used_mib) >= gigabytes * 1024;
-    if (wanted > int64_t(gpus->size()) || roomy < wanted) {
-      std::string need = std::to_string(wanted) + " GPU" + (wanted == 1 ? "" : "s");
-      if (gigabytes > 0) {
-        char amount[32];
-        std::snprintf(amount, sizeof(amount), "%g", gigabytes);
-        need += std::string(" with ") + amount + " GB free each";
-      }
-      return report_error(Error::invalid("a cell asks for " + need + " but this sweep has " +
-                                             std::to_string(gpus->size()) + " GPU" + (gpus->size() == 1 ? "" : "s") +
-                                             (gigabytes > 0 ? ", " + std::to_string(roomy) + " of them with that much free" : "") +
-                                             " (nvidia-smi, CUDA_VISIBLE_DEVICES, --gpus)",
-                                         {spec.file}));
-    }
-  }
-  // CPU threads are never oversubscribed: the running workers' threads stay
-  // within the usable cores. A sweep may set `threads` per cell itself.
-  const int cores = usable_cpu_cores();
-  const bool cells_set_threads = sets_threads(spec);
-  if (local && !cells_set_threads && (options.threads > cores || int64_t(options.jobs) * options.threads > cores)) {
-    return report_error(Error::invalid("--jobs " + std::to_string(options.jobs) + " x --threads " +
-                                       std::to_string(options.threads) + " exceeds the " + std::to_string(cores) +
-                                       " usable CPU cores (affinity and cgroup quota)"));
-  }
-  for (const auto& cell : expansion && local && cells_set_threads ? expansion->cells : std::vector<Cell>{}) {
-    if (cell.config.value("threads", 1) > cores) {
-      return report_error(Error::invalid("a cell asks for " + std::to_string(cell.config.value("threads", 1)) +
-                                             " threads but only " + std::to_string(cores) +
-                                             " CPU cores are usable (affinity and cgroup quota)",
-                                         {spec.file}));
-    }
+  std::optional<Placement> placement;
+  if (local) {
+    auto machine = discover_machine(options.gpus);
+    if (!machine) return report_error(machine.error());
+    auto admitted = Placement::admit(options.placement, machine.value(), cells, spec.file);
+    if (!admitted) return report_error(admitted.error());
+    placement = std::move(admitted).value();
   }
   auto lock = SweepLock::acquire(global.database, spec.name);
   if (!lock) return report_error(lock.error());
@@ -261,27 +197,19 @@ int drive(const RunOptions& options, const GlobalOptions& global, const SweepSpe
     }
   }
 
+  LifecyclePolicy lifecycle;
+  lifecycle.retries = spec.retries;
+  lifecycle.timeout_seconds = spec.timeout_seconds;
+  lifecycle.hang_seconds = options.hang_seconds;
   SchedulerOptions scheduler;
-  scheduler.gpus = gpus.value();
-  scheduler.per_gpu = options.per_gpu;
-  scheduler.hang_seconds = options.hang_seconds;
-  scheduler.stop_grace = std::chrono::milliseconds(int64_t(options.stop_grace_seconds * 1000));
-  scheduler.cells_set_threads = cells_set_threads;
-  scheduler.cpu_cores = cores;
-  // With per-cell threads the cores themselves cap the workers.
-  const int cpu_slots = cells_set_threads ? cores : std::max(1, cores / options.threads);
-  const int gpu_slots = int(gpus->size()) * options.per_gpu;
-  scheduler.jobs = options.jobs > 0 ? options.jobs : gpu_slots > 0 ? std::min(gpu_slots, cpu_slots) : cpu_slots;
-  scheduler.threads_per_run = options.threads;
   scheduler.trainer_path = trainer;
-  scheduler.retries = spec.retries;
-  scheduler.timeout_seconds = spec.timeout_seconds;
+  scheduler.lifecycle = lifecycle;
+  scheduler.stop_grace = std::chrono::milliseconds(int64_t(options.stop_grace_seconds * 1000));
   const SweepRecord record = sweep.value();
   const SlurmSpec slurm = slurm_settings(spec, options);
   if (!options.quiet && !options.json && local) {
-    std::string where = gpus->empty() ? std::string("CPU") : std::to_string(gpus->size()) + " GPU(s)";
-    std::fprintf(stderr, "headroom: sweep '%s': %d at a time on %s, runs under %s\n", record.name.c_str(),
-                 scheduler.jobs, where.c_str(), (fs::path(record.runs_root) / record.name).c_str());
+    std::fprintf(stderr, "headroom: sweep '%s': %s, runs under %s\n", record.name.c_str(),
+                 placement->describe().c_str(), (fs::path(record.runs_root) / record.name).c_str());
   } else if (!options.quiet && !options.json) {
     std::fprintf(stderr, "headroom: sweep '%s': job arrays on SLURM (%s%s), runs under %s\n", record.name.c_str(),
                  slurm.partition.empty() ? "default partition" : ("partition " + slurm.partition).c_str(),
@@ -299,26 +227,25 @@ int drive(const RunOptions& options, const GlobalOptions& global, const SweepSpe
       return ask_about_workers(record.name, running, interrupted_again);
     };
   }
-  if (auto marked = store.value()->set_sweep_state(record.id, "running"); !marked) {
+  if (auto marked = store.value()->set_sweep_state(record.id, SweepState::running); !marked) {
     return report_error(marked.error());
   }
   Result<SweepOutcome> outcome = Error::internal("no executor ran");
   if (local) {
-    outcome = run_sweep(*store.value(), record, scheduler);
+    outcome = run_sweep(*store.value(), record, *placement, scheduler);
   } else {
     SlurmSchedulerOptions on_slurm;
     on_slurm.trainer_path = fs::absolute(trainer).string();
     on_slurm.slurm = slurm;
-    on_slurm.threads_per_run = options.threads;
-    on_slurm.cells_set_threads = cells_set_threads;
-    on_slurm.retries = spec.retries;
-    on_slurm.timeout_seconds = spec.timeout_seconds;
+    on_slurm.threads_per_run = options.placement.threads;
+    on_slurm.lifecycle = lifecycle;
     on_slurm.progress = scheduler.progress;
     outcome = run_sweep_on_slurm(*store.value(), record, on_slurm);
   }
   // A sweep ends finished only when no cell is left to run.
   const bool finished = outcome && !outcome->interrupted && outcome->pending == 0;
-  if (auto marked = store.value()->set_sweep_state(record.id, finished ? "finished" : "interrupted"); !marked) {
+  if (auto marked = store.value()->set_sweep_state(record.id, finished ? SweepState::finished : SweepState::interrupted);
+      !marked) {
     return report_error(marked.error());
   }
   if (!outcome) return report_error(outcome.error());
@@ -354,11 +281,12 @@ int run(const RunOptions& options, const GlobalOptions& global) {
   if (!spec) return report_error(spec.error());
   auto expansion = expand(spec.value());
   if (!expansion) return report_error(expansion.error());
-  return drive(options, global, spec.value(), &expansion.value());
+  return drive(options, global, spec.value(), &expansion.value(), cell_resources(expansion.value()));
 }
 
 int resume(const RunOptions& options, const GlobalOptions& global) {
   SweepSpec spec;
+  std::vector<CellResources> cells;
   {
     auto store = Store::open_read_only(global.database);
     if (!store) return report_error(store.error());
@@ -368,14 +296,23 @@ int resume(const RunOptions& options, const GlobalOptions& global) {
     auto parsed = parse_sweep(sweep->spec_text, sweep->spec_path);
     if (!parsed) return report_error(parsed.error());
     spec = parsed.value();
+    // The cells that may run: those not finished (and the cancelled ones when asked).
+    auto stored = store.value()->cells(sweep->id);
+    if (!stored) return report_error(stored.error());
+    for (const auto& cell : stored.value()) {
+      const bool open = cell.state == CellState::pending || cell.state == CellState::running ||
+                        (options.include_cancelled && cell.state == CellState::cancelled);
+      if (open) cells.push_back(cell.resources);
+    }
   }
-  return drive(options, global, spec, nullptr);
+  return drive(options, global, spec, nullptr, cells);
 }
 
 // Flags shared by run and resume.
 void add_execution_flags(CLI::App* command, RunOptions& options) {
-  command->add_option("-j,--jobs", options.jobs, "workers at once (default: the GPU slots, or usable cores / --threads)");
-  command->add_option("--threads", options.threads,
+  command->add_option("-j,--jobs", options.placement.jobs,
+                      "workers at once (default: the GPU slots, or usable cores / --threads)");
+  command->add_option("--threads", options.placement.threads,
                       "threads per worker (default 1), unless the sweep sets 'threads' per cell");
   command->add_option("--trainer", options.trainer, "the headroom-train executable (default: beside headroom)");
   command->add_flag("-q,--quiet", options.quiet, "print only the final summary");
@@ -385,7 +322,7 @@ void add_execution_flags(CLI::App* command, RunOptions& options) {
   command->add_option("--gpus", options.gpus,
                       "GPUs to use: all (default; those nvidia-smi lists and CUDA_VISIBLE_DEVICES leaves), "
                       "none, or indices such as 0,2");
-  command->add_option("--per-gpu", options.per_gpu, "workers sharing one GPU (default 1)");
+  command->add_option("--per-gpu", options.placement.per_gpu, "workers sharing one GPU (default 1)");
   command->add_option("--hang-timeout", options.hang_seconds,
                       "seconds without an event after which a worker counts as hung, is stopped and "
                       "retried (default 0: never)");

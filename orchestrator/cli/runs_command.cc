@@ -3,7 +3,7 @@
 #include <cstdio>
 
 #include "orchestrator/cli/commands.h"
-#include "orchestrator/core/table.h"
+#include "common/table.h"
 #include "orchestrator/query/run_query.h"
 #include "orchestrator/store/store.h"
 

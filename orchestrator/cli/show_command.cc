@@ -3,8 +3,9 @@
 #include <ctime>
 #include <filesystem>
 
+#include "common/protocol.h"
 #include "orchestrator/cli/commands.h"
-#include "orchestrator/core/table.h"
+#include "common/table.h"
 #include "orchestrator/monitor/render.h"
 
 namespace headroom::cli {
@@ -42,7 +43,7 @@ Result<nlohmann::ordered_json> describe(Store& store, const RunRecord& run) {
   HEADROOM_ASSIGN_OR_RETURN(auto attempts, store.runs_of_cell(cell.id));
   HEADROOM_ASSIGN_OR_RETURN(Table summaries, store.summaries(run.id));
   HEADROOM_ASSIGN_OR_RETURN(auto notes, store.notes(std::nullopt, run.id));
-  HEADROOM_ASSIGN_OR_RETURN(Table tags, store.select("SELECT tag FROM tags WHERE run_id = ? ORDER BY tag", {run.id}));
+  HEADROOM_ASSIGN_OR_RETURN(auto tags, store.tags(run.id));
 
   nlohmann::ordered_json out;
   out["run"] = run.id;
@@ -50,7 +51,7 @@ Result<nlohmann::ordered_json> describe(Store& store, const RunRecord& run) {
   out["cell"] = cell.hash.substr(0, 12);
   out["attempt"] = run.attempt;
   out["attempts_of_cell"] = attempts.size();
-  out["state"] = run.state;
+  out["state"] = to_string(run.state);
   out["exit_code"] = run.exit_code ? nlohmann::json(*run.exit_code) : nlohmann::json();
   out["signal"] = run.signal ? nlohmann::json(*run.signal) : nlohmann::json();
   out["started_at"] = run.started_at ? nlohmann::json(*run.started_at) : nlohmann::json();
@@ -62,9 +63,7 @@ Result<nlohmann::ordered_json> describe(Store& store, const RunRecord& run) {
   out["parameter_count"] = cell.parameter_count;
   out["non_embedding_parameters"] = cell.non_embedding_parameters;
   out["flops_per_token"] = cell.flops_per_token;
-  nlohmann::json tag_list = nlohmann::json::array();
-  for (const auto& row : tags.rows) tag_list.push_back(row[0]);
-  out["tags"] = tag_list;
+  out["tags"] = tags;
   out["error"] = run.error ? nlohmann::json(*run.error) : nlohmann::json();
   nlohmann::ordered_json metrics = nlohmann::ordered_json::object();
   for (const auto& row : summaries.rows) {
@@ -75,7 +74,7 @@ Result<nlohmann::ordered_json> describe(Store& store, const RunRecord& run) {
   for (const auto& attempt : attempts) {
     attempt_list.push_back({{"run", attempt.id},
                             {"attempt", attempt.attempt},
-                            {"state", attempt.state},
+                            {"state", to_string(attempt.state)},
                             {"exit_code", attempt.exit_code ? nlohmann::json(*attempt.exit_code) : nlohmann::json()},
                             {"error", attempt.error ? nlohmann::json(*attempt.error) : nlohmann::json()}});
   }
@@ -85,11 +84,11 @@ Result<nlohmann::ordered_json> describe(Store& store, const RunRecord& run) {
   out["notes"] = note_list;
   const fs::path dir = run.run_dir;
   out["paths"] = {{"run_dir", dir.string()},
-                  {"config", (dir / "config.json").string()},
-                  {"events", (dir / "events.jsonl").string()},
-                  {"stdout", (dir / "stdout.log").string()},
-                  {"stderr", (dir / "stderr.log").string()},
-                  {"checkpoint", (dir / "checkpoint").string()}};
+                  {"config", (dir / protocol::kConfigFile).string()},
+                  {"events", (dir / protocol::kEventsFile).string()},
+                  {"stdout", (dir / protocol::kStdoutFile).string()},
+                  {"stderr", (dir / protocol::kStderrFile).string()},
+                  {"checkpoint", (dir / protocol::kCheckpointFolder).string()}};
   out["config"] = cell.config;
   return out;
 }

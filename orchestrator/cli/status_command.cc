@@ -16,7 +16,7 @@ struct StatusOptions {
 
 nlohmann::json to_json(const SweepSnapshot& snapshot) {
   nlohmann::json cells = nlohmann::json::object();
-  for (const auto& [state, count] : snapshot.cells_by_state) cells[state] = count;
+  for (const auto& [state, count] : snapshot.cells_by_state) cells[std::string(to_string(state))] = count;
   nlohmann::json running = nlohmann::json::array();
   for (const auto& run : snapshot.running) {
     auto optional = [](const std::optional<double>& v) { return v ? nlohmann::json(*v) : nlohmann::json(); };
@@ -28,10 +28,10 @@ nlohmann::json to_json(const SweepSnapshot& snapshot) {
   nlohmann::json failed = nlohmann::json::array();
   for (const auto& cell : snapshot.failed) {
     failed.push_back({{"run", cell.run}, {"cell", cell.cell}, {"parameters", cell.parameters},
-                      {"state", cell.state}, {"error", cell.error}});
+                      {"state", to_string(cell.state)}, {"error", cell.error}});
   }
   return {{"sweep", snapshot.sweep.name},
-          {"state", snapshot.sweep.state},
+          {"state", to_string(snapshot.sweep.state)},
           {"orchestrator_alive", snapshot.orchestrator_alive},
           {"cells", cells},
           {"total", snapshot.total},

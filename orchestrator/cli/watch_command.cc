@@ -79,7 +79,7 @@ Result<std::vector<SweepRecord>> watched_sweeps(Store& store, const std::string&
   HEADROOM_ASSIGN_OR_RETURN(auto all, store.sweeps());
   std::vector<SweepRecord> running;
   for (const auto& sweep : all) {
-    if (sweep.state == "running") running.push_back(sweep);
+    if (sweep.state == SweepState::running) running.push_back(sweep);
   }
   // Nothing running: show the newest sweep rather than an empty screen.
   if (running.empty() && !all.empty()) running.push_back(all.back());
@@ -102,7 +102,7 @@ Result<Frame> frame(Store& store, const WatchOptions& options, const RenderOptio
   if (sweeps.empty()) frame.lines.push_back("no sweeps yet");
   for (const auto& sweep : sweeps) {
     HEADROOM_ASSIGN_OR_RETURN(SweepSnapshot snapshot, take_snapshot(store, sweep));
-    frame.any_running = frame.any_running || (sweep.state == "running" && snapshot.orchestrator_alive);
+    frame.any_running = frame.any_running || (sweep.state == SweepState::running && snapshot.orchestrator_alive);
     auto lines = render_snapshot(snapshot, render);
     frame.lines.insert(frame.lines.end(), lines.begin(), lines.end());
   }

@@ -6,7 +6,7 @@
 #include <string>
 #include <vector>
 
-#include "orchestrator/core/result.h"
+#include "common/result.h"
 
 namespace headroom {
 

@@ -10,7 +10,7 @@
 #include <string>
 #include <vector>
 
-#include "orchestrator/core/result.h"
+#include "common/result.h"
 
 namespace headroom::slurm {
 

@@ -13,10 +13,6 @@
 namespace headroom {
 namespace {
 
-// Settings that say where and how fast a run executes, not what it computes:
-// the scheduler owns them and they do not change a cell's identity.
-const std::set<std::string> kExecutionOnly = {"threads", "device", "gpus", "gpu_memory_gb", "priority"};
-
 struct Assignment {
   nlohmann::json settings = nlohmann::json::object();
   nlohmann::json swept = nlohmann::json::object();
@@ -69,11 +65,13 @@ std::string describe(const nlohmann::json& swept) {
   return text.empty() ? "the only cell" : text;
 }
 
-// Values an expression may read: the trainer's defaults, overlaid by the
-// cell's settings (booleans count as 0 and 1, strings as their string_code).
+// Values an expression may read: the trainer's and the resources' defaults,
+// overlaid by the cell's settings (booleans count as 0 and 1, strings as
+// their string_code).
 std::map<std::string, double> numeric_values(const nlohmann::json& settings) {
   std::map<std::string, double> values;
   nlohmann::json all = trainer::to_json(trainer::TrainerConfig{});
+  all.update(to_json(CellResources{}));
   all.update(settings);
   for (const auto& [name, value] : all.items()) {
     if (value.is_number()) values[name] = value.get<double>();
@@ -231,16 +229,26 @@ void CellBuilder::add(Assignment a, bool from_grid, bool duplicates_allowed) {
     expansion_.excluded.push_back({a.swept, *excluded});
     return;
   }
-  auto parsed = trainer::parse_config(a.settings);
-  for (const auto& problem : parsed.problems) {
-    auto origin = a.origin.find(problem.field);
-    Location where = origin != a.origin.end() ? origin->second : Location{spec_.file};
-    report({where, "'" + problem.field + "': " + problem.message}, a,
-           a.swept.size() > 1 || !a.swept.contains(problem.field));
+  // Resources are read apart; the trainer gets only its own settings.
+  auto resources = read_resources(a.settings);
+  nlohmann::json trainer_settings = a.settings;
+  for (const auto& key : resource_keys()) {
+    if (!is_trainer_setting_too(key)) trainer_settings.erase(key);
   }
-  if (!parsed.problems.empty()) return;
+  auto parsed = trainer::parse_config(trainer_settings);
+  std::set<std::string> fields_reported;
+  auto report_problem = [&](const std::string& field, const std::string& message) {
+    if (!fields_reported.insert(field).second) return;  // threads and device are checked by both
+    auto origin = a.origin.find(field);
+    Location where = origin != a.origin.end() ? origin->second : Location{spec_.file};
+    report({where, "'" + field + "': " + message}, a, a.swept.size() > 1 || !a.swept.contains(field));
+  };
+  for (const auto& problem : resources.problems) report_problem(problem.field, problem.message);
+  for (const auto& problem : parsed.problems) report_problem(problem.field, problem.message);
+  if (!parsed.problems.empty() || !resources.problems.empty()) return;
   Cell cell;
   cell.config = trainer::to_json(parsed.config);
+  cell.resources = resources.resources;
   cell.hash = cell_hash(cell.config);
   cell.parameters = a.swept;
   cell.size = trainer::model_size(trainer::model_shape(parsed.config));
@@ -283,7 +291,7 @@ Assignment assign_pattern(const SweepSpec& spec, const CellPattern& pattern) {
 
 std::string cell_hash(const nlohmann::json& resolved_config) {
   nlohmann::json identity = resolved_config;
-  for (const auto& key : kExecutionOnly) identity.erase(key);
+  for (const auto& key : resource_keys()) identity.erase(key);
   // nlohmann::json keeps object keys sorted, so dump() is canonical.
   return sha256_hex("headroom-cell-v1\n" + identity.dump());
 }

@@ -10,18 +10,20 @@
 
 #include <nlohmann/json.hpp>
 
-#include "orchestrator/core/result.h"
+#include "common/result.h"
+#include "orchestrator/spec/resources.h"
 #include "orchestrator/spec/sweep_spec.h"
 #include "trainer/model_shape.h"
 
 namespace headroom {
 
 struct Cell {
-  // SHA-256 of the canonical config (sorted keys, typed numbers, execution-only
-  // settings removed): the same cell in two sweeps has the same hash.
+  // SHA-256 of the canonical config (sorted keys, typed numbers, resources
+  // removed): the same cell in two sweeps has the same hash.
   std::string hash;
   nlohmann::json parameters;  // the swept values (and overrides) of this cell, sorted keys
   nlohmann::json config;      // the complete resolved trainer config
+  CellResources resources;    // what it asks of the machine (spec/resources.h)
   trainer::ModelSize size;
   double estimated_training_flops = 0;  // flops per token x tokens the run trains on
 };

@@ -5,20 +5,56 @@
 #include <filesystem>
 #include <fstream>
 
+#include "common/protocol.h"
+
 namespace headroom {
 namespace {
 
+using protocol::EventKind;
+
+// Why a complete line was refused; empty when it was read.
+using Refusal = std::string;
+
+Refusal version_refusal(int64_t version) {
+  return "protocol version " + std::to_string(version) + ", but this headroom reads version " +
+         std::to_string(protocol::kVersion) + " (docs/events.md)";
+}
+
+// A start, end or other rare event, parsed whole.
+Refusal parse_rare_event(std::string_view line, EventKind kind, EventBatch& batch) {
+  auto event = nlohmann::json::parse(line, nullptr, false);
+  if (event.is_discarded() || !event.is_object()) return "not a JSON object";
+  if (kind == EventKind::start) {
+    auto device = event.find("device");
+    batch.start = EventBatch::Start{std::string(line), device != event.end() && device->is_string()
+                                                           ? device->get<std::string>()
+                                                           : std::string()};
+  } else if (kind == EventKind::end) {
+    auto status = event.find("status");
+    if (status == event.end() || !status->is_string()) return "an end event without a \"status\" string";
+    auto error = event.find("error");
+    batch.end = EventBatch::End{status->get<std::string>(), error != event.end() && error->is_string()
+                                                                ? std::optional<std::string>(error->get<std::string>())
+                                                                : std::nullopt};
+  }
+  return "";  // checkpoint: nothing to store
+}
+
 // Parses one complete line into `batch`: metric and eval events through
 // simdjson (the bulk of every file, in one pass over the fields in any
-// order), anything else through nlohmann::json. False for a malformed line.
-bool parse_line(simdjson::ondemand::parser& parser, const char* line, size_t length, size_t capacity,
-                EventBatch& batch) {
+// order), the rare other kinds through nlohmann::json.
+Refusal parse_line(simdjson::ondemand::parser& parser, const char* line, size_t length, size_t capacity,
+                   EventBatch& batch) {
   simdjson::ondemand::document document;
   simdjson::ondemand::object object;
-  if (parser.iterate(line, length, capacity).get(document) || document.get_object().get(object)) return false;
-  std::string_view kind;
+  if (parser.iterate(line, length, capacity).get(document) || document.get_object().get(object)) {
+    return "not a JSON object";
+  }
+  std::optional<EventKind> kind;
+  std::string_view kind_text;
   int64_t step = 0;
   double time = 0;
+  int64_t version = protocol::kVersion;  // a line without "v" is read as this version
   // Points go straight into the batch; their step and time are filled in
   // once the whole line is read (the fields may come in any order).
   const size_t first = batch.points.size();
@@ -30,33 +66,41 @@ bool parse_line(simdjson::ondemand::parser& parser, const char* line, size_t len
       if (!kept) batch.points.resize(first);
     }
   } drop{batch, first};
+  bool rare = false;
   for (auto field : object) {
     std::string_view key;
-    if (field.unescaped_key().get(key)) return false;
+    if (field.unescaped_key().get(key)) return "not a JSON object";
     auto value = field.value();
-    if (key == "event") {
-      if (value.get_string().get(kind)) return false;
-      if (kind != "metric" && kind != "eval") break;  // parsed whole below
+    if (key == "v") {
+      if (value.get_int64().get(version)) return "\"v\" is not an integer";
+    } else if (key == "event") {
+      if (value.get_string().get(kind_text)) return "\"event\" is not a string";
+      kind = protocol::parse_event_kind(kind_text);
+      if (!kind) return "unknown event kind '" + std::string(kind_text) + "'";
+      if (*kind != EventKind::metric && *kind != EventKind::eval) {
+        rare = true;
+        break;  // parsed whole below
+      }
     } else if (key == "step") {
       if (value.get_int64().get(step)) {
         double fractional = 0;
-        if (value.get_double().get(fractional)) return false;
+        if (value.get_double().get(fractional)) return "\"step\" is not a number";
         step = int64_t(fractional);
       }
     } else if (key == "time") {
-      if (value.get_double().get(time)) return false;
+      if (value.get_double().get(time)) return "\"time\" is not a number";
     } else if (key == "values") {
       simdjson::ondemand::object metrics;
-      if (value.get_object().get(metrics)) return false;
+      if (value.get_object().get(metrics)) return "\"values\" is not an object";
       for (auto metric : metrics) {
         std::string_view name;
-        if (metric.unescaped_key().get(name)) return false;
+        if (metric.unescaped_key().get(name)) return "\"values\" is not an object";
         auto number = metric.value();
         simdjson::ondemand::json_type type;
-        if (number.type().get(type)) return false;
+        if (number.type().get(type)) return "\"values\" is not an object";
         if (type == simdjson::ondemand::json_type::number) {
           double parsed = 0;
-          if (number.get_double().get(parsed)) return false;
+          if (number.get_double().get(parsed)) return "the value of '" + std::string(name) + "' is not a number";
           batch.points.push_back({0, 0, batch.name_index(name), parsed});
         } else if (type == simdjson::ondemand::json_type::null) {
           batch.points.push_back({0, 0, batch.name_index(name), std::nullopt});
@@ -64,20 +108,24 @@ bool parse_line(simdjson::ondemand::parser& parser, const char* line, size_t len
       }
     }
   }
-  if (kind == "metric" || kind == "eval") {
-    for (size_t i = first; i < batch.points.size(); ++i) {
-      batch.points[i].step = step;
-      batch.points[i].time = time;
+  if (!kind) return "no \"event\" field";
+  if (rare) {
+    // "v" may come after "event": read it from the whole line too.
+    auto whole = nlohmann::json::parse(std::string_view(line, length), nullptr, false);
+    if (whole.is_object() && whole.contains("v")) {
+      if (!whole["v"].is_number_integer()) return "\"v\" is not an integer";
+      version = whole["v"].get<int64_t>();
     }
-    drop.kept = true;
-    return true;
+    if (version != protocol::kVersion) return version_refusal(version);
+    return parse_rare_event(std::string_view(line, length), *kind, batch);
   }
-  batch.points.resize(first);
-  // start, end and unknown kinds: rare, parsed whole.
-  auto event = nlohmann::json::parse(std::string_view(line, length), nullptr, false);
-  if (event.is_discarded() || !event.is_object()) return false;
-  batch.others.push_back(std::move(event));
-  return true;
+  if (version != protocol::kVersion) return version_refusal(version);
+  for (size_t i = first; i < batch.points.size(); ++i) {
+    batch.points[i].step = step;
+    batch.points[i].time = time;
+  }
+  drop.kept = true;
+  return "";
 }
 
 }  // namespace
@@ -85,7 +133,7 @@ bool parse_line(simdjson::ondemand::parser& parser, const char* line, size_t len
 Result<IngestReport> ingest_run(Store& store, int64_t run_id) {
   HEADROOM_ASSIGN_OR_RETURN(RunRecord run, store.run(run_id));
   IngestReport report;
-  std::filesystem::path path = std::filesystem::path(run.run_dir) / "events.jsonl";
+  std::filesystem::path path = std::filesystem::path(run.run_dir) / protocol::kEventsFile;
   std::ifstream in(path, std::ios::binary);
   if (!in) return report;
   in.seekg(0, std::ios::end);
@@ -104,15 +152,21 @@ Result<IngestReport> ingest_run(Store& store, int64_t run_id) {
   std::string_view text(chunk.data(), length);
   for (size_t newline; (newline = text.find('\n', consumed)) != std::string_view::npos; consumed = newline + 1) {
     if (newline == consumed) continue;
-    if (parse_line(parser, chunk.data() + consumed, newline - consumed, capacity - consumed, batch)) {
+    Refusal refusal = parse_line(parser, chunk.data() + consumed, newline - consumed, capacity - consumed, batch);
+    if (refusal.empty()) {
       ++events;
-    } else {
-      ++report.malformed_lines;
+      continue;
+    }
+    ++batch.rejected_lines;
+    if (!batch.problem) {
+      batch.problem = std::string(protocol::kEventsFile) + " at byte " +
+                      std::to_string(run.events_offset + int64_t(consumed)) + ": " + refusal;
     }
   }
   if (consumed == 0) return report;
   HEADROOM_RETURN_IF_ERROR(store.apply_events(run_id, batch, run.events_offset + int64_t(consumed)));
   report.events = events;
+  report.rejected_lines = size_t(batch.rejected_lines);
   return report;
 }
 

@@ -1,23 +1,25 @@
 #pragma once
-// Moves a run's events.jsonl into the database. Idempotent: the byte offset
-// of the last complete line ingested is stored with the rows in the same
-// transaction, so a crash at any point followed by another pass adds nothing
-// twice and loses nothing. A torn last line (no newline yet) waits for the
-// next pass.
+// Moves a run's events.jsonl into the database: the reading side of the
+// worker protocol (common/protocol.h, docs/events.md). Idempotent: the byte
+// offset of the last complete line ingested is stored with the rows in the
+// same transaction, so a crash at any point followed by another pass adds
+// nothing twice and loses nothing. A torn last line (no newline yet) waits for
+// the next pass. A complete line that is not an event of this protocol
+// version is refused: counted on the run, the first one's problem recorded.
 
 #include <optional>
 #include <string>
 
 #include <nlohmann/json.hpp>
 
-#include "orchestrator/core/result.h"
+#include "common/result.h"
 #include "orchestrator/store/store.h"
 
 namespace headroom {
 
 struct IngestReport {
   size_t events = 0;           // events applied in this pass
-  size_t malformed_lines = 0;  // complete lines that were not JSON objects (skipped)
+  size_t rejected_lines = 0;   // complete lines refused in this pass (runs.rejected_lines)
 };
 
 // Ingests everything new in run_dir/events.jsonl of the run. A missing file

@@ -69,31 +69,31 @@ std::vector<std::string> render_snapshot(const SweepSnapshot& snapshot, const Re
   const bool color = options.color;
   std::vector<std::string> lines;
   const auto& sweep = snapshot.sweep;
-  std::string state = sweep.state;
-  if (sweep.state == "running" && !snapshot.orchestrator_alive) {
+  std::string state(to_string(sweep.state));
+  if (sweep.state == SweepState::running && !snapshot.orchestrator_alive) {
     state = "stopped (its orchestrator is gone: 'headroom resume " + sweep.name + "' continues it)";
-  } else if (sweep.state == "running") {
+  } else if (sweep.state == SweepState::running) {
     state = "running (pid " + std::to_string(sweep.orchestrator_pid.value_or(0)) + " on " +
             sweep.orchestrator_host.value_or("?") + ")";
   }
   lines.push_back(paint(sweep.name, kBold, color) + ": " + state);
 
-  const int64_t done = snapshot.count("succeeded"), failed = snapshot.count("failed");
+  const int64_t done = snapshot.count(CellState::succeeded), failed = snapshot.count(CellState::failed);
   const double fraction = snapshot.total ? double(done + failed) / double(snapshot.total) : 0;
   std::string totals = "  " + progress_bar(fraction, options.bar_width) + " " +
                        std::to_string(done + failed) + "/" + std::to_string(snapshot.total) + " cells: " +
                        paint(std::to_string(done) + " succeeded", kGreen, color && done) + ", " +
                        paint(std::to_string(failed) + " failed", kRed, color && failed) + ", " +
-                       std::to_string(snapshot.count("running")) + " running, " +
-                       std::to_string(snapshot.count("pending")) + " pending";
-  if (snapshot.count("cancelled")) totals += ", " + std::to_string(snapshot.count("cancelled")) + " cancelled";
+                       std::to_string(snapshot.count(CellState::running)) + " running, " +
+                       std::to_string(snapshot.count(CellState::pending)) + " pending";
+  if (snapshot.count(CellState::cancelled)) totals += ", " + std::to_string(snapshot.count(CellState::cancelled)) + " cancelled";
   if (snapshot.elapsed_seconds > 0) totals += "; elapsed " + compact_duration(snapshot.elapsed_seconds);
-  if (snapshot.eta_seconds && (snapshot.count("pending") + snapshot.count("running")) > 0) {
+  if (snapshot.eta_seconds && (snapshot.count(CellState::pending) + snapshot.count(CellState::running)) > 0) {
     totals += ", ETA " + compact_duration(*snapshot.eta_seconds);
   }
   lines.push_back(totals);
 
-  const std::string metric = sweep.metric.value_or("eval/accuracy");
+  const std::string metric = sweep.metric.value_or(kDefaultProgressMetric);
   for (const auto& run : snapshot.running) {
     std::string line = "  " + paint("run " + std::to_string(run.run), kYellow, color) + " " +
                        progress_bar(run.steps ? double(run.step) / double(run.steps) : 0, options.bar_width / 2) +
@@ -106,7 +106,7 @@ std::vector<std::string> render_snapshot(const SweepSnapshot& snapshot, const Re
     lines.push_back(line);
   }
   for (const auto& cell : snapshot.failed) {
-    lines.push_back("  " + paint(cell.state, kRed, color) + " run " + std::to_string(cell.run) + " " +
+    lines.push_back("  " + paint(std::string(to_string(cell.state)), kRed, color) + " run " + std::to_string(cell.run) + " " +
                     parameters_text(cell.parameters) + ": " + cell.error);
   }
   for (auto& line : lines) line = truncate(line, options.width);

@@ -7,7 +7,7 @@
 #include <string>
 #include <vector>
 
-#include "orchestrator/core/result.h"
+#include "common/result.h"
 #include "orchestrator/store/store.h"
 
 namespace headroom {
@@ -17,26 +17,26 @@ struct RunningRun {
   std::string cell;              // hash prefix
   nlohmann::json parameters;     // swept values
   int64_t step = 0, steps = 0;   // latest logged step, steps configured
-  std::optional<double> loss, accuracy, tokens_per_second;
+  std::optional<double> loss, accuracy, tokens_per_second;  // accuracy: the sweep's metric
   std::string device, host;
   double seconds = 0;            // since the attempt started
 };
 
-struct FailedCell {
+struct FailedCellSummary {
   int64_t run = 0;
   std::string cell;
   nlohmann::json parameters;
-  std::string state;             // of its last attempt: failed, diverged, invalid, timeout
-  std::string error;             // its last error line
+  RunState state = RunState::failed;  // of its last attempt: failed, diverged, invalid, timeout
+  std::string error;                  // its last error line
 };
 
 struct SweepSnapshot {
   SweepRecord sweep;
   int64_t total = 0;
-  std::vector<std::pair<std::string, int64_t>> cells_by_state;  // pending, running, succeeded, failed, cancelled
-  int64_t count(const std::string& state) const;
+  std::vector<std::pair<CellState, int64_t>> cells_by_state;  // every state, in all_cell_states() order
+  int64_t count(CellState state) const;
   std::vector<RunningRun> running;
-  std::vector<FailedCell> failed;
+  std::vector<FailedCellSummary> failed;
   // The orchestrator that marked the sweep running is alive on this host
   // (unknown for other hosts: treated as alive).
   bool orchestrator_alive = false;
@@ -45,6 +45,9 @@ struct SweepSnapshot {
   std::optional<double> eta_seconds;
   double elapsed_seconds = 0;    // since the sweep's first attempt started
 };
+
+// The metric `status` shows for running runs when the sweep names none.
+inline constexpr const char* kDefaultProgressMetric = "eval/accuracy";
 
 Result<SweepSnapshot> take_snapshot(Store& store, const SweepRecord& sweep);
 

@@ -5,6 +5,9 @@
 #include <filesystem>
 #include <fstream>
 
+#include "common/protocol.h"
+#include "orchestrator/ingest/ingest.h"
+
 namespace headroom {
 
 namespace fs = std::filesystem;
@@ -21,48 +24,62 @@ Result<PreparedAttempt> prepare_attempt(Store& store, const SweepRecord& sweep, 
   if (error) return Error::io("cannot create run folder '" + run_dir.string() + "': " + error.message());
 
   // A retried cell continues from the newest checkpoint an earlier attempt left.
+  const fs::path checkpoint_folder(protocol::kCheckpointFolder);
   for (auto it = previous.rbegin(); it != previous.rend() && !attempt.resume; ++it) {
-    const fs::path checkpoint = fs::path(it->run_dir) / "checkpoint";
-    if (fs::exists(checkpoint / "state.pt")) {
-      fs::copy(checkpoint, run_dir / "checkpoint", fs::copy_options::recursive, error);
+    const fs::path checkpoint = fs::path(it->run_dir) / checkpoint_folder;
+    if (fs::exists(checkpoint / protocol::kCheckpointFile)) {
+      fs::copy(checkpoint, run_dir / checkpoint_folder, fs::copy_options::recursive, error);
       attempt.resume = !error;
     }
   }
-  std::ofstream out(run_dir / "config.json");
+  const fs::path config_path = run_dir / protocol::kConfigFile;
+  std::ofstream out(config_path);
   out << config.dump(2) << "\n";
   out.close();
-  if (!out) return Error::io("cannot write '" + (run_dir / "config.json").string() + "'");
+  if (!out) return Error::io("cannot write '" + config_path.string() + "'");
   return attempt;
 }
 
-std::string attempt_state(const std::string& end_status, std::optional<int64_t> exit_code) {
-  if (end_status == "ok" && (!exit_code || *exit_code == 0)) return "succeeded";
-  if (end_status == "diverged" || exit_code == kWorkerDiverged) return "diverged";
-  if (end_status == "invalid_config" || exit_code == kWorkerInvalidConfig) return "invalid";
-  return "failed";
+const std::vector<std::string>& thread_count_variables() {
+  static const std::vector<std::string> names = {"OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"};
+  return names;
 }
 
-Result<std::string> cell_state_after_failure(Store& store, const RunRecord& run, int retries) {
-  HEADROOM_ASSIGN_OR_RETURN(auto attempts, store.runs_of_cell(run.cell_id));
-  int failures = 1;  // this one
-  for (const auto& attempt : attempts) {
-    if (attempt.id != run.id && attempt.state == "failed") ++failures;
-  }
-  return failures <= retries ? std::string("pending") : std::string("failed");
+std::map<std::string, std::string> worker_environment(int threads, const std::string& cuda_visible_devices) {
+  std::map<std::string, std::string> environment;
+  for (const auto& name : thread_count_variables()) environment[name] = std::to_string(threads);
+  environment["CUDA_VISIBLE_DEVICES"] = cuda_visible_devices;
+  return environment;
 }
 
-Result<std::chrono::milliseconds> retry_delay(Store& store, const RunRecord& failed, std::chrono::milliseconds base) {
-  HEADROOM_ASSIGN_OR_RETURN(auto attempts, store.runs_of_cell(failed.cell_id));
-  int failures = 0;
-  for (const auto& attempt : attempts) failures += attempt.state == "failed" || attempt.id == failed.id;
-  // A crash that repeats at once (a full disk, a busy GPU) must not burn every retry in a second.
-  const auto delay = base * (int64_t(1) << std::clamp(failures - 1, 0, 16));
-  return std::min<std::chrono::milliseconds>(delay, std::chrono::minutes(5));
+Result<Decision> end_attempt(Store& store, int64_t run_id, AttemptFacts facts, const LifecyclePolicy& policy) {
+  HEADROOM_RETURN_IF_ERROR(ingest_run(store, run_id));
+  HEADROOM_ASSIGN_OR_RETURN(RunRecord run, store.run(run_id));
+  facts.end_status = run.end_status.value_or("");
+  facts.error_recorded = run.error.has_value();
+  facts.event_problem = run.event_problem.value_or("");
+  facts.stderr_tail = last_lines((fs::path(run.run_dir) / protocol::kStderrFile).string(), 5);
+  Decision decision;
+  HEADROOM_RETURN_IF_ERROR(store.finish_run(run_id, [&](const CellHistory& history) {
+    decision = decide(facts, history, policy);
+    return AttemptOutcome{decision.end, decision.cell};
+  }));
+  return decision;
+}
+
+bool RetryBackoffs::waiting(int64_t cell_id) const {
+  auto until = until_.find(cell_id);
+  return until != until_.end() && Clock::now() < until->second;
+}
+
+bool RetryBackoffs::any_waiting() const {
+  const auto now = Clock::now();
+  return std::any_of(until_.begin(), until_.end(), [&](const auto& entry) { return now < entry.second; });
 }
 
 void sort_for_start(std::vector<CellRecord>& cells) {
   std::stable_sort(cells.begin(), cells.end(), [](const CellRecord& a, const CellRecord& b) {
-    const int64_t pa = a.config.value("priority", int64_t(0)), pb = b.config.value("priority", int64_t(0));
+    const int64_t pa = a.resources.priority, pb = b.resources.priority;
     return pa != pb ? pa > pb : a.estimated_flops > b.estimated_flops;
   });
 }

@@ -1,26 +1,25 @@
 #pragma once
-// What every executor does around one attempt of a cell: preparing its run
-// folder (config, the newest checkpoint of an earlier attempt) and deciding
-// from how it ended what happens to the attempt and to its cell.
+// What both schedulers do around one attempt of a cell: preparing its run
+// folder, the environment its worker starts with, and at its end gathering
+// what the run records (end status, errors, stderr) into the facts
+// lifecycle.h decides on, and recording the decision.
 
 #include <chrono>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include <nlohmann/json.hpp>
 
-#include "orchestrator/core/result.h"
+#include "common/result.h"
+#include "orchestrator/scheduler/lifecycle.h"
 #include "orchestrator/store/store.h"
 
 namespace headroom {
 
-// Worker exit statuses (trainer/train.h; docs/events.md).
-constexpr int kWorkerInvalidConfig = 2;
-constexpr int kWorkerDiverged = 3;
-
 struct PreparedAttempt {
-  RunRecord run;        // 'starting'
+  RunRecord run;        // starting
   bool resume = false;  // the folder holds an earlier attempt's checkpoint: pass --resume
 };
 
@@ -30,19 +29,30 @@ struct PreparedAttempt {
 Result<PreparedAttempt> prepare_attempt(Store& store, const SweepRecord& sweep, const CellRecord& cell,
                                         const nlohmann::json& config);
 
-// How an attempt ended as far as the worker says: its end event's status
-// (ingested) and its exit code. "succeeded", "diverged", "invalid" or
-// "failed" (a crash, retried while the sweep's retries allow).
-std::string attempt_state(const std::string& end_status, std::optional<int64_t> exit_code);
+// The variables that size a worker's thread pools: LibTorch's (OpenMP) and
+// the BLAS libraries' own, which ignore LibTorch's setting (docs/performance.md).
+const std::vector<std::string>& thread_count_variables();
 
-// The cell's state after a failed attempt: pending while the sweep's
-// retries allow another, else failed.
-Result<std::string> cell_state_after_failure(Store& store, const RunRecord& run, int retries);
+// The environment a local worker starts with: each thread-count variable set
+// to `threads`, and CUDA_VISIBLE_DEVICES (empty: no GPU at all).
+std::map<std::string, std::string> worker_environment(int threads, const std::string& cuda_visible_devices);
 
-// The wait before the cell of `failed` (an attempt that just failed) runs
-// again: base x 2^(failures - 1) counting every failed attempt of the cell,
-// at most 5 minutes.
-Result<std::chrono::milliseconds> retry_delay(Store& store, const RunRecord& failed, std::chrono::milliseconds base);
+// Ingests the attempt's last events, adds what its run records to `facts`
+// (end status, errors, the tail of stderr) and records what lifecycle.h
+// decides about it and its cell; returns the decision.
+Result<Decision> end_attempt(Store& store, int64_t run_id, AttemptFacts facts, const LifecyclePolicy& policy);
+
+// Cells waiting out the back-off before their retry. Not thread-safe.
+class RetryBackoffs {
+ public:
+  using Clock = std::chrono::steady_clock;
+  void wait(int64_t cell_id, std::chrono::milliseconds delay) { until_[cell_id] = Clock::now() + delay; }
+  bool waiting(int64_t cell_id) const;
+  bool any_waiting() const;
+
+ private:
+  std::map<int64_t, Clock::time_point> until_;
+};
 
 // Pending cells in the order they start: higher `priority` first, then the
 // costliest (estimated FLOPs) first, which keeps the makespan near its bound.

@@ -7,8 +7,12 @@ namespace headroom {
 Status ProgressReporter::report(Store& store, const SweepRecord& sweep) {
   if (!callback_) return Ok{};
   HEADROOM_ASSIGN_OR_RETURN(SweepSnapshot snapshot, take_snapshot(store, sweep));
-  SweepProgress progress{snapshot.total,          snapshot.count("succeeded"), snapshot.count("failed"),
-                         snapshot.count("running"), snapshot.count("pending"),  snapshot.count("cancelled"),
+  SweepProgress progress{snapshot.total,
+                         snapshot.count(CellState::succeeded),
+                         snapshot.count(CellState::failed),
+                         snapshot.count(CellState::running),
+                         snapshot.count(CellState::pending),
+                         snapshot.count(CellState::cancelled),
                          snapshot.eta_seconds};
   auto counts = std::make_tuple(progress.succeeded, progress.failed, progress.running, progress.pending,
                                 progress.cancelled);
@@ -21,9 +25,9 @@ Status ProgressReporter::report(Store& store, const SweepRecord& sweep) {
 Status count_cells(Store& store, int64_t sweep_id, SweepOutcome& outcome) {
   HEADROOM_ASSIGN_OR_RETURN(auto counts, store.cell_state_counts(sweep_id));
   for (const auto& [state, count] : counts) {
-    if (state == "succeeded") outcome.succeeded = count;
-    if (state == "failed") outcome.failed = count;
-    if (state == "pending" || state == "running") outcome.pending += count;
+    if (state == CellState::succeeded) outcome.succeeded = count;
+    if (state == CellState::failed) outcome.failed = count;
+    if (state == CellState::pending || state == CellState::running) outcome.pending += count;
   }
   return Ok{};
 }

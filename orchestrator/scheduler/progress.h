@@ -5,7 +5,7 @@
 #include <functional>
 #include <tuple>
 
-#include "orchestrator/core/result.h"
+#include "common/result.h"
 #include "orchestrator/scheduler/scheduler.h"
 #include "orchestrator/store/store.h"
 

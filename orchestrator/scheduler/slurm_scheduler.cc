@@ -1,9 +1,6 @@
 #include "orchestrator/scheduler/slurm_scheduler.h"
 
-#include <signal.h>
-
 #include <algorithm>
-#include <atomic>
 #include <cmath>
 #include <filesystem>
 #include <fstream>
@@ -11,20 +8,19 @@
 #include <set>
 #include <thread>
 
+#include "common/protocol.h"
 #include "orchestrator/executors/slurm.h"
 #include "orchestrator/ingest/ingest.h"
 #include "orchestrator/scheduler/attempt.h"
 #include "orchestrator/scheduler/progress.h"
 #include "orchestrator/scheduler/slurm_task_end.h"
+#include "orchestrator/scheduler/stop_signals.h"
 
 namespace headroom {
 namespace {
 
 namespace fs = std::filesystem;
 using Clock = std::chrono::steady_clock;
-
-std::atomic<bool> stop_requested{false};
-extern "C" void stop_slurm_scheduler(int) { stop_requested = true; }
 
 // One attempt out in SLURM: task `index` of array `array_job`.
 struct Tracked {
@@ -62,15 +58,13 @@ class SlurmRunner {
   Status submit_group(const std::vector<CellRecord>& cells, int threads, int gpus);
   Status poll();
   Status finish(const Tracked& tracked, const std::optional<slurm::Task>& task);
-  int threads_of(const CellRecord& cell) const {
-    return options_.cells_set_threads ? cell.config.value("threads", 1) : options_.threads_per_run;
-  }
+  int threads_of(const CellRecord& cell) const { return worker_threads(cell.resources, options_.threads_per_run); }
 
   Store& store_;
   const SweepRecord& sweep_;
   const SlurmSchedulerOptions& options_;
   std::map<int64_t, Tracked> active_;                 // by run id
-  std::map<int64_t, Clock::time_point> retry_after_;  // cell id -> earliest resubmission
+  RetryBackoffs backoffs_;
   // Cells whose task someone cancelled in SLURM itself (not `headroom cancel`):
   // pending, but not submitted again by this run; `headroom resume` does.
   std::set<int64_t> cancelled_in_slurm_;
@@ -94,9 +88,9 @@ Status SlurmRunner::recover() {
         HEADROOM_ASSIGN_OR_RETURN(array, slurm::find_array(name_and_index->first));
       }
       if (!array) {
-        RunEnd end{"lost", std::nullopt, std::nullopt, std::string("never reached SLURM (the orchestrator stopped "
-                                                                   "while submitting it)")};
-        HEADROOM_RETURN_IF_ERROR(store_.finish_run(run.id, end, "pending"));
+        AttemptFacts facts;
+        facts.start_failure = "never reached SLURM (the orchestrator stopped while submitting it)";
+        HEADROOM_RETURN_IF_ERROR(end_attempt(store_, run.id, facts, options_.lifecycle));
         continue;
       }
       job = *array + "_" + std::to_string(name_and_index->second);
@@ -104,24 +98,20 @@ Status SlurmRunner::recover() {
     }
     auto task = split_task(job);
     if (!task) return Error::corrupt("run " + std::to_string(run.id) + " has a malformed SLURM job '" + job + "'");
-    active_[run.id] = Tracked{run, task->first, task->second, run.state == "running", std::nullopt};
+    active_[run.id] = Tracked{run, task->first, task->second, run.state == RunState::running, std::nullopt};
   }
   return Ok{};
 }
 
 Status SlurmRunner::submit_pending() {
-  HEADROOM_ASSIGN_OR_RETURN(auto pending, store_.cells(sweep_.id, "pending"));
+  HEADROOM_ASSIGN_OR_RETURN(auto pending, store_.cells(sweep_.id, CellState::pending));
   sort_for_start(pending);
   // One array per resource shape: every task of an array asks for the same.
   std::map<std::pair<int, int>, std::vector<CellRecord>> groups;
   std::vector<std::pair<int, int>> order;
   for (const auto& cell : pending) {
-    if (cancelled_in_slurm_.count(cell.id)) continue;
-    auto until = retry_after_.find(cell.id);
-    if (until != retry_after_.end() && Clock::now() < until->second) continue;
-    const int gpus = options_.slurm.gpus && cell.config.value("device", "auto") != "cpu"
-                         ? int(cell.config.value("gpus", int64_t(1)))
-                         : 0;
+    if (cancelled_in_slurm_.count(cell.id) || backoffs_.waiting(cell.id)) continue;
+    const int gpus = options_.slurm.gpus && !cell.resources.pinned_to_cpu() ? int(cell.resources.gpus) : 0;
     const auto shape = std::make_pair(threads_of(cell), gpus);
     if (!groups.count(shape)) order.push_back(shape);
     groups[shape].push_back(cell);
@@ -154,16 +144,19 @@ Status SlurmRunner::submit_group(const std::vector<CellRecord>& cells, int threa
   {
     std::ofstream out(list);
     for (const auto& attempt : attempts) out << attempt.run.run_dir << "\n";
+    std::string thread_variables;
+    for (const auto& variable : thread_count_variables()) thread_variables += " " + variable + "=$threads";
+    const auto in_dir = [](std::string_view file) { return "\"$dir/" + std::string(file) + "\""; };
     std::ofstream sh(script);
     sh << "#!/bin/sh\n"
        << "# Submitted by headroom for sweep '" << sweep_.name << "': " << attempts.size() << " cells, one per task.\n"
        << "dir=$(sed -n \"$((SLURM_ARRAY_TASK_ID + 1))p\" '" << list.string() << "')\n"
-       << "resume=\n[ -f \"$dir/checkpoint/state.pt\" ] && resume=--resume\n"
-       // OpenBLAS ignores torch's thread setting: both must be told (TOOLCHAIN.md).
+       << "resume=\n[ -f " << in_dir(std::string(protocol::kCheckpointFolder) + "/" + std::string(protocol::kCheckpointFile))
+       << " ] && resume=--resume\n"
        << "threads=${SLURM_CPUS_PER_TASK:-1}\n"
-       << "export OMP_NUM_THREADS=$threads OPENBLAS_NUM_THREADS=$threads MKL_NUM_THREADS=$threads\n"
-       << "exec '" << options_.trainer_path << "' --config \"$dir/config.json\" --run-dir \"$dir\" $resume "
-       << ">> \"$dir/stdout.log\" 2>> \"$dir/stderr.log\"\n";
+       << "export" << thread_variables << "\n"
+       << "exec '" << options_.trainer_path << "' --config " << in_dir(protocol::kConfigFile) << " --run-dir \"$dir\" $resume "
+       << ">> " << in_dir(protocol::kStdoutFile) << " 2>> " << in_dir(protocol::kStderrFile) << "\n";
     sh.close();
     if (!out || !sh) return Error::io("cannot write the SLURM job files in '" + folder.string() + "'");
   }
@@ -179,9 +172,8 @@ Status SlurmRunner::submit_group(const std::vector<CellRecord>& cells, int threa
   request.cpus_per_task = threads;
   request.gpus_per_task = gpus;
   request.memory = options_.slurm.memory;
-  request.time_limit = !options_.slurm.time.empty()   ? options_.slurm.time
-                       : options_.timeout_seconds > 0 ? minutes_for(options_.timeout_seconds)
-                                                      : "";
+  const double timeout = options_.lifecycle.timeout_seconds;
+  request.time_limit = !options_.slurm.time.empty() ? options_.slurm.time : timeout > 0 ? minutes_for(timeout) : "";
   request.partition = options_.slurm.partition;
   request.account = options_.slurm.account;
   request.qos = options_.slurm.qos;
@@ -190,8 +182,9 @@ Status SlurmRunner::submit_group(const std::vector<CellRecord>& cells, int threa
   if (!array) {
     // SLURM refused the request itself (a wrong partition, a bad argument): nothing ran.
     for (const auto& attempt : attempts) {
-      RunEnd end{"failed", std::nullopt, std::nullopt, array.error().to_string()};
-      HEADROOM_RETURN_IF_ERROR(store_.finish_run(attempt.run.id, end, "pending"));
+      AttemptFacts facts;
+      facts.start_failure = array.error().to_string();
+      HEADROOM_RETURN_IF_ERROR(end_attempt(store_, attempt.run.id, facts, options_.lifecycle));
     }
     return array.error();
   }
@@ -239,67 +232,27 @@ Status SlurmRunner::poll() {
 }
 
 Status SlurmRunner::finish(const Tracked& tracked, const std::optional<slurm::Task>& task) {
-  HEADROOM_RETURN_IF_ERROR(ingest_run(store_, tracked.run.id));
-  HEADROOM_ASSIGN_OR_RETURN(RunRecord run, store_.run(tracked.run.id));
-  const std::string status = run.end_status.value_or("");
-  const std::string where = "SLURM task " + tracked.array_job + "_" + std::to_string(tracked.index);
-  RunEnd end;
-  std::string cell_state = "failed";
+  AttemptFacts facts;
+  facts.where = "SLURM task " + tracked.array_job + "_" + std::to_string(tracked.index);
   if (task) {
-    end.exit_code = task->exit_code;
-    end.signal = task->signal && *task->signal != 0 ? task->signal : std::nullopt;
-  }
-  const slurm::State state = task ? task->state : slurm::State::unknown;
-  if (state == slurm::State::timeout) {
-    end.state = "timeout";
-    end.error = where + " reached its time limit";
-  } else if (state == slurm::State::cancelled && status != "ok") {
-    end.state = "cancelled";
-    cell_state = "pending";  // finish_run keeps a cell `headroom cancel` took cancelled
-    cancelled_in_slurm_.insert(run.cell_id);
-  } else if (state == slurm::State::preempted || state == slurm::State::node_fail) {
-    end.state = "lost";
-    end.error = where + " ended " + slurm::to_string(state) + "; the cell runs again from its checkpoint";
-    cell_state = "pending";
-  } else if (!task && status.empty()) {
-    end.state = "lost";
-    end.error = where + " is no longer known to SLURM and left no end event";
-    cell_state = "pending";
-  } else if (status == "preempted") {
-    // A signal stopped the worker (it checkpointed) and SLURM did not run the task again.
-    end.state = "lost";
-    end.error = where + " stopped its worker, which checkpointed, and " +
-                (task ? "ended " + slurm::to_string(state) : std::string("is no longer known to SLURM")) +
-                " without requeueing it; the cell runs again from its checkpoint";
-    cell_state = "pending";
+    facts.slurm_state = task->state;
+    facts.exit_code = task->exit_code;
+    if (task->signal && *task->signal != 0) facts.signal = task->signal;
   } else {
-    end.state = attempt_state(status, end.exit_code);
-    if (state == slurm::State::out_of_memory) {
-      end.state = "failed";
-      end.error = where + " ran out of memory (OUT_OF_MEMORY)";
-    }
-    if (end.state == "succeeded") cell_state = "succeeded";
+    facts.vanished = true;
   }
-  if (!run.error && !end.error && end.state != "succeeded" && end.state != "cancelled") {
-    std::string tail = last_lines((fs::path(run.run_dir) / "stderr.log").string(), 5);
-    end.error = where + " ended " + (task ? slurm::to_string(state) : std::string("unknown")) +
-                (tail.empty() ? "" : "\n" + tail);
-  }
-  if (end.state == "failed") {
-    HEADROOM_ASSIGN_OR_RETURN(cell_state, cell_state_after_failure(store_, run, options_.retries));
-    if (cell_state == "pending") {
-      HEADROOM_ASSIGN_OR_RETURN(auto delay, retry_delay(store_, run, options_.retry_backoff));
-      retry_after_[run.cell_id] = Clock::now() + delay;
-    }
-  }
-  return store_.finish_run(run.id, end, cell_state);
+  HEADROOM_ASSIGN_OR_RETURN(Decision decision, end_attempt(store_, tracked.run.id, facts, options_.lifecycle));
+  if (decision.retry_after) backoffs_.wait(tracked.run.cell_id, *decision.retry_after);
+  if (decision.hold_until_resume) cancelled_in_slurm_.insert(tracked.run.cell_id);
+  return Ok{};
 }
 
 Result<SweepOutcome> SlurmRunner::run() {
+  StopSignals signals;
   HEADROOM_RETURN_IF_ERROR(recover());
   SweepOutcome outcome;
   while (true) {
-    if (stop_requested) {
+    if (StopSignals::requested()) {
       outcome.interrupted = true;
       outcome.left_running = active_.size();
       break;
@@ -310,13 +263,13 @@ Result<SweepOutcome> SlurmRunner::run() {
     if (active_.empty()) {
       // Done unless a cell is still to go out: one whose attempt was just
       // lost, or a failed one waiting out its back-off.
-      HEADROOM_ASSIGN_OR_RETURN(auto pending, store_.cells(sweep_.id, "pending"));
+      HEADROOM_ASSIGN_OR_RETURN(auto pending, store_.cells(sweep_.id, CellState::pending));
       const bool more = std::any_of(pending.begin(), pending.end(),
                                     [&](const CellRecord& cell) { return !cancelled_in_slurm_.count(cell.id); });
       if (!more) break;
     }
     // Sleep in short steps so that Ctrl-C is answered at once.
-    for (auto slept = std::chrono::milliseconds(0); slept < options_.poll_interval && !stop_requested;
+    for (auto slept = std::chrono::milliseconds(0); slept < options_.poll_interval && !StopSignals::requested();
          slept += std::chrono::milliseconds(50)) {
       std::this_thread::sleep_for(std::chrono::milliseconds(50));
     }
@@ -328,17 +281,8 @@ Result<SweepOutcome> SlurmRunner::run() {
 }  // namespace
 
 Result<SweepOutcome> run_sweep_on_slurm(Store& store, const SweepRecord& sweep, const SlurmSchedulerOptions& options) {
-  stop_requested = false;
-  struct sigaction action = {};
-  action.sa_handler = stop_slurm_scheduler;
-  struct sigaction previous_int, previous_term;
-  sigaction(SIGINT, &action, &previous_int);
-  sigaction(SIGTERM, &action, &previous_term);
   SlurmRunner runner(store, sweep, options);
-  auto outcome = runner.run();
-  sigaction(SIGINT, &previous_int, nullptr);
-  sigaction(SIGTERM, &previous_term, nullptr);
-  return outcome;
+  return runner.run();
 }
 
 }  // namespace headroom

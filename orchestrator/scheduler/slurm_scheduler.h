@@ -11,7 +11,8 @@
 #include <functional>
 #include <string>
 
-#include "orchestrator/core/result.h"
+#include "common/result.h"
+#include "orchestrator/scheduler/lifecycle.h"
 #include "orchestrator/scheduler/scheduler.h"
 #include "orchestrator/spec/sweep_spec.h"
 #include "orchestrator/store/store.h"
@@ -21,12 +22,10 @@ namespace headroom {
 struct SlurmSchedulerOptions {
   std::string trainer_path;  // headroom-train, as the compute nodes see it
   SlurmSpec slurm;           // partition, account, throttle, ... (sweep file and flags)
-  int threads_per_run = 1;   // --cpus-per-task, unless the sweep sets `threads` per cell
-  bool cells_set_threads = false;
-  int retries = 0;              // extra attempts after a failed task
-  double timeout_seconds = 0;   // the sweep's timeout: --time when slurm.time is empty
+  int threads_per_run = 1;   // --cpus-per-task, unless a cell sets its own `threads`
+  // Retries and their back-off; the timeout becomes --time when slurm.time is empty.
+  LifecyclePolicy lifecycle;
   std::chrono::milliseconds poll_interval{1000};
-  std::chrono::milliseconds retry_backoff{2000};
   // How long a task that looks over but may come back (missing from the
   // listings, or a stopped worker in a task not called cancelled, timed out
   // or preempted) is watched before its attempt ends (slurm_task_end.h).
@@ -35,16 +34,13 @@ struct SlurmSchedulerOptions {
 };
 
 // Runs every pending cell of the sweep through SLURM and waits for them.
-// Task states map onto attempts: COMPLETED with an "ok" end event ->
-// succeeded; FAILED -> failed, diverged or invalid as the worker says (a
-// failure is retried while `retries` allow); TIMEOUT -> timeout;
-// CANCELLED -> cancelled (the cell stays pending unless `headroom cancel`
-// took it, and this run does not submit it again); PREEMPTED and NODE_FAIL -> lost, retried from the checkpoint;
-// a task SLURM requeues stays the same attempt, resumed from its own
-// checkpoint; a worker stopped by a signal whose task is not run again ->
-// lost, retried from the checkpoint.
-// SIGINT or SIGTERM returns interrupted and leaves the jobs to SLURM: the
-// next `headroom run` or `resume` adopts them.
+// Each attempt's end is decided by lifecycle.h from SLURM's final state of
+// its task, its exit code and the worker's own end event (a task SLURM
+// requeues stays the same attempt, resumed from its own checkpoint;
+// slurm_task_end.h says when a task has really ended). A cell whose task
+// someone cancelled in SLURM itself is not submitted again by this run.
+// SIGINT, SIGTERM or SIGHUP returns interrupted and leaves the jobs to SLURM:
+// the next `headroom run` or `resume` adopts them.
 Result<SweepOutcome> run_sweep_on_slurm(Store& store, const SweepRecord& sweep, const SlurmSchedulerOptions& options);
 
 }  // namespace headroom

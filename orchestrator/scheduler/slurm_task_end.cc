@@ -1,5 +1,7 @@
 #include "orchestrator/scheduler/slurm_task_end.h"
 
+#include "common/protocol.h"
+
 namespace headroom {
 
 namespace {
@@ -10,9 +12,14 @@ bool explains_a_stop(slurm::State state) {
          state == slurm::State::node_fail || state == slurm::State::out_of_memory;
 }
 
+// The worker was stopped by a signal and checkpointed: SLURM may run it again.
+bool stopped_after_checkpoint(const std::string& end_status) {
+  return protocol::parse_end_status(end_status) == protocol::EndStatus::preempted;
+}
+
 // The worker told how it ended, and nothing SLURM does brings that back.
 bool worker_finished_by_itself(const std::string& end_status) {
-  return !end_status.empty() && end_status != "preempted";
+  return !end_status.empty() && !stopped_after_checkpoint(end_status);
 }
 
 }  // namespace
@@ -26,7 +33,7 @@ TaskEnd judge_task_end(const std::optional<slurm::Task>& task, const std::string
   }
   // A worker stopped by a signal in a task SLURM calls plainly completed or
   // failed: the stop may come from a requeue still going through.
-  const bool conclusive = task ? end_status != "preempted" || explains_a_stop(task->state)
+  const bool conclusive = task ? !stopped_after_checkpoint(end_status) || explains_a_stop(task->state)
                                : worker_finished_by_itself(end_status);
   if (conclusive) return TaskEnd::ended;
   if (!unsure_since) unsure_since = now;

@@ -6,7 +6,7 @@
 #include <memory>
 #include <string>
 
-#include "orchestrator/core/result.h"
+#include "common/result.h"
 
 namespace headroom {
 

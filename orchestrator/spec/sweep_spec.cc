@@ -9,6 +9,7 @@
 #include <sstream>
 
 #include "common/spelling.h"
+#include "orchestrator/spec/resources.h"
 #include "orchestrator/spec/yaml_scalar.h"
 #include "trainer/config.h"
 
@@ -124,10 +125,10 @@ std::optional<SpecValue> SpecReader::read_scalar(const YAML::Node& node, const s
 
 void SpecReader::check_trainer_key(const std::string& name, const YAML::Node& node) {
   const auto& keys = trainer::config_keys();
-  if (std::find(keys.begin(), keys.end(), name) == keys.end()) {
-    fail(node, "unknown parameter '" + name + "': headroom-train has no such setting" +
-                   did_you_mean(name, keys));
-  }
+  if (std::find(keys.begin(), keys.end(), name) != keys.end() || is_resource_key(name)) return;
+  std::vector<std::string> known = keys;
+  known.insert(known.end(), resource_keys().begin(), resource_keys().end());
+  fail(node, "unknown parameter '" + name + "': headroom-train has no such setting" + did_you_mean(name, known));
 }
 
 void SpecReader::read_overrides(const YAML::Node& node, ParameterSpec& parameter) {

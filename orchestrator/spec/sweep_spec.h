@@ -9,7 +9,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "orchestrator/core/result.h"
+#include "common/result.h"
 
 namespace headroom {
 

@@ -1,11 +1,20 @@
 #pragma once
-// Typed access to the results database (schema/, docs/schema.md).
+// Typed access to the results database (schema/, docs/schema.md). The store
+// only stores: which state follows which (scheduler/lifecycle.h), what an
+// event means (ingest/ingest.h) and where a worker runs (placement.h) are
+// decided elsewhere and handed to it as typed values.
 //
 // A Store opened for writing belongs to the orchestrator, the database's only
 // writer: it creates the file, switches it to WAL and applies migrations. A
 // read-only Store (status, runs, report) never blocks that writer. Not
 // thread-safe: use one Store per thread.
+//
+// Its implementation is split by concern: store.cc (opening, migrating, raw
+// queries), sweeps.cc (sweeps and cells), attempts.cc (runs), events.cc
+// (ingested events), reads.cc (curves, summaries and the reads of status,
+// reports and annotations), health.cc (what `db check` inspects).
 
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -15,10 +24,12 @@
 
 #include <nlohmann/json.hpp>
 
-#include "orchestrator/core/result.h"
-#include "orchestrator/core/table.h"
+#include "common/result.h"
+#include "common/table.h"
 #include "orchestrator/grid/grid.h"
+#include "orchestrator/spec/resources.h"
 #include "orchestrator/spec/sweep_spec.h"
+#include "orchestrator/store/states.h"
 
 namespace headroom {
 
@@ -36,7 +47,7 @@ struct SweepRecord {
   std::string runs_root;
   double created_at = 0;
   std::optional<std::string> metric, goal;
-  std::string state;  // registered | running | finished | interrupted
+  SweepState state = SweepState::registered;
   std::optional<std::string> orchestrator_host;
   std::optional<int64_t> orchestrator_pid;
 };
@@ -47,8 +58,9 @@ struct CellRecord {
   int64_t ordinal = 0;
   std::string hash;
   nlohmann::json parameters;
-  nlohmann::json config;
-  std::string state;
+  nlohmann::json config;     // the resolved trainer config
+  CellResources resources;   // what it asks of the machine
+  CellState state = CellState::pending;
   int64_t parameter_count = 0;
   int64_t non_embedding_parameters = 0;
   double flops_per_token = 0;
@@ -59,7 +71,7 @@ struct RunRecord {
   int64_t id = 0;
   int64_t cell_id = 0;
   int attempt = 0;
-  std::string state;
+  RunState state = RunState::starting;
   std::string run_dir;
   std::optional<int64_t> pid;
   std::optional<double> started_at, ended_at;
@@ -70,6 +82,9 @@ struct RunRecord {
   // "ARRAY_INDEX" for an attempt submitted to SLURM ("submitting:NAME_INDEX"
   // while sbatch runs; schema/003_slurm.sql); empty for local attempts.
   std::optional<std::string> slurm_job;
+  // Event lines ingestion refused, and the first one's problem.
+  int64_t rejected_lines = 0;
+  std::optional<std::string> event_problem;
 };
 
 struct MetricPoint {
@@ -78,10 +93,11 @@ struct MetricPoint {
   double time = 0;
 };
 
-// Parsed events of one ingestion pass: metric points flattened (the bulk of
-// every events file), other events (start, end) as JSON. A run logs a few
-// metric names many times, so points refer to their name by index: no
-// string is copied per point.
+// What one ingestion pass read from a run's events (ingest/ingest.h), ready
+// to store: metric points flattened (the bulk of every events file), the
+// run's latest start and end, and what was refused. A run logs a few metric
+// names many times, so points refer to their name by index: no string is
+// copied per point.
 struct EventBatch {
   struct Point {
     int64_t step = 0;
@@ -91,7 +107,20 @@ struct EventBatch {
   };
   std::vector<std::string> names;
   std::vector<Point> points;
-  std::vector<nlohmann::json> others;
+  // The last start event: its whole line (runs.start_info) and its device.
+  struct Start {
+    std::string line;
+    std::string device;
+  };
+  std::optional<Start> start;
+  // The last end event: its status as written and its error, if any.
+  struct End {
+    std::string status;
+    std::optional<std::string> error;
+  };
+  std::optional<End> end;
+  int64_t rejected_lines = 0;
+  std::optional<std::string> problem;  // the first refused line's problem
 
   // The index of `name` in names, added on first sight.
   uint32_t name_index(std::string_view name) {
@@ -110,11 +139,86 @@ struct Note {
   double created_at = 0;
 };
 
-// How an attempt ended, decided by the scheduler.
+// How an attempt ended (scheduler/lifecycle.h decides).
 struct RunEnd {
-  std::string state;  // succeeded | failed | diverged | invalid | lost | cancelled | timeout
+  RunState state = RunState::failed;
   std::optional<int64_t> exit_code, signal;
-  std::optional<std::string> error;
+  std::optional<std::string> error;  // recorded unless absent; the run's earlier error stays otherwise
+};
+
+// A cell as it stands when one of its attempts ends.
+struct CellHistory {
+  CellState state = CellState::running;    // cancelled when `headroom cancel` took it meanwhile
+  std::vector<RunState> earlier_attempts;  // its other attempts, oldest first
+};
+
+// What finish_run records: the attempt's end and its cell's next state.
+struct AttemptOutcome {
+  RunEnd end;
+  CellState cell = CellState::failed;
+};
+
+// A running attempt with its latest metrics, for `status` and `watch`.
+struct RunProgress {
+  int64_t run = 0;
+  std::string cell_hash;
+  nlohmann::json parameters;
+  std::optional<int64_t> steps;  // configured
+  std::string device, host;
+  std::optional<double> started_at;
+  std::optional<int64_t> step;  // the latest logged
+  std::optional<double> loss, metric, tokens_per_second;
+  double estimated_flops = 0;  // of its cell
+};
+
+// A failed cell with its last attempt.
+struct FailedCell {
+  int64_t run = 0;
+  std::string cell_hash;
+  nlohmann::json parameters;
+  RunState state = RunState::failed;
+  std::string error;  // "" when none was recorded
+};
+
+// The sums an ETA is made of.
+struct SweepThroughput {
+  std::optional<double> succeeded_flops, succeeded_seconds;  // estimated FLOPs and wall time of succeeded runs
+  std::optional<double> first_start, last_end;               // over every attempt
+  std::optional<double> pending_flops;                       // estimated FLOPs of pending cells
+};
+
+// A succeeded attempt as reports read it.
+struct SucceededRun {
+  int64_t run_id = 0;
+  int64_t cell_id = 0;
+  std::string cell_hash;
+  std::optional<double> started_at, ended_at;
+  std::string device, host, precision;  // precision from its start event
+};
+
+// A run's last value of one metric.
+struct FinalValue {
+  int64_t run_id = 0;
+  std::string metric;
+  double value = 0;
+};
+
+// A run's events file and how far ingestion got (db check).
+struct IngestionPosition {
+  int64_t run_id = 0;
+  std::string run_dir;
+  int64_t events_offset = 0;
+  RunState run_state = RunState::starting;
+  SweepState sweep_state = SweepState::registered;
+};
+
+// A sweep with attempts still marked active (db check).
+struct SweepWithActiveRuns {
+  std::string name;
+  int64_t active_runs = 0;
+  SweepState state = SweepState::registered;
+  std::optional<int64_t> orchestrator_pid;
+  std::optional<std::string> orchestrator_host;
 };
 
 class Store {
@@ -128,63 +232,68 @@ class Store {
   // Opens an existing database read-only; an error if it does not exist.
   static Result<std::unique_ptr<Store>> open_read_only(const std::string& path);
 
+  // --- Sweeps and cells (sweeps.cc) ---
+
   // Records a sweep and its cells in one transaction. Running the same spec
   // again returns the stored sweep. A changed spec under the same name is
   // refused unless `extend`, which stores the new spec and adds only new cells.
   Result<SweepRecord> register_sweep(const SweepSpec& spec, const Expansion& expansion,
                                      const std::string& runs_root, bool extend);
-
   Result<std::optional<SweepRecord>> find_sweep(const std::string& name);
   Result<std::vector<SweepRecord>> sweeps();
+  Result<SweepRecord> sweep(int64_t sweep_id);
+  // Marks the sweep running under this process (host and pid recorded), or
+  // finished / interrupted when its orchestrator stops.
+  Status set_sweep_state(int64_t sweep_id, SweepState state);
   // Cells in grid order; all states when `state` is empty.
-  Result<std::vector<CellRecord>> cells(int64_t sweep_id, const std::string& state = "");
+  Result<std::vector<CellRecord>> cells(int64_t sweep_id, std::optional<CellState> state = std::nullopt);
+  Result<CellRecord> cell(int64_t cell_id);
+  // Cell counts by state for a sweep, every state in all_cell_states() order.
+  Result<std::vector<std::pair<CellState, int64_t>>> cell_state_counts(int64_t sweep_id);
+  // Marks the sweep's cells in one of the `cancellable` states (those whose
+  // hash starts with `cell_prefix`; all when empty) cancelled; returns their
+  // attempts still active, whose workers the caller stops. An error when the
+  // prefix matches no cell.
+  Result<std::vector<RunRecord>> cancel_cells(int64_t sweep_id, const std::string& cell_prefix,
+                                              const std::vector<CellState>& cancellable);
+  // Cancelled cells of the sweep without an active attempt become pending
+  // again; returns how many.
+  Result<int64_t> reopen_cancelled_cells(int64_t sweep_id);
+  // Swept parameter names of this sweep, sorted.
+  Result<std::vector<std::string>> parameter_names(int64_t sweep_id);
 
-  // Creates the next attempt of a cell (state 'starting', cell 'running') and
+  // --- Attempts (attempts.cc) ---
+
+  // Creates the next attempt of a cell (state starting, cell running) and
   // returns it; its run folder is runs_root/sweep/hash[:12]/attempt.
   Result<RunRecord> begin_attempt(const SweepRecord& sweep, const CellRecord& cell);
   // Records the worker's process and where it runs ("cpu", "gpu:2"): the
-  // attempt is now 'running'. The worker's start event may refine the device.
+  // attempt is now running. The worker's start event may refine the device.
   Status mark_running(int64_t run_id, int64_t pid, const std::string& host, const std::string& device = "");
   // Records the SLURM array task of an attempt (see RunRecord::slurm_job).
   Status set_slurm_job(int64_t run_id, const std::string& job);
-  // A submitted attempt that SLURM started on `node`: 'starting' becomes 'running'.
+  // A submitted attempt that SLURM started on `node`: starting becomes running.
   Status mark_running_in_slurm(int64_t run_id, const std::string& node);
-  // Ends an attempt and sets its cell's state (pending again when it will be
-  // retried). A cell cancelled by the user stays cancelled unless the attempt
-  // succeeded.
-  Status finish_run(int64_t run_id, const RunEnd& end, const std::string& cell_state);
-  // Marks the sweep's cells (those whose hash starts with `cell_prefix`; all
-  // when empty) cancelled unless they succeeded or failed; returns their
-  // attempts still running, whose workers the caller stops. An error when
-  // the prefix matches no cell.
-  Result<std::vector<RunRecord>> cancel_cells(int64_t sweep_id, const std::string& cell_prefix);
-  // Cancelled cells of the sweep become pending again; returns how many.
-  Result<int64_t> reopen_cancelled_cells(int64_t sweep_id);
-  // Attempts of a sweep still 'starting' or 'running' (after a crash: the orphans).
+  // Ends an attempt. `decide` is handed its cell as it stands, inside the
+  // transaction that records what it returns, so a concurrent `headroom
+  // cancel` is never overwritten.
+  Status finish_run(int64_t run_id, const std::function<AttemptOutcome(const CellHistory&)>& decide);
+  // Attempts of a sweep still active (after a crash: the orphans).
   Result<std::vector<RunRecord>> active_runs(int64_t sweep_id);
   Result<std::vector<RunRecord>> runs_of_cell(int64_t cell_id);
   Result<RunRecord> run(int64_t run_id);
-  Result<CellRecord> cell(int64_t cell_id);
-  Result<SweepRecord> sweep(int64_t sweep_id);
 
-  // Stores parsed events of one run and its new byte offset in one
-  // transaction: a crash leaves either all of them or none. Replaying the same
+  // --- Events (events.cc) ---
+
+  // Stores one ingestion pass of a run and its new byte offset in one
+  // transaction: a crash leaves either all of it or none. Replaying the same
   // events changes nothing (metrics are keyed by run, name and step).
   Status apply_events(int64_t run_id, const EventBatch& batch, int64_t new_offset);
-  // The same for events as JSON objects (tests, tools): metric and eval
-  // events' numeric or null values become points.
-  Status apply_events(int64_t run_id, const std::vector<nlohmann::json>& events, int64_t new_offset);
 
-  // Marks the sweep running under this process (host and pid recorded), or
-  // finished / interrupted when its orchestrator stops.
-  Status set_sweep_state(int64_t sweep_id, const std::string& state);
+  // --- Reads (reads.cc) ---
 
-  // Cell counts by state for a sweep, in a fixed order.
-  Result<std::vector<std::pair<std::string, int64_t>>> cell_state_counts(int64_t sweep_id);
   // Metric names that have summaries in this sweep, sorted.
   Result<std::vector<std::string>> metric_names(int64_t sweep_id);
-  // Swept parameter names of this sweep, sorted.
-  Result<std::vector<std::string>> parameter_names(int64_t sweep_id);
   // The columns of the runs_wide view (wide_view.h), in order.
   Result<std::vector<std::string>> wide_columns();
   // One metric's points of one run, by step.
@@ -193,17 +302,42 @@ class Store {
   Result<std::vector<std::pair<std::string, std::vector<MetricPoint>>>> curves(int64_t run_id);
   // Final summaries of one run: name, last step, last, min and max value.
   Result<Table> summaries(int64_t run_id);
+  // The sweep's active attempts with their latest train/loss, `metric` and
+  // throughput, by run id.
+  Result<std::vector<RunProgress>> active_run_progress(int64_t sweep_id, const std::string& metric);
+  // The sweep's failed cells in grid order, each with its last attempt.
+  Result<std::vector<FailedCell>> failed_cells(int64_t sweep_id);
+  Result<SweepThroughput> throughput(int64_t sweep_id);
+  // The sweep's succeeded attempts, by run id, and their runs' final values.
+  Result<std::vector<SucceededRun>> succeeded_runs(int64_t sweep_id);
+  Result<std::vector<FinalValue>> final_values_of_succeeded_runs(int64_t sweep_id);
 
   // Runs one SELECT with positional bindings and returns its rows. Refuses
   // any statement that could write (SQLite's own read-only check) and any
   // text after the first statement, so it is safe for user-written SQL.
   Result<Table> select(const std::string& sql, const std::vector<nlohmann::json>& bindings = {});
 
+  // --- Notes and tags (reads.cc) ---
+
   Result<int64_t> add_note(std::optional<int64_t> sweep_id, std::optional<int64_t> run_id,
                            const std::string& text);
   Result<std::vector<Note>> notes(std::optional<int64_t> sweep_id, std::optional<int64_t> run_id);
   Status add_tag(int64_t run_id, const std::string& tag);
   Status remove_tag(int64_t run_id, const std::string& tag);
+  Result<std::vector<std::string>> tags(int64_t run_id);
+
+  // --- Health (health.cc) ---
+
+  // What SQLite's integrity_check reports other than "ok".
+  Result<std::vector<std::string>> integrity_problems();
+  // Rows whose parent row is missing: "table rowid N points at a missing
+  // parent row", and per table without rowid a count.
+  Result<std::vector<std::string>> orphan_problems();
+  // Summaries that disagree with their metric points (at most `limit`): run and metric.
+  Result<std::vector<std::pair<int64_t, std::string>>> stale_summaries(int limit);
+  // Every run's events file position, by run id.
+  Result<std::vector<IngestionPosition>> ingestion_positions();
+  Result<std::vector<SweepWithActiveRuns>> sweeps_with_active_runs();
 
   // The schema version of the open file.
   Result<int> schema_version();

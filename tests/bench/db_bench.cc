@@ -16,7 +16,7 @@
 
 #include <CLI/CLI.hpp>
 
-#include "orchestrator/core/table.h"
+#include "common/table.h"
 #include "orchestrator/grid/grid.h"
 #include "orchestrator/ingest/ingest.h"
 #include "orchestrator/query/run_query.h"
@@ -116,7 +116,12 @@ int run(const Options& options) {
     check(ingest_run(*store, attempt.id), "ingest");
     ingest_seconds += seconds_since(start);
     fs::remove_all(attempt.run_dir);  // 20 M points of JSON would fill a small disk
-    check(store->finish_run(attempt.id, RunEnd{"succeeded", 0, {}, {}}, "succeeded"), "finish");
+    check(store->finish_run(attempt.id,
+                            [](const CellHistory&) {
+                              return AttemptOutcome{RunEnd{RunState::succeeded, 0, std::nullopt, std::nullopt},
+                                                    CellState::succeeded};
+                            }),
+          "finish");
     points += int64_t(options.steps) * 5;
   }
   const double build_seconds = seconds_since(build_start);

@@ -180,7 +180,7 @@ TEST_F(ResultsCli, DbCheckFindsOrphansAndLagAndIsCleanOtherwise) {
   // An events file with bytes the database has not seen.
   auto run_dir = nlohmann::json::parse(headroom({"show", "2", "-f", "json"}).out)["paths"]["run_dir"];
   fs::create_directories(run_dir.get<std::string>());
-  std::ofstream(fs::path(run_dir.get<std::string>()) / "events.jsonl") << "{\"event\":\"metric\"}\n";
+  std::ofstream(fs::path(run_dir.get<std::string>()) / "events.jsonl", std::ios::app) << "{\"event\":\"metric\"}\n";
   auto dirty = headroom({"db", "check"});
   EXPECT_EQ(dirty.exit_status, 1);
   EXPECT_NE(dirty.out.find("PROBLEM orphan rows: 1 in metrics"), std::string::npos) << dirty.out;

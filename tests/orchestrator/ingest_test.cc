@@ -85,9 +85,9 @@ TEST_F(IngestTest, ReplayingTheWholeLogAddsNothingTwice) {
 TEST_F(IngestTest, EventsOfAnUnknownRunAreRefusedAndForeignKeysStayOn) {
   // Ingestion skips SQLite's per-row foreign-key checks for speed: it must
   // check the run itself and switch the checks back on.
-  auto refused = store_->apply_events(run_.id + 100, std::vector<nlohmann::json>{{{"event", "metric"}, {"step", 1},
-                                                                                  {"values", {{"x", 1.0}}}}},
-                                      1);
+  EventBatch batch;
+  batch.points.push_back({1, 0, batch.name_index("x"), 1.0});
+  auto refused = store_->apply_events(run_.id + 100, batch, 1);
   EXPECT_FALSE(refused.ok());
   append(R"({"event":"metric","step":10,"time":2,"values":{"train/loss":3.0}})" "\n");
   ASSERT_TRUE(ingest_run(*store_, run_.id).ok());
@@ -102,7 +102,7 @@ TEST_F(IngestTest, SkipsMalformedCompleteLinesAndCountsThem) {
   append("not json\n" R"({"event":"metric","step":1,"time":2,"values":{"train/loss":1.0}})" "\n");
   auto report = ingest_run(*store_, run_.id);
   ASSERT_TRUE(report.ok());
-  EXPECT_EQ(report->malformed_lines, 1u);
+  EXPECT_EQ(report->rejected_lines, 1u);
   EXPECT_EQ(count("SELECT count(*) FROM metrics"), 1);
 }
 

@@ -132,7 +132,7 @@ TEST_F(RunQueryTest, SnapshotOfAFinishedSweepCountsCellsAndHasNoEta) {
   auto snapshot = take_snapshot(*store_, *sweep.value());
   ASSERT_TRUE(snapshot.ok()) << snapshot.error().to_string();
   EXPECT_EQ(snapshot->total, 12);
-  EXPECT_EQ(snapshot->count("succeeded"), 12);
+  EXPECT_EQ(snapshot->count(CellState::succeeded), 12);
   EXPECT_TRUE(snapshot->running.empty());
   EXPECT_TRUE(snapshot->failed.empty());  // the failed attempt was retried and succeeded
   EXPECT_FALSE(snapshot->orchestrator_alive);

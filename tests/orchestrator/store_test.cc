@@ -4,6 +4,7 @@
 
 #include "orchestrator/store/migrations.h"
 #include "orchestrator/store/sqlite.h"
+#include "tests/support/results_fixture.h"
 #include "tests/support/test_support.h"
 
 namespace headroom {
@@ -95,7 +96,7 @@ TEST(Store, AChangedSpecIsRefusedUnlessExtendedAndExtendingKeepsFinishedCells) {
   auto cell = store.value()->cells(sweep->id)->front();
   auto run = store.value()->begin_attempt(sweep.value(), cell);
   ASSERT_TRUE(run.ok());
-  ASSERT_TRUE(store.value()->finish_run(run->id, RunEnd{"succeeded", 0, {}, {}}, "succeeded").ok());
+  ASSERT_TRUE(store.value()->finish_run(run->id, testing::recorded(RunState::succeeded, CellState::succeeded)).ok());
 
   auto new_spec = sweep_of("parameters:\n  heads: {values: [1, 2, 4]}\n");
   auto refused = store.value()->register_sweep(new_spec.spec, new_spec.expansion, "/runs", false);
@@ -106,8 +107,8 @@ TEST(Store, AChangedSpecIsRefusedUnlessExtendedAndExtendingKeepsFinishedCells) {
   auto extended = store.value()->register_sweep(new_spec.spec, new_spec.expansion, "/runs", true);
   ASSERT_TRUE(extended.ok());
   EXPECT_EQ(store.value()->cells(sweep->id)->size(), 3u);
-  EXPECT_EQ(store.value()->cells(sweep->id, "succeeded")->size(), 1u);
-  EXPECT_EQ(store.value()->cells(sweep->id, "pending")->size(), 2u);
+  EXPECT_EQ(store.value()->cells(sweep->id, CellState::succeeded)->size(), 1u);
+  EXPECT_EQ(store.value()->cells(sweep->id, CellState::pending)->size(), 2u);
 }
 
 TEST(Store, ASpecWhoseCommentsOrLayoutChangedIsTheSameSweep) {
@@ -132,12 +133,101 @@ TEST(Store, AttemptsAreNumberedPerCellWithTheirOwnRunFolders) {
   auto sweep = store.value()->register_sweep(fixture.spec, fixture.expansion, "/runs", false);
   auto cell = store.value()->cells(sweep->id)->front();
   auto first = store.value()->begin_attempt(sweep.value(), cell);
-  ASSERT_TRUE(store.value()->finish_run(first->id, RunEnd{"failed", 1, {}, "boom"}, "pending").ok());
+  ASSERT_TRUE(store.value()->finish_run(first->id, testing::recorded(RunState::failed, CellState::pending, 1, "boom")).ok());
   auto second = store.value()->begin_attempt(sweep.value(), cell);
   EXPECT_EQ(first->attempt, 1);
   EXPECT_EQ(second->attempt, 2);
   EXPECT_EQ(second->run_dir, "/runs/quick/" + cell.hash.substr(0, 12) + "/2");
   EXPECT_EQ(store.value()->active_runs(sweep->id)->size(), 1u);
+}
+
+TEST(Store, FinishRunHandsTheDecisionTheCellAsItStandsAndRecordsItsAnswer) {
+  TemporaryFolder folder;
+  auto store = Store::open_for_writing((folder.path() / "h.db").string());
+  auto fixture = sweep_of("parameters:\n  heads: {values: [1]}\n");
+  auto sweep = store.value()->register_sweep(fixture.spec, fixture.expansion, "/runs", false);
+  auto cell = store.value()->cells(sweep->id)->front();
+  auto first = store.value()->begin_attempt(sweep.value(), cell);
+  ASSERT_TRUE(store.value()->finish_run(first->id, testing::recorded(RunState::failed, CellState::pending, 1, "boom")).ok());
+  auto second = store.value()->begin_attempt(sweep.value(), cell);
+  // `headroom cancel` takes the cell while its second attempt runs.
+  ASSERT_TRUE(store.value()->cancel_cells(sweep->id, "", {CellState::pending, CellState::running}).ok());
+  CellHistory seen;
+  ASSERT_TRUE(store.value()
+                  ->finish_run(second->id,
+                               [&](const CellHistory& history) {
+                                 seen = history;
+                                 return AttemptOutcome{RunEnd{RunState::cancelled, 4, 15, std::nullopt},
+                                                       CellState::cancelled};
+                               })
+                  .ok());
+  EXPECT_EQ(seen.state, CellState::cancelled);
+  EXPECT_EQ(seen.earlier_attempts, std::vector<RunState>{RunState::failed});
+  auto run = store.value()->run(second->id);
+  EXPECT_EQ(run->state, RunState::cancelled);
+  EXPECT_EQ(run->exit_code, 4);
+  EXPECT_EQ(run->signal, 15);
+  EXPECT_EQ(store.value()->run(first->id)->error, "boom");
+  EXPECT_EQ(store.value()->cell(cell.id)->state, CellState::cancelled);
+}
+
+TEST(Store, TheSchemaAcceptsEveryStateAndNoOther) {
+  TemporaryFolder folder;
+  const std::string path = (folder.path() / "h.db").string();
+  {
+    auto store = Store::open_for_writing(path);
+    auto fixture = sweep_of("parameters:\n  heads: {values: [1]}\n");
+    auto sweep = store.value()->register_sweep(fixture.spec, fixture.expansion, "/runs", false);
+    ASSERT_TRUE(store.value()->begin_attempt(sweep.value(), store.value()->cells(sweep->id)->front()).ok());
+  }
+  sqlite::Connection connection(path, sqlite::Connection::Mode::read_write_create);
+  auto accepts = [&](const std::string& table, std::string_view state) {
+    try {
+      sqlite::Statement update(connection.handle(), "UPDATE " + table + " SET state = ?");
+      update.bind(1, std::string(state));
+      update.run();
+      return true;
+    } catch (const sqlite::SqliteError&) {
+      return false;
+    }
+  };
+  for (SweepState state : all_sweep_states()) EXPECT_TRUE(accepts("sweeps", to_string(state))) << to_string(state);
+  for (CellState state : all_cell_states()) EXPECT_TRUE(accepts("cells", to_string(state))) << to_string(state);
+  for (RunState state : all_run_states()) EXPECT_TRUE(accepts("runs", to_string(state))) << to_string(state);
+  for (const std::string table : {"sweeps", "cells", "runs"}) EXPECT_FALSE(accepts(table, "bogus")) << table;
+  for (SweepState state : all_sweep_states()) EXPECT_EQ(parse_sweep_state(to_string(state)), state);
+  for (CellState state : all_cell_states()) EXPECT_EQ(parse_cell_state(to_string(state)), state);
+  for (RunState state : all_run_states()) EXPECT_EQ(parse_run_state(to_string(state)), state);
+}
+
+TEST(Store, VersionThreeCellsKeepTheirResourcesApartFromTheTrainerConfig) {
+  TemporaryFolder folder;
+  std::string path = (folder.path() / "v3.db").string();
+  {
+    sqlite::Connection connection(path, sqlite::Connection::Mode::read_write_create);
+    migrate(connection, path, 3);
+    connection.execute(
+        "INSERT INTO sweeps (id, name, spec_text, spec_hash, spec_path, runs_root, created_at) "
+        "VALUES (1, 'a', 'base: {threads: 2}', 'h', 'a.yaml', '/r', 0), (2, 'b', 'x', 'h', 'b.yaml', '/r', 0);"
+        "INSERT INTO cells (sweep_id, ordinal, hash, parameters, config, parameter_count, "
+        "non_embedding_parameters, flops_per_token, estimated_flops) VALUES "
+        "(1, 0, 'c1', '{}', '{\"threads\": 2, \"device\": \"cpu\", \"gpus\": 2, \"gpu_memory_gb\": 3.5, "
+        "\"priority\": 4, \"d_model\": 64}', 0, 0, 0, 0),"
+        "(2, 0, 'c2', '{}', '{\"threads\": 1, \"device\": \"auto\", \"gpus\": 1, \"gpu_memory_gb\": 0, "
+        "\"priority\": 0, \"d_model\": 64}', 0, 0, 0, 0)");
+  }
+  auto store = Store::open_for_writing(path);
+  ASSERT_TRUE(store.ok()) << store.error().to_string();
+  auto a = store.value()->cells(1)->front();
+  EXPECT_EQ(a.resources.threads, 2);  // its sweep set threads
+  EXPECT_EQ(a.resources.device, "cpu");
+  EXPECT_EQ(a.resources.gpus, 2);
+  EXPECT_EQ(a.resources.gpu_memory_gb, 3.5);
+  EXPECT_EQ(a.resources.priority, 4);
+  EXPECT_EQ(a.config, (nlohmann::json{{"threads", 2}, {"device", "cpu"}, {"d_model", 64}}));
+  auto b = store.value()->cells(2)->front();
+  EXPECT_FALSE(b.resources.threads.has_value());  // its sweep did not: --threads decides
+  EXPECT_EQ(b.resources, CellResources{});
 }
 
 // A database at `version`, built by the real migrations up to it.
@@ -193,7 +283,7 @@ TEST(Store, VersionOneDataSurvivesTheMoveToInternedMetricNames) {
   ASSERT_EQ(wide->rows.size(), 1u);
   EXPECT_EQ(wide->rows[0], (std::vector<nlohmann::json>{4, 16, 0.25}));
   auto sweep = store.value()->find_sweep("old");
-  EXPECT_EQ(sweep->value().state, "finished");
+  EXPECT_EQ(sweep->value().state, SweepState::finished);
 }
 
 TEST(Store, SelectRefusesStatementsThatWriteAndTrailingStatements) {

@@ -1,8 +1,12 @@
 #include "tests/support/results_fixture.h"
 
+#include <filesystem>
+#include <fstream>
 #include <stdexcept>
 
+#include "common/protocol.h"
 #include "orchestrator/grid/grid.h"
+#include "orchestrator/scheduler/attempt.h"
 #include "orchestrator/spec/sweep_spec.h"
 #include "orchestrator/store/store.h"
 
@@ -22,9 +26,26 @@ T value_or_throw(Result<T> result) {
 
 nlohmann::json metric_event(int64_t step, const nlohmann::json& values) {
   return {{"event", step % 30 == 0 && values.contains("eval/accuracy") ? "eval" : "metric"},
+          {"v", protocol::kVersion},
           {"step", step},
           {"time", 1000.0 + double(step)},
           {"values", values}};
+}
+
+// Writes the attempt's events as a worker would, then ends it the way the
+// scheduler does: ingestion reads them, the lifecycle decides from them and
+// the worker's exit status.
+void run_attempt(Store& store, const RunRecord& run, const std::vector<nlohmann::json>& events, int exit_code,
+                 int retries) {
+  std::filesystem::create_directories(run.run_dir);
+  std::ofstream out(std::filesystem::path(run.run_dir) / protocol::kEventsFile);
+  for (const auto& event : events) out << event.dump() << "\n";
+  out.close();
+  AttemptFacts facts;
+  facts.exit_code = exit_code;
+  LifecyclePolicy policy;
+  policy.retries = retries;
+  value_or_throw(end_attempt(store, run.id, facts, policy));
 }
 
 }  // namespace
@@ -52,24 +73,25 @@ parameters:
     if (d_model == 64 && heads == 16 && attention == "standard") {
       auto failed = value_or_throw(store->begin_attempt(sweep, cell));
       value_or_throw(store->mark_running(failed.id, 4242, "fixture-host"));
-      value_or_throw(store->apply_events(failed.id, std::vector<nlohmann::json>{metric_event(10, {{"train/loss", 9.0}})}, 1));
-      value_or_throw(store->finish_run(failed.id, RunEnd{"failed", 1, {}, "boom\nlast line"}, "pending"));
+      run_attempt(*store, failed,
+                  {metric_event(10, {{"train/loss", 9.0}}),
+                   {{"event", "end"}, {"v", 1}, {"status", "failed"}, {"error", "boom\nlast line"}, {"time", 1011.0}}},
+                  1, 1);
     }
     auto run = value_or_throw(store->begin_attempt(sweep, cell));
     value_or_throw(store->mark_running(run.id, 4243, "fixture-host"));
     const double final_loss = 1.0 + heads / 100.0;
     std::vector<nlohmann::json> events = {
-        {{"event", "start"}, {"device", "cpu"}, {"time", 1000.0}},
+        {{"event", "start"}, {"v", 1}, {"device", "cpu"}, {"time", 1000.0}},
         metric_event(10, {{"train/loss", 3.0}}),
         metric_event(20, {{"train/loss", 2.0}}),
         metric_event(30, {{"train/loss", final_loss}}),
         metric_event(30, {{"eval/accuracy", expected_accuracy(d_model, heads, attention)}}),
-        {{"event", "end"}, {"status", "ok"}, {"step", 30}, {"time", 1031.0}},
+        {{"event", "end"}, {"v", 1}, {"status", "ok"}, {"step", 30}, {"time", 1031.0}},
     };
-    value_or_throw(store->apply_events(run.id, events, 1));
-    value_or_throw(store->finish_run(run.id, RunEnd{"succeeded", 0, {}, {}}, "succeeded"));
+    run_attempt(*store, run, events, 0, 0);
   }
-  value_or_throw(store->set_sweep_state(sweep.id, "finished"));
+  value_or_throw(store->set_sweep_state(sweep.id, SweepState::finished));
 }
 
 void add_finished_sweep(const std::string& path, const std::string& runs_root, const std::string& yaml,
@@ -82,17 +104,23 @@ void add_finished_sweep(const std::string& path, const std::string& runs_root, c
     auto run = value_or_throw(store->begin_attempt(sweep, cell));
     value_or_throw(store->mark_running(run.id, 4243, "fixture-host"));
     const nlohmann::json finals = final_values(cell);
-    std::vector<nlohmann::json> events = {{{"event", "start"}, {"device", "cpu"}, {"precision", "fp32"}, {"time", 1000.0}}};
+    std::vector<nlohmann::json> events = {
+        {{"event", "start"}, {"v", 1}, {"device", "cpu"}, {"precision", "fp32"}, {"time", 1000.0}}};
     for (int step : {10, 20, 30}) {
       nlohmann::json values;
       for (const auto& [name, value] : finals.items()) values[name] = value.get<double>() * step / 30.0;
-      events.push_back({{"event", "eval"}, {"step", step}, {"time", 1000.0 + step}, {"values", values}});
+      events.push_back({{"event", "eval"}, {"v", 1}, {"step", step}, {"time", 1000.0 + step}, {"values", values}});
     }
-    events.push_back({{"event", "end"}, {"status", "ok"}, {"step", 30}, {"time", 1031.0}});
-    value_or_throw(store->apply_events(run.id, events, 1));
-    value_or_throw(store->finish_run(run.id, RunEnd{"succeeded", 0, {}, {}}, "succeeded"));
+    events.push_back({{"event", "end"}, {"v", 1}, {"status", "ok"}, {"step", 30}, {"time", 1031.0}});
+    run_attempt(*store, run, events, 0, 0);
   }
-  value_or_throw(store->set_sweep_state(sweep.id, "finished"));
+  value_or_throw(store->set_sweep_state(sweep.id, SweepState::finished));
+}
+
+std::function<AttemptOutcome(const CellHistory&)> recorded(RunState run, CellState cell,
+                                                           std::optional<int64_t> exit_code,
+                                                           std::optional<std::string> error) {
+  return [=](const CellHistory&) { return AttemptOutcome{RunEnd{run, exit_code, std::nullopt, error}, cell}; };
 }
 
 }  // namespace headroom::testing

@@ -1,6 +1,7 @@
 #pragma once
-// A small results database with known values, built through the real Store
-// API, for tests of queries, exports and reports.
+// A small results database with known values, built through the real paths
+// (Store, events files read by ingestion, attempts ended by the lifecycle),
+// for tests of queries, exports and reports.
 //
 // Sweep "scale": d_model {64, 128} x heads {1, 4, 16} x attention {standard,
 // fixed (head_size 32)}, 12 cells, one succeeded run each, whose final
@@ -20,8 +21,14 @@ namespace headroom::testing {
 
 double expected_accuracy(int d_model, int heads, const std::string& attention);
 
-// Creates the database at `path`; returns the sweep's runs root.
+// Creates the database at `path`, run folders under `runs_root`.
 void build_results_fixture(const std::string& path, const std::string& runs_root);
+
+// For store tests: a decision for Store::finish_run that records this
+// outcome whatever the cell's history.
+std::function<AttemptOutcome(const CellHistory&)> recorded(RunState run, CellState cell,
+                                                           std::optional<int64_t> exit_code = std::nullopt,
+                                                           std::optional<std::string> error = std::nullopt);
 
 // The final values a cell's run logs, as {"metric": value, ...}.
 using FinalValues = std::function<nlohmann::json(const CellRecord& cell)>;

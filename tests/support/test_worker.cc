@@ -28,9 +28,13 @@
 
 #include <nlohmann/json.hpp>
 
+#include "common/protocol.h"
+
 namespace {
 
 namespace fs = std::filesystem;
+using headroom::protocol::EndStatus;
+using headroom::protocol::EventKind;
 
 volatile sig_atomic_t terminated = 0;
 extern "C" void on_term(int) { terminated = 1; }
@@ -92,38 +96,39 @@ int main(int argc, char** argv) {
   } else {
     ::signal(SIGTERM, on_term);
   }
-  std::ofstream events(fs::path(run_dir) / "events.jsonl", std::ios::app);
-  auto emit = [&](const nlohmann::json& event) { events << event.dump() << "\n" << std::flush; };
+  std::ofstream events(fs::path(run_dir) / headroom::protocol::kEventsFile, std::ios::app);
+  auto emit = [&](EventKind kind, nlohmann::json event) {
+    event["event"] = headroom::protocol::to_string(kind);
+    event["v"] = headroom::protocol::kVersion;
+    event["time"] = now();
+    events << event.dump() << "\n" << std::flush;
+  };
+  // Writes the end event and returns the exit status the protocol gives it.
+  auto end = [&](EndStatus status, nlohmann::json event) {
+    event["status"] = headroom::protocol::to_string(status);
+    emit(EventKind::end, std::move(event));
+    log_line("end", run_dir);
+    return headroom::protocol::exit_code(status);
+  };
   log_line("start", run_dir);
   const std::string visible = env("CUDA_VISIBLE_DEVICES");
-  emit({{"event", "start"}, {"v", 1}, {"time", now()}, {"pid", ::getpid()},
-        {"device", visible.empty() ? "cpu" : "cuda:0"}, {"cuda_visible_devices", visible},
-        {"threads", env("OMP_NUM_THREADS")}});
+  emit(EventKind::start, {{"pid", ::getpid()}, {"device", visible.empty() ? "cpu" : "cuda:0"},
+                          {"cuda_visible_devices", visible}, {"threads", env("OMP_NUM_THREADS")}});
   if (behaviour == "hang" || behaviour == "ignore_term") {
     while (true) std::this_thread::sleep_for(std::chrono::seconds(1));
   }
   for (int64_t step = 1; step <= steps; ++step) {
-    if (terminated) {
-      emit({{"event", "end"}, {"time", now()}, {"step", step - 1}, {"status", "preempted"}});
-      log_line("end", run_dir);
-      return 4;
-    }
+    if (terminated) return end(EndStatus::preempted, {{"step", step - 1}});
     if ((behaviour == "crash" || (behaviour == "crash_once" && first_attempt)) && step > steps / 2) {
       std::fprintf(stderr, "test worker: crashing at step %lld as told\n", static_cast<long long>(step));
       log_line("end", run_dir);
       return 1;
     }
-    emit({{"event", "metric"}, {"time", now()}, {"step", step},
-          {"values", {{"train/loss", 1.0 / double(step)}, {"train/tokens_per_s", 1000.0}}}});
+    emit(EventKind::metric,
+         {{"step", step}, {"values", {{"train/loss", 1.0 / double(step)}, {"train/tokens_per_s", 1000.0}}}});
     if (step_ms > 0) std::this_thread::sleep_for(std::chrono::milliseconds(step_ms));
   }
-  if (behaviour == "diverge") {
-    emit({{"event", "end"}, {"time", now()}, {"step", steps}, {"status", "diverged"}, {"error", "loss is NaN"}});
-    log_line("end", run_dir);
-    return 3;
-  }
-  emit({{"event", "eval"}, {"time", now()}, {"step", steps}, {"values", {{"eval/accuracy", 0.5}}}});
-  emit({{"event", "end"}, {"time", now()}, {"step", steps}, {"status", "ok"}});
-  log_line("end", run_dir);
-  return 0;
+  if (behaviour == "diverge") return end(EndStatus::diverged, {{"step", steps}, {"error", "loss is NaN"}});
+  emit(EventKind::eval, {{"step", steps}, {"values", {{"eval/accuracy", 0.5}}}});
+  return end(EndStatus::ok, {{"step", steps}});
 }

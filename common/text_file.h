@@ -3,7 +3,7 @@
 
 #include <string>
 
-#include "orchestrator/core/result.h"
+#include "common/result.h"
 
 namespace headroom {
 

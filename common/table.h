@@ -7,7 +7,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "orchestrator/core/result.h"
+#include "common/result.h"
 
 namespace headroom {
 

@@ -1,4 +1,4 @@
-#include "orchestrator/core/text_file.h"
+#include "common/text_file.h"
 
 #include <fstream>
 

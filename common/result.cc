@@ -1,4 +1,4 @@
-#include "orchestrator/core/result.h"
+#include "common/result.h"
 
 namespace headroom {
 

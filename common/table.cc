@@ -1,4 +1,4 @@
-#include "orchestrator/core/table.h"
+#include "common/table.h"
 
 #include <algorithm>
 #include <cstdio>

@@ -1,0 +1,238 @@
+// Store: sweeps and their cells.
+#include <unistd.h>
+
+#include "orchestrator/core/sha256.h"
+#include "orchestrator/store/rows.h"
+#include "orchestrator/store/store.h"
+#include "orchestrator/store/wide_view.h"
+
+namespace headroom {
+
+using sqlite::Statement;
+using namespace store_rows;
+
+namespace {
+
+void insert_cells(sqlite::Connection& db, int64_t sweep_id, const Expansion& expansion) {
+  Statement cell(db.handle(),
+                 "INSERT OR IGNORE INTO cells (sweep_id, ordinal, hash, parameters, config, resources, "
+                 "parameter_count, non_embedding_parameters, flops_per_token, estimated_flops, "
+                 "head_size) "
+                 "VALUES (?, (SELECT coalesce(max(ordinal) + 1, 0) FROM cells WHERE sweep_id = ?), "
+                 "?, ?, ?, ?, ?, ?, ?, ?, ?)");
+  Statement parameter(db.handle(),
+                      "INSERT OR IGNORE INTO cell_parameters (cell_id, name, value) VALUES (?, ?, ?)");
+  for (const auto& c : expansion.cells) {
+    cell.bind(1, sweep_id).bind(2, sweep_id).bind(3, c.hash).bind(4, c.parameters.dump());
+    cell.bind(5, c.config.dump()).bind(6, to_json(c.resources).dump());
+    cell.bind(7, c.size.parameters).bind(8, c.size.non_embedding_parameters);
+    cell.bind(9, c.size.training_flops_per_token).bind(10, c.estimated_training_flops);
+    cell.bind_json(11, c.config.value("head_size", nlohmann::json()));
+    cell.run();
+    if (sqlite3_changes(db.handle()) == 0) continue;  // already in the sweep
+    int64_t cell_id = db.last_insert_id();
+    for (const auto& [name, value] : c.parameters.items()) {
+      parameter.bind(1, cell_id).bind(2, name).bind_json(3, value);
+      parameter.run();
+    }
+  }
+}
+
+}  // namespace
+
+Result<SweepRecord> Store::register_sweep(const SweepSpec& spec, const Expansion& expansion,
+                                          const std::string& runs_root, bool extend) {
+  return guarded("registering sweep '" + spec.name + "'", [&]() -> Result<SweepRecord> {
+    std::string spec_hash = sha256_hex(spec.text);
+    sqlite::Transaction transaction(*connection_);
+    Statement find(connection_->handle(), std::string("SELECT ") + kSweepColumns + " FROM sweeps WHERE name = ?");
+    find.bind(1, spec.name);
+    int64_t sweep_id = 0;
+    if (find.step()) {
+      SweepRecord existing = read_sweep(find);
+      // A comment or layout edit is not a change; the stored text is still updated below.
+      const std::string content = spec_content_key(spec.text);
+      const bool same_content = existing.spec_hash == spec_hash ||
+                                (!content.empty() && content == spec_content_key(existing.spec_text));
+      if (!same_content && !extend) {
+        return Error::invalid("sweep '" + spec.name + "' already exists with a different spec (from '" +
+                                  existing.spec_path +
+                                  "'); pass --extend to add the new cells and keep finished ones, "
+                                  "or give the sweep another name",
+                              {spec.file});
+      }
+      sweep_id = existing.id;
+      if (existing.spec_hash != spec_hash) {
+        Statement update(connection_->handle(),
+                         "UPDATE sweeps SET spec_text = ?, spec_hash = ?, spec_path = ? WHERE id = ?");
+        update.bind(1, spec.text).bind(2, spec_hash).bind(3, spec.file).bind(4, sweep_id);
+        update.run();
+      }
+    } else {
+      Statement insert(connection_->handle(),
+                       "INSERT INTO sweeps (name, spec_text, spec_hash, spec_path, runs_root, "
+                       "created_at, metric, goal, state) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)");
+      insert.bind(1, spec.name).bind(2, spec.text).bind(3, spec_hash).bind(4, spec.file);
+      insert.bind(5, runs_root).bind(6, now_seconds());
+      if (spec.metric) {
+        insert.bind(7, spec.metric->name).bind(8, spec.metric->goal);
+      } else {
+        insert.bind(7, nullptr).bind(8, nullptr);
+      }
+      insert.bind(9, std::string(to_string(SweepState::registered)));
+      insert.run();
+      sweep_id = connection_->last_insert_id();
+    }
+    insert_cells(*connection_, sweep_id, expansion);
+    refresh_wide_view(*connection_);
+    find.reset();
+    find.bind(1, spec.name);
+    find.step();
+    SweepRecord stored = read_sweep(find);
+    find.reset();
+    transaction.commit();
+    return stored;
+  });
+}
+
+Result<std::optional<SweepRecord>> Store::find_sweep(const std::string& name) {
+  return guarded("reading sweeps", [&]() -> Result<std::optional<SweepRecord>> {
+    Statement find(connection_->handle(), std::string("SELECT ") + kSweepColumns + " FROM sweeps WHERE name = ?");
+    find.bind(1, name);
+    if (!find.step()) return std::optional<SweepRecord>();
+    return std::optional<SweepRecord>(read_sweep(find));
+  });
+}
+
+Result<std::vector<SweepRecord>> Store::sweeps() {
+  return guarded("reading sweeps", [&]() -> Result<std::vector<SweepRecord>> {
+    Statement all(connection_->handle(), std::string("SELECT ") + kSweepColumns + " FROM sweeps ORDER BY id");
+    std::vector<SweepRecord> result;
+    while (all.step()) result.push_back(read_sweep(all));
+    return result;
+  });
+}
+
+Result<SweepRecord> Store::sweep(int64_t sweep_id) {
+  return guarded("reading a sweep", [&]() -> Result<SweepRecord> {
+    Statement query(connection_->handle(), std::string("SELECT ") + kSweepColumns + " FROM sweeps WHERE id = ?");
+    query.bind(1, sweep_id);
+    if (!query.step()) return Error::invalid("no sweep with id " + std::to_string(sweep_id));
+    return read_sweep(query);
+  });
+}
+
+Status Store::set_sweep_state(int64_t sweep_id, SweepState state) {
+  return guarded("recording the sweep's state", [&]() -> Status {
+    // The orchestrator's host and pid are kept only while it drives the sweep.
+    Statement update(connection_->handle(),
+                     "UPDATE sweeps SET state = ?1, orchestrator_host = CASE WHEN ?5 THEN ?2 END, "
+                     "orchestrator_pid = CASE WHEN ?5 THEN ?3 END WHERE id = ?4");
+    char host[256] = {};
+    ::gethostname(host, sizeof(host) - 1);
+    update.bind(1, std::string(to_string(state))).bind(2, std::string(host)).bind(3, int64_t(::getpid()));
+    update.bind(4, sweep_id).bind(5, int64_t(state == SweepState::running));
+    update.run();
+    return Ok{};
+  });
+}
+
+Result<std::vector<CellRecord>> Store::cells(int64_t sweep_id, std::optional<CellState> state) {
+  return guarded("reading cells", [&]() -> Result<std::vector<CellRecord>> {
+    Statement query(connection_->handle(),
+                    std::string("SELECT ") + kCellColumns +
+                        " FROM cells WHERE sweep_id = ? AND (?2 IS NULL OR state = ?2) ORDER BY ordinal");
+    query.bind(1, sweep_id);
+    if (state) {
+      query.bind(2, std::string(to_string(*state)));
+    } else {
+      query.bind(2, nullptr);
+    }
+    std::vector<CellRecord> result;
+    while (query.step()) result.push_back(read_cell(query));
+    return result;
+  });
+}
+
+Result<CellRecord> Store::cell(int64_t cell_id) {
+  return guarded("reading a cell", [&]() -> Result<CellRecord> {
+    Statement& query = prepared(std::string("SELECT ") + kCellColumns + " FROM cells WHERE id = ?");
+    ResetOnExit query_reset{query};
+    query.bind(1, cell_id);
+    if (!query.step()) return Error::invalid("no cell with id " + std::to_string(cell_id));
+    return read_cell(query);
+  });
+}
+
+Result<std::vector<std::pair<CellState, int64_t>>> Store::cell_state_counts(int64_t sweep_id) {
+  return guarded("counting cells", [&]() -> Result<std::vector<std::pair<CellState, int64_t>>> {
+    std::vector<std::pair<CellState, int64_t>> counts;
+    for (CellState state : all_cell_states()) counts.push_back({state, 0});
+    Statement query(connection_->handle(), "SELECT state, count(*) FROM cells WHERE sweep_id = ? GROUP BY state");
+    query.bind(1, sweep_id);
+    while (query.step()) {
+      const CellState state = cell_state(query.text(0));
+      for (auto& [counted, count] : counts) {
+        if (counted == state) count = query.integer(1);
+      }
+    }
+    return counts;
+  });
+}
+
+Result<std::vector<RunRecord>> Store::cancel_cells(int64_t sweep_id, const std::string& cell_prefix,
+                                                   const std::vector<CellState>& cancellable) {
+  return guarded("cancelling cells", [&]() -> Result<std::vector<RunRecord>> {
+    sqlite::Transaction transaction(*connection_);
+    Statement matching(connection_->handle(),
+                       "SELECT count(*) FROM cells WHERE sweep_id = ? AND substr(hash, 1, length(?2)) = ?2");
+    matching.bind(1, sweep_id).bind(2, cell_prefix);
+    matching.step();
+    if (matching.integer(0) == 0) {
+      return Error::invalid("no cell of this sweep has a hash starting with '" + cell_prefix + "'");
+    }
+    matching.reset();
+    Statement cancel(connection_->handle(),
+                     "UPDATE cells SET state = ?3 WHERE sweep_id = ?1 AND substr(hash, 1, length(?2)) = ?2 "
+                     "AND state IN (" + sql_list(cancellable) + ")");
+    cancel.bind(1, sweep_id).bind(2, cell_prefix).bind(3, std::string(to_string(CellState::cancelled)));
+    cancel.run();
+    Statement running(connection_->handle(),
+                      std::string("SELECT ") + kRunColumns + " FROM runs WHERE state IN (" +
+                          sql_list(active_run_states()) +
+                          ") AND cell_id IN (SELECT id FROM cells WHERE sweep_id = ? AND state = ?) ORDER BY id");
+    running.bind(1, sweep_id).bind(2, std::string(to_string(CellState::cancelled)));
+    std::vector<RunRecord> runs;
+    while (running.step()) runs.push_back(read_run(running));
+    running.reset();
+    transaction.commit();
+    return runs;
+  });
+}
+
+Result<int64_t> Store::reopen_cancelled_cells(int64_t sweep_id) {
+  return guarded("reopening cancelled cells", [&]() -> Result<int64_t> {
+    Statement reopen(connection_->handle(),
+                     "UPDATE cells SET state = ?2 WHERE sweep_id = ?1 AND state = ?3 AND id NOT IN "
+                     "(SELECT cell_id FROM runs WHERE state IN (" +
+                         sql_list(active_run_states()) + "))");
+    reopen.bind(1, sweep_id).bind(2, std::string(to_string(CellState::pending)));
+    reopen.bind(3, std::string(to_string(CellState::cancelled)));
+    reopen.run();
+    return int64_t(sqlite3_changes(connection_->handle()));
+  });
+}
+
+Result<std::vector<std::string>> Store::parameter_names(int64_t sweep_id) {
+  return guarded("reading parameter names", [&]() -> Result<std::vector<std::string>> {
+    Statement query(connection_->handle(),
+                    "SELECT DISTINCT name FROM cell_parameters WHERE cell_id IN "
+                    "(SELECT id FROM cells WHERE sweep_id = ?) ORDER BY name");
+    query.bind(1, sweep_id);
+    std::vector<std::string> names;
+    while (query.step()) names.push_back(query.text(0));
+    return names;
+  });
+}
+
+}  // namespace headroom
