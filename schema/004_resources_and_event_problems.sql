@@ -18,6 +18,9 @@ UPDATE cells SET resources = json_set(resources, '$.threads', config ->> '$.thre
   WHERE config ->> '$.threads' IS NOT NULL
     AND instr((SELECT spec_text FROM sweeps WHERE id = cells.sweep_id), 'threads') > 0;
 UPDATE cells SET config = json_remove(config, '$.gpus', '$.gpu_memory_gb', '$.priority');
+-- The trainer's `kernels` setting (auto | native | torch) is new: cells
+-- recorded before it ran with what is now "auto". Not part of a cell's hash.
+UPDATE cells SET config = json_set(config, '$.kernels', 'auto') WHERE json_type(config, '$.kernels') IS NULL;
 
 -- Event lines ingestion refused (not JSON objects, an unknown protocol
 -- version), and the first one's problem, so `show` and `db check` can say so.

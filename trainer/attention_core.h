@@ -2,11 +2,11 @@
 // The heads of multi-head attention, between the stacked Q/K/V projection and
 // the output projection: per head, softmax(scale * Q K^T [causal mask]) V.
 //
-// On CPU in fp32 with n and head_size at most kSmallMatmulSide it runs
-// trainer/attention_kernel.h's fused kernel, forward and backward; otherwise
-// (CUDA, bf16 autocast, larger sizes, other dtypes) the same computation as
-// LibTorch operations. The two agree to fp32 rounding; like LibTorch on CPU, a
-// given input gives bitwise the same output on every call and thread count.
+// In LibTorch operations, the reference every device runs; or, where the run
+// chose the native CPU kernels (trainer/kernels.h), as the fused operation of
+// trainer/cpu/fused_attention.h. The two agree to fp32 rounding; like LibTorch
+// on CPU, a given input gives bitwise the same output on every call and
+// thread count.
 
 #include <torch/types.h>
 
@@ -15,6 +15,7 @@ namespace headroom::trainer {
 struct AttentionHeads {
   int64_t heads = 1, head_size = 1;
   bool causal = false;
+  bool native = false;  // the native CPU kernels, where they apply
 };
 
 // projections (batch, n, 3 * heads * head_size), laid out (batch, n, 3, heads,
@@ -26,9 +27,7 @@ torch::Tensor attend(const torch::Tensor& projections, const AttentionHeads& hea
 // mask and softmax: what the rank diagnostics measure.
 torch::Tensor attention_scores(const torch::Tensor& projections, const AttentionHeads& heads);
 
-// The same computation as attend() in LibTorch operations (the fallback;
-// tests compare).
-torch::Tensor attend_with_torch_operations(const torch::Tensor& projections,
-                                           const AttentionHeads& heads);
+// attend() in LibTorch operations, whatever `heads.native` says.
+torch::Tensor attend_with_torch_operations(const torch::Tensor& projections, const AttentionHeads& heads);
 
 }  // namespace headroom::trainer

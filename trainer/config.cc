@@ -51,6 +51,7 @@ const std::vector<Field>& fields() {
       {"rank_diagnostics", &TrainerConfig::rank_diagnostics},
       {"checkpoint_every", &TrainerConfig::checkpoint_every},
       {"precision", &TrainerConfig::precision},
+      {"kernels", &TrainerConfig::kernels},
       {"threads", &TrainerConfig::threads},
       {"device", &TrainerConfig::device},
       {"seed", &TrainerConfig::seed},
@@ -119,6 +120,11 @@ const std::vector<std::string>& config_keys() {
   return keys;
 }
 
+const std::vector<std::string>& implementation_keys() {
+  static const std::vector<std::string> keys = {"kernels"};
+  return keys;
+}
+
 std::vector<ConfigProblem> resolve(TrainerConfig& c) {
   std::vector<ConfigProblem> problems;
   require_one_of(problems, c.task, "task", {"mlm", "lm", "fit"});
@@ -127,6 +133,7 @@ std::vector<ConfigProblem> resolve(TrainerConfig& c) {
   require_one_of(problems, c.schedule, "schedule", {"cosine", "linear", "constant"});
   require_one_of(problems, c.precision, "precision", {"auto", "bf16", "fp32"});
   require_one_of(problems, c.mask_mode, "mask_mode", {"mask", "bert"});
+  require_one_of(problems, c.kernels, "kernels", {"auto", "native", "torch"});
   require(problems, valid_device(c.device), "device",
           "'" + c.device + "' is not auto, cpu, cuda or cuda:N");
   require(problems, c.seq_len >= 2, "seq_len", "must be at least 2");

@@ -55,6 +55,7 @@ struct TrainerConfig {
 
   // Execution.
   std::string precision = "auto";  // auto (fastest on the device) | bf16 | fp32
+  std::string kernels = "auto";    // auto | native | torch: trainer/kernels.h
   int64_t threads = 1;
   std::string device = "auto";  // auto | cpu | cuda | cuda:N
   int64_t seed = 0;
@@ -86,6 +87,10 @@ std::vector<ConfigProblem> resolve(TrainerConfig& config);
 
 // Every key parse_config() accepts, for validation and suggestions elsewhere.
 const std::vector<std::string>& config_keys();
+
+// Settings that choose how a run computes, not what (results agree to
+// rounding): not part of a cell's identity.
+const std::vector<std::string>& implementation_keys();
 
 // The config as a JSON object with every field (the `start` event carries it).
 nlohmann::json to_json(const TrainerConfig& config);

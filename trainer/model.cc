@@ -4,8 +4,8 @@
 
 namespace headroom::trainer {
 
-AttentionImpl::AttentionImpl(int64_t d_model, int64_t heads, int64_t head_size, bool causal)
-    : heads_{heads, head_size, causal} {
+AttentionImpl::AttentionImpl(int64_t d_model, int64_t heads, int64_t head_size, bool causal, bool native)
+    : heads_{heads, head_size, causal, native} {
   const int64_t inner = heads * head_size;
   query_ = register_module("query", torch::nn::Linear(d_model, inner));
   key_ = register_module("key", torch::nn::Linear(d_model, inner));
@@ -32,21 +32,23 @@ torch::Tensor AttentionImpl::forward(const torch::Tensor& x) {
   return output_(attend(project(x), heads_));
 }
 
-BlockImpl::BlockImpl(const ModelShape& shape, bool causal, bool pre_norm) : pre_norm_(pre_norm) {
+BlockImpl::BlockImpl(const ModelShape& shape, bool causal, bool pre_norm, const KernelChoice& kernels)
+    : pre_norm_(pre_norm), native_feed_forward_(kernels.native_feed_forward) {
   norm1_ =
       register_module("norm1", torch::nn::LayerNorm(torch::nn::LayerNormOptions({shape.d_model})));
   norm2_ =
       register_module("norm2", torch::nn::LayerNorm(torch::nn::LayerNormOptions({shape.d_model})));
   attention_ =
-      register_module("attention", Attention(shape.d_model, shape.heads, shape.head_size, causal));
+      register_module("attention",
+                      Attention(shape.d_model, shape.heads, shape.head_size, causal, kernels.native_attention));
   expand_ = register_module("expand", torch::nn::Linear(shape.d_model, shape.ffn_width));
   contract_ = register_module("contract", torch::nn::Linear(shape.ffn_width, shape.d_model));
 }
 
 torch::Tensor BlockImpl::forward(const torch::Tensor& x) {
   auto feed_forward = [&](const torch::Tensor& h) {
-    return trainer::feed_forward(
-        h, {expand_->weight, expand_->bias, contract_->weight, contract_->bias});
+    return trainer::feed_forward(h, {expand_->weight, expand_->bias, contract_->weight, contract_->bias},
+                                 native_feed_forward_);
   };
   if (pre_norm_) {
     auto h = x + attention_(norm1_(x));
@@ -60,7 +62,7 @@ torch::Tensor BlockImpl::attention_logits(const torch::Tensor& x) {
   return attention_->logits(pre_norm_ ? norm1_(x) : x);
 }
 
-EncoderImpl::EncoderImpl(const ModelShape& shape, bool causal, bool pre_norm) {
+EncoderImpl::EncoderImpl(const ModelShape& shape, bool causal, bool pre_norm, const KernelChoice& kernels) {
   token_embedding_ =
       register_module("token_embedding", torch::nn::Embedding(shape.input_vocab, shape.d_model));
   // Positions start at the tokens' N(0, 1) scale: at 0.02 they were measured to
@@ -68,7 +70,7 @@ EncoderImpl::EncoderImpl(const ModelShape& shape, bool causal, bool pre_norm) {
   position_embedding_ =
       register_parameter("position_embedding", torch::randn({shape.seq_len, shape.d_model}));
   for (int64_t i = 0; i < shape.layers; ++i) {
-    blocks_.push_back(register_module("block" + std::to_string(i), Block(shape, causal, pre_norm)));
+    blocks_.push_back(register_module("block" + std::to_string(i), Block(shape, causal, pre_norm, kernels)));
   }
   final_norm_ = register_module("final_norm",
                                 torch::nn::LayerNorm(torch::nn::LayerNormOptions({shape.d_model})));

@@ -6,7 +6,9 @@
 // Attention has separate query, key and value projections d_model -> heads x
 // head_size, applied as one GEMM against their stacked weights; the heads'
 // scores, softmax and weighted values are attention_core.h's attend(), which
-// takes the stacked result as it is (a fused kernel on CPU). Standard
+// takes the stacked result as it is. The run's KernelChoice (kernels.h) says
+// whether attention and the feed-forward layer run as LibTorch operations or
+// as the native CPU kernels of trainer/cpu/. Standard
 // attention is this module with head_size = d_model / heads; fixed-head-size
 // attention is the same module with head_size chosen freely. Which one a run
 // uses is decided by the config.
@@ -15,13 +17,14 @@
 
 #include "trainer/attention_core.h"
 #include "trainer/feed_forward.h"
+#include "trainer/kernels.h"
 #include "trainer/model_shape.h"
 
 namespace headroom::trainer {
 
 class AttentionImpl : public torch::nn::Module {
  public:
-  AttentionImpl(int64_t d_model, int64_t heads, int64_t head_size, bool causal);
+  AttentionImpl(int64_t d_model, int64_t heads, int64_t head_size, bool causal, bool native);
   torch::Tensor forward(const torch::Tensor& x);
   // The pre-softmax logits (batch, heads, n, n) before the causal mask; their
   // rank is at most head_size, the paper's bottleneck.
@@ -37,13 +40,14 @@ TORCH_MODULE(Attention);
 
 class BlockImpl : public torch::nn::Module {
  public:
-  BlockImpl(const ModelShape& shape, bool causal, bool pre_norm);
+  BlockImpl(const ModelShape& shape, bool causal, bool pre_norm, const KernelChoice& kernels);
   torch::Tensor forward(const torch::Tensor& x);
   // The logits of this block's attention for input x (what forward() would use).
   torch::Tensor attention_logits(const torch::Tensor& x);
 
  private:
   bool pre_norm_;
+  bool native_feed_forward_;
   torch::nn::LayerNorm norm1_{nullptr}, norm2_{nullptr};
   Attention attention_{nullptr};
   torch::nn::Linear expand_{nullptr}, contract_{nullptr};
@@ -52,7 +56,7 @@ TORCH_MODULE(Block);
 
 class EncoderImpl : public torch::nn::Module {
  public:
-  EncoderImpl(const ModelShape& shape, bool causal, bool pre_norm);
+  EncoderImpl(const ModelShape& shape, bool causal, bool pre_norm, const KernelChoice& kernels = {});
   // Token ids (batch, n) -> output logits (batch, n, outputs).
   torch::Tensor forward(const torch::Tensor& tokens);
   // Output logits (k, outputs) at the k flat positions `rows` of the batch

@@ -10,12 +10,14 @@
 #include <filesystem>
 #include <fstream>
 #include <sstream>
+#include <variant>
 
 #include "trainer/autocast.h"
-#include "trainer/blas_threads.h"
 #include "trainer/corpus.h"
+#include "trainer/cpu/blas_threads.h"
 #include "trainer/events.h"
 #include "trainer/flat_adamw.h"
+#include "trainer/kernels.h"
 #include "trainer/model.h"
 #include "trainer/model_shape.h"
 #include "trainer/tasks.h"
@@ -30,6 +32,18 @@ namespace {
 namespace fs = std::filesystem;
 using protocol::EndStatus;
 using protocol::EventKind;
+
+// A config that cannot run here (it names what to change): ends invalid_config.
+class UnusableConfig : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+KernelChoice kernels_for(const TrainerConfig& config, torch::Device device, bool bf16) {
+  auto choice = choose_kernels(config.kernels, {device.is_cpu(), bf16, config.threads, config.seq_len, config.head_size});
+  if (auto* reason = std::get_if<std::string>(&choice)) throw UnusableConfig(*reason);
+  return std::get<KernelChoice>(choice);
+}
 
 std::atomic<bool> termination_requested{false};
 extern "C" void request_termination(int) { termination_requested = true; }
@@ -206,6 +220,7 @@ class Trainer {
         events_(events),
         device_(choose_device(config.device)),
         bf16_(choose_precision(config.precision, device_) == "bf16"),
+        kernels_(kernels_for(config, device_, bf16_)),
         shape_(model_shape(config)),
         generator_(at::make_generator<at::CPUGeneratorImpl>(config.seed)) {}
 
@@ -222,6 +237,7 @@ class Trainer {
   EventLog& events_;
   torch::Device device_;
   bool bf16_;
+  KernelChoice kernels_;
   ModelShape shape_;
   at::Generator generator_;
   std::unique_ptr<Task> task_;
@@ -296,7 +312,7 @@ void Trainer::log_interval(int64_t step, double seconds, int64_t tokens, double 
 int Trainer::run() {
   torch::manual_seed(config_.seed);
   task_ = make_task(config_);
-  model_ = Encoder(shape_, config_.causal(), config_.norm == "pre");
+  model_ = Encoder(shape_, config_.causal(), config_.norm == "pre", kernels_);
   model_->to(device_);
   fs::path checkpoint = checkpoint_file(options_.run_dir);
   const bool resumed = options_.resume && fs::exists(checkpoint);
@@ -322,6 +338,7 @@ int Trainer::run() {
                  {"model", size_json(model_size(shape_))},
                  {"device", device_.str()},
                  {"precision", bf16_ ? "bf16" : "fp32"},
+                 {"kernels", to_json(kernels_)},
                  {"torch", TORCH_VERSION},
                  {"commit", HEADROOM_GIT_COMMIT},
                  {"resumed_from_step", progress_.step}},
@@ -376,11 +393,14 @@ int Trainer::run() {
 int train(const TrainerConfig& config, const RunOptions& options) {
   std::signal(SIGTERM, request_termination);
   torch::set_num_threads(int(config.threads));
-  limit_blas_threads(int(config.threads));
+  cpu::limit_blas_threads(int(config.threads));
   EventLog events((fs::path(options.run_dir) / protocol::kEventsFile).string());
   try {
     Trainer trainer(config, options, events);
     return trainer.run();
+  } catch (const UnusableConfig& error) {
+    std::fprintf(stderr, "headroom-train: %s\n", error.what());
+    return events.end(EndStatus::invalid_config, nlohmann::json::object(), error.what());
   } catch (const CorpusError& error) {
     std::fprintf(stderr, "headroom-train: %s\n", error.what());
     return events.end(EndStatus::invalid_config, nlohmann::json::object(), error.what());

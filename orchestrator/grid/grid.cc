@@ -292,6 +292,7 @@ Assignment assign_pattern(const SweepSpec& spec, const CellPattern& pattern) {
 std::string cell_hash(const nlohmann::json& resolved_config) {
   nlohmann::json identity = resolved_config;
   for (const auto& key : resource_keys()) identity.erase(key);
+  for (const auto& key : trainer::implementation_keys()) identity.erase(key);
   // nlohmann::json keeps object keys sorted, so dump() is canonical.
   return sha256_hex("headroom-cell-v1\n" + identity.dump());
 }

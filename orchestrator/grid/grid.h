@@ -18,8 +18,9 @@
 namespace headroom {
 
 struct Cell {
-  // SHA-256 of the canonical config (sorted keys, typed numbers, resources
-  // removed): the same cell in two sweeps has the same hash.
+  // SHA-256 of the canonical config (sorted keys, typed numbers; resources
+  // and implementation choices such as `kernels` removed): the same cell in
+  // two sweeps has the same hash.
   std::string hash;
   nlohmann::json parameters;  // the swept values (and overrides) of this cell, sorted keys
   nlohmann::json config;      // the complete resolved trainer config

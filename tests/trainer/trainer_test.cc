@@ -6,6 +6,7 @@
 #include <chrono>
 #include <cmath>
 #include <filesystem>
+#include <map>
 #include <thread>
 #include <sstream>
 
@@ -90,6 +91,39 @@ TEST_F(TrainerTest, SameConfigAndSeedGiveIdenticalMetrics) {
   other_seed["seed"] = 1;
   ASSERT_EQ(train("c", other_seed).exit_status, 0);
   EXPECT_NE(events("c", "eval"), a);
+}
+
+TEST_F(TrainerTest, NativeKernelsAndLibTorchOperationsTrainTheSameModel) {
+  // The same run through both implementations of attention and the
+  // feed-forward layer: identical up to fp32 rounding, which compounds a
+  // little over 40 steps of training.
+  std::map<std::string, double> eval_loss;
+  for (const std::string kernels : {"native", "torch"}) {
+    nlohmann::json config = tiny_config();
+    config["kernels"] = kernels;
+    ASSERT_EQ(train(kernels, config).exit_status, 0) << kernels;
+    const auto start = events(kernels, "start").at(0);
+    EXPECT_EQ(start["kernels"], (nlohmann::json{{"attention", kernels}, {"feed_forward", kernels}}));
+    eval_loss[kernels] = events(kernels, "eval").back()["values"]["eval/loss"].get<double>();
+  }
+  EXPECT_NEAR(eval_loss["native"], eval_loss["torch"], 1e-3 * eval_loss["torch"]);
+  // auto, one thread, on the CPU in fp32: both native.
+  ASSERT_EQ(train("auto", tiny_config()).exit_status, 0);
+  EXPECT_EQ(events("auto", "start").at(0)["kernels"],
+            (nlohmann::json{{"attention", "native"}, {"feed_forward", "native"}}));
+}
+
+TEST_F(TrainerTest, NativeKernelsWhereTheyCannotRunAreAnInvalidConfig) {
+  nlohmann::json config = tiny_config();
+  config["kernels"] = "native";
+  config["seq_len"] = 200;
+  auto result = train("long", config);
+  EXPECT_EQ(result.exit_status, 2) << result.err;
+  auto end = events("long", "end").at(0);
+  EXPECT_EQ(end["status"], "invalid_config");
+  EXPECT_NE(end["error"].get<std::string>().find("kernels: native handles seq_len and head_size up to 128"),
+            std::string::npos)
+      << end;
 }
 
 TEST_F(TrainerTest, ResumingFromACheckpointReproducesTheUninterruptedRun) {

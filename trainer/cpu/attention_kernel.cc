@@ -1,14 +1,14 @@
-#include "trainer/attention_kernel.h"
+#include "trainer/cpu/attention_kernel.h"
 
 #include <algorithm>
 #include <cstddef>
 #include <cstring>
 #include <vector>
 
-#include "trainer/small_gemm.h"
-#include "trainer/vector_math.h"
+#include "trainer/cpu/small_gemm.h"
+#include "trainer/cpu/vector_math.h"
 
-namespace headroom::trainer {
+namespace headroom::trainer::cpu {
 namespace {
 
 using vector_kernels::exp_of;
@@ -178,4 +178,4 @@ void attention_backward(const AttentionShape& shape, const float* projections, c
   }
 }
 
-}  // namespace headroom::trainer
+}  // namespace headroom::trainer::cpu

@@ -1,7 +1,9 @@
-// feed_forward() (blocked, with the GELU kernel) against the same computation
-// as LibTorch operations: values and the gradients of the input and of every
-// parameter, for inputs of fewer, as many and more rows than one block; the
-// fallbacks; bitwise repeatability.
+// feed_forward() with the native kernels (the blocked operation, with the
+// GELU kernel) against its LibTorch operations: values and the gradients of
+// the input and of every parameter, for inputs of fewer, as many and more rows
+// than one block; where it falls back; bitwise repeatability.
+#include "trainer/cpu/blocked_feed_forward.h"
+
 #include "trainer/feed_forward.h"
 
 #include <gtest/gtest.h>
@@ -29,7 +31,7 @@ std::vector<torch::Tensor> run(const torch::Tensor& input, const FeedForwardPara
   }
   const FeedForwardParameters q{leaves[1], leaves[2], leaves[3], leaves[4]};
   auto out = with_torch_operations ? feed_forward_with_torch_operations(leaves[0], q)
-                                   : feed_forward(leaves[0], q);
+                                   : feed_forward(leaves[0], q, true);
   out.backward(upstream);
   std::vector<torch::Tensor> results = {out.detach()};
   for (const auto& leaf : leaves) results.push_back(leaf.grad());
@@ -62,7 +64,7 @@ void expect_same_as_torch_operations(int64_t batch, int64_t n, int64_t d_model, 
 TEST(FeedForward, TheBlockedPathMatchesTorchOperationsWithGradients) {
   torch::manual_seed(0);
   torch::set_num_threads(1);
-  const int64_t block = feed_forward_rows_per_block(256);
+  const int64_t block = cpu::rows_per_block(256);
   ASSERT_LT(block, 64 * 32) << "the demo's batch must span several blocks";
   expect_same_as_torch_operations(64, 32, 64, 256);  // the demo's shape: whole blocks
   expect_same_as_torch_operations(3, 32, 128, 512);
@@ -78,20 +80,24 @@ TEST(FeedForward, UnderBf16AutocastItRunsTorchOperationsInBf16) {
   torch::Tensor out;
   {
     autocast::Scope bf16(true, at::kCPU);
-    out = feed_forward(torch::randn({2, 8, 16}), p);
+    out = feed_forward(torch::randn({2, 8, 16}), p, true);
   }
   EXPECT_EQ(out.scalar_type(), torch::kBFloat16);
 }
 
-TEST(FeedForward, WithMoreThreadsItRunsTorchOperations) {
+TEST(FeedForward, WithMoreThreadsTheBlockedPathStillMatches) {
+  // kernels: native keeps it at any thread count (kernels.h: auto does not).
   torch::manual_seed(1);
+  torch::set_num_threads(2);
+  expect_same_as_torch_operations(4, 32, 32, 128);
+  torch::set_num_threads(1);
+}
+
+TEST(FeedForward, WithoutNativeKernelsItIsTheTorchOperations) {
+  torch::manual_seed(3);
   const auto p = random_parameters(32, 128);
   auto input = torch::randn({4, 32, 32});
-  torch::set_num_threads(2);
-  auto out = feed_forward(input, p);
-  auto expected = feed_forward_with_torch_operations(input, p);
-  torch::set_num_threads(1);
-  EXPECT_TRUE(torch::equal(out, expected));
+  EXPECT_TRUE(torch::equal(feed_forward(input, p, false), feed_forward_with_torch_operations(input, p)));
 }
 
 TEST(FeedForward, IsBitwiseRepeatable) {

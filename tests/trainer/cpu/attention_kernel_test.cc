@@ -2,7 +2,7 @@
 // of softmax(scale * Q K^T [causal]) V and its gradients, on the layouts the
 // model hands it: queries, keys and values interleaved in one stacked
 // projection, heads side by side in the output.
-#include "trainer/attention_kernel.h"
+#include "trainer/cpu/attention_kernel.h"
 
 #include <gtest/gtest.h>
 #include <rapidcheck/gtest.h>
@@ -12,7 +12,7 @@
 #include <cstdint>
 #include <vector>
 
-namespace headroom::trainer {
+namespace headroom::trainer::cpu {
 namespace {
 
 std::vector<float> filled(std::size_t size, uint32_t seed, float amplitude) {
@@ -148,4 +148,4 @@ RC_GTEST_PROP(AttentionKernel, AnyShapeMatchesTheNaiveComputation, ()) {
 }
 
 }  // namespace
-}  // namespace headroom::trainer
+}  // namespace headroom::trainer::cpu

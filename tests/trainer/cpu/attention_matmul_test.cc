@@ -1,13 +1,14 @@
 // attention_matmul against torch::matmul: values and gradients on the layouts
 // attention produces, the fallbacks, and bitwise repeatability.
-#include "trainer/attention_matmul.h"
+#include "trainer/cpu/attention_matmul.h"
 
 #include <gtest/gtest.h>
 #include <torch/torch.h>
 
 #include "trainer/autocast.h"
+#include "trainer/cpu/small_gemm.h"
 
-namespace headroom::trainer {
+namespace headroom::trainer::cpu {
 namespace {
 
 // (batch, heads, n, head_size) views of a (batch, n, heads * head_size)
@@ -53,7 +54,7 @@ TEST(AttentionMatmul, QueriesTimesKeysAndWeightsTimesValuesMatchMatmulWithGradie
 
 TEST(AttentionMatmul, LargeMatricesGoToMatmulAndStillMatch) {
   torch::manual_seed(1);
-  const int64_t n = kSmallMatmulSide + 1;
+  const int64_t n = kMaxNativeSide + 1;
   expect_same_as_matmul(torch::randn({2, 2, n, 8}), torch::randn({2, 2, 8, n}));
 }
 
@@ -80,4 +81,4 @@ TEST(AttentionMatmul, UnderBf16AutocastItIsMatmulInBf16) {
 }
 
 }  // namespace
-}  // namespace headroom::trainer
+}  // namespace headroom::trainer::cpu

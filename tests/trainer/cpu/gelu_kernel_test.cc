@@ -1,6 +1,6 @@
 // The GELU kernel against the definition in double precision: x * Phi(x) and
 // Phi(x) + x * phi(x), with Phi from std::erfc.
-#include "trainer/gelu_kernel.h"
+#include "trainer/cpu/gelu_kernel.h"
 
 #include <gtest/gtest.h>
 
@@ -9,7 +9,7 @@
 #include <limits>
 #include <vector>
 
-namespace headroom::trainer {
+namespace headroom::trainer::cpu {
 namespace {
 
 double cdf(double x) { return 0.5 * std::erfc(-x / std::sqrt(2.0)); }
@@ -91,4 +91,4 @@ TEST(GeluKernel, TheBackwardPassRecomputesTheForwardOutputBitwise) {
 }
 
 }  // namespace
-}  // namespace headroom::trainer
+}  // namespace headroom::trainer::cpu

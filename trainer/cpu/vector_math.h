@@ -8,9 +8,9 @@
 #include <cstdint>
 #include <cstring>
 
-#include "trainer/vector_kernels.h"
+#include "trainer/cpu/vector_kernels.h"
 
-namespace headroom::trainer::vector_kernels {
+namespace headroom::trainer::cpu::vector_kernels {
 
 // Whole-vector loads and stores compile to one instruction each; the partial
 // ones (row tails) go lane by lane, never through a variable-length memcpy,
@@ -64,4 +64,4 @@ __attribute__((always_inline)) inline Vector exp_of(Vector x) {
   return y * std::bit_cast<Vector>(exponent);
 }
 
-}  // namespace headroom::trainer::vector_kernels
+}  // namespace headroom::trainer::cpu::vector_kernels

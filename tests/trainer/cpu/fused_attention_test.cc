@@ -1,6 +1,9 @@
-// attend() (the fused CPU kernel) against the same computation as LibTorch
-// operations: values and gradients for both attention kinds' shapes, causal
-// or not; the fallbacks; bitwise repeatability across thread counts.
+// attend() with the native kernels (the fused CPU operation) against its
+// LibTorch operations: values and gradients for both attention kinds' shapes,
+// causal or not; where it falls back; bitwise repeatability across thread
+// counts.
+#include "trainer/cpu/fused_attention.h"
+
 #include "trainer/attention_core.h"
 
 #include <gtest/gtest.h>
@@ -24,7 +27,8 @@ Result run(const torch::Tensor& projections, const AttentionHeads& heads,
   return {out.detach(), leaf.grad()};
 }
 
-void expect_same_as_torch_operations(int64_t batch, int64_t n, const AttentionHeads& heads) {
+void expect_same_as_torch_operations(int64_t batch, int64_t n, AttentionHeads heads) {
+  heads.native = true;
   const int64_t inner = heads.heads * heads.head_size;
   auto projections = torch::randn({batch, n, 3 * inner});
   auto upstream = torch::randn({batch, n, inner});
@@ -55,8 +59,9 @@ TEST(AttentionCore, TheFusedKernelMatchesTorchOperationsWithGradients) {
 
 TEST(AttentionCore, LongerSequencesGoToTorchOperations) {
   torch::manual_seed(1);
-  const AttentionHeads heads{2, 8, false};
+  const AttentionHeads heads{2, 8, false, true};
   auto projections = torch::randn({1, 129, 3 * 16});
+  EXPECT_FALSE(cpu::fused_attention_applies(projections, {2, 8, false}));
   EXPECT_TRUE(
       torch::equal(attend(projections, heads), attend_with_torch_operations(projections, heads)));
 }
@@ -66,14 +71,14 @@ TEST(AttentionCore, UnderBf16AutocastItRunsTorchOperationsInBf16) {
   torch::Tensor out;
   {
     autocast::Scope bf16(true, at::kCPU);
-    out = attend(projections, {4, 8, true});
+    out = attend(projections, {4, 8, true, true});
   }
   EXPECT_EQ(out.scalar_type(), torch::kBFloat16);
 }
 
 TEST(AttentionCore, IsBitwiseRepeatableAndIndependentOfTheThreadCount) {
   torch::manual_seed(2);
-  const AttentionHeads heads{8, 16, true};
+  const AttentionHeads heads{8, 16, true, true};
   auto projections = torch::randn({8, 32, 3 * 128});
   auto upstream = torch::randn({8, 32, 128});
   torch::set_num_threads(1);
@@ -86,6 +91,13 @@ TEST(AttentionCore, IsBitwiseRepeatableAndIndependentOfTheThreadCount) {
   EXPECT_TRUE(torch::equal(single.gradient, parallel.gradient));
   EXPECT_TRUE(torch::equal(single.out, again.out));
   EXPECT_TRUE(torch::equal(single.gradient, again.gradient));
+}
+
+TEST(AttentionCore, WithoutNativeKernelsItIsTheTorchOperations) {
+  torch::manual_seed(3);
+  const AttentionHeads heads{4, 8, true, false};
+  auto projections = torch::randn({2, 16, 3 * 32});
+  EXPECT_TRUE(torch::equal(attend(projections, heads), attend_with_torch_operations(projections, heads)));
 }
 
 }  // namespace

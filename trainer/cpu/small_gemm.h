@@ -15,7 +15,12 @@
 #include <cstdint>
 #include <vector>
 
-namespace headroom::trainer {
+namespace headroom::trainer::cpu {
+
+// The largest sequence length and head size the native attention kernels are
+// for: beyond it their n x n blocks no longer sit in L1, and LibTorch's
+// operations serve (trainer/kernels.h).
+inline constexpr int64_t kMaxNativeSide = 128;
 
 // A batch of matrices indexed (outer, inner, row, column) by strides in
 // elements; any strides, including transposed views and broadcast (0).
@@ -58,4 +63,4 @@ void multiply_packed(const float* left, int64_t left_row_stride, int64_t left_co
 void small_gemm(const GemmBatch& shape, StridedMatrices a, StridedMatrices b, float* out,
                 int64_t first, int64_t last);
 
-}  // namespace headroom::trainer
+}  // namespace headroom::trainer::cpu

@@ -1,8 +1,8 @@
-#include "trainer/gelu_kernel.h"
+#include "trainer/cpu/gelu_kernel.h"
 
-#include "trainer/vector_math.h"
+#include "trainer/cpu/vector_math.h"
 
-namespace headroom::trainer {
+namespace headroom::trainer::cpu {
 namespace {
 
 using vector_kernels::exp_of;
@@ -83,4 +83,4 @@ void gelu_backward(const float* input, const float* output_gradient, float* inpu
   backward(input, output_gradient, input_gradient, output, count);
 }
 
-}  // namespace headroom::trainer
+}  // namespace headroom::trainer::cpu

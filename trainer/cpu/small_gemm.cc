@@ -1,12 +1,12 @@
-#include "trainer/small_gemm.h"
+#include "trainer/cpu/small_gemm.h"
 
 #include <algorithm>
 #include <cstddef>
 #include <cstring>
 
-#include "trainer/vector_kernels.h"
+#include "trainer/cpu/vector_kernels.h"
 
-namespace headroom::trainer {
+namespace headroom::trainer::cpu {
 namespace {
 
 using vector_kernels::kLanes;
@@ -171,4 +171,4 @@ void small_gemm(const GemmBatch& shape, StridedMatrices a, StridedMatrices b, fl
   }
 }
 
-}  // namespace headroom::trainer
+}  // namespace headroom::trainer::cpu

@@ -8,7 +8,7 @@
 // here. The orchestrator sets the variable for its workers; this makes the
 // config's `threads` hold however the trainer is started.
 
-namespace headroom::trainer {
+namespace headroom::trainer::cpu {
 
 // Sets OpenBLAS's thread count when the process has OpenBLAS loaded (looked
 // up at run time, so builds against another BLAS, such as a GPU node's
@@ -18,4 +18,4 @@ bool limit_blas_threads(int threads);
 // OpenBLAS's current thread count, or 0 when OpenBLAS is not loaded.
 int blas_threads();
 
-}  // namespace headroom::trainer
+}  // namespace headroom::trainer::cpu

@@ -4,7 +4,7 @@
 //
 // Why our own: LibTorch 1.13 on CPU sends GELU to oneDNN, a separate pass
 // over memory each way (9% of a training step at d_model 64). This kernel
-// runs on blocks that are already in cache (trainer/feed_forward.h), and its
+// runs on blocks that are already in cache (trainer/cpu/blocked_feed_forward.h), and its
 // backward pass computes Phi, the density and the activations themselves from
 // one exp.
 //
@@ -15,7 +15,7 @@
 
 #include <cstdint>
 
-namespace headroom::trainer {
+namespace headroom::trainer::cpu {
 
 // output[i] = gelu(input[i]) for i in [0, count). output may be input.
 void gelu_forward(const float* input, float* output, int64_t count);
@@ -28,4 +28,4 @@ void gelu_forward(const float* input, float* output, int64_t count);
 void gelu_backward(const float* input, const float* output_gradient, float* input_gradient,
                    float* output, int64_t count);
 
-}  // namespace headroom::trainer
+}  // namespace headroom::trainer::cpu

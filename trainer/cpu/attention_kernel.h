@@ -17,7 +17,7 @@
 
 #include <cstdint>
 
-namespace headroom::trainer {
+namespace headroom::trainer::cpu {
 
 struct AttentionShape {
   int64_t batch = 0, n = 0, heads = 0, head_size = 0;
@@ -46,4 +46,4 @@ void attention_backward(const AttentionShape& shape, const float* projections, c
                         const float* out_gradient, float* projections_gradient, int64_t first,
                         int64_t last);
 
-}  // namespace headroom::trainer
+}  // namespace headroom::trainer::cpu

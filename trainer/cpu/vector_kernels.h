@@ -5,7 +5,7 @@
 
 #include <cstdint>
 
-namespace headroom::trainer::vector_kernels {
+namespace headroom::trainer::cpu::vector_kernels {
 
 // The kernel is compiled for x86-64-v3 (AVX2, FMA) and for the baseline; the
 // loader picks the one this CPU runs (GCC function multi-versioning). Not
@@ -23,4 +23,4 @@ typedef float Vector __attribute__((vector_size(32)));
 typedef int32_t IntVector __attribute__((vector_size(32)));
 inline constexpr int64_t kLanes = 8;
 
-}  // namespace headroom::trainer::vector_kernels
+}  // namespace headroom::trainer::cpu::vector_kernels

@@ -1,12 +1,12 @@
-#include "trainer/attention_matmul.h"
+#include "trainer/cpu/attention_matmul.h"
 
 #include <ATen/Parallel.h>
 #include <torch/csrc/autograd/custom_function.h>
 
 #include "trainer/autocast.h"
-#include "trainer/small_gemm.h"
+#include "trainer/cpu/small_gemm.h"
 
-namespace headroom::trainer {
+namespace headroom::trainer::cpu {
 namespace {
 
 bool small_cpu_fp32(const torch::Tensor& a, const torch::Tensor& b) {
@@ -14,8 +14,7 @@ bool small_cpu_fp32(const torch::Tensor& a, const torch::Tensor& b) {
   if (!a.device().is_cpu() || !b.device().is_cpu() || autocast::enabled(at::kCPU)) return false;
   if (a.scalar_type() != torch::kFloat32 || b.scalar_type() != torch::kFloat32) return false;
   if (a.size(0) != b.size(0) || a.size(1) != b.size(1) || a.size(3) != b.size(2)) return false;
-  return a.size(2) <= kSmallMatmulSide && a.size(3) <= kSmallMatmulSide &&
-         b.size(3) <= kSmallMatmulSide;
+  return a.size(2) <= kMaxNativeSide && a.size(3) <= kMaxNativeSide && b.size(3) <= kMaxNativeSide;
 }
 
 StridedMatrices strided(const torch::Tensor& t) {
@@ -63,4 +62,4 @@ torch::Tensor attention_matmul(const torch::Tensor& a, const torch::Tensor& b) {
   return SmallMatmul::apply(a, b);
 }
 
-}  // namespace headroom::trainer
+}  // namespace headroom::trainer::cpu

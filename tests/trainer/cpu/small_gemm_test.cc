@@ -1,7 +1,7 @@
 // The attention kernel against a naive triple loop, over the shapes and
 // memory layouts attention hands it: transposed views, heads interleaved in
 // the rows of a projection, broadcast batches, narrow and ragged sizes.
-#include "trainer/small_gemm.h"
+#include "trainer/cpu/small_gemm.h"
 
 #include <gtest/gtest.h>
 #include <rapidcheck/gtest.h>
@@ -10,7 +10,7 @@
 #include <cstdint>
 #include <vector>
 
-namespace headroom::trainer {
+namespace headroom::trainer::cpu {
 namespace {
 
 struct Layout {  // strides of a (outer, inner, rows, columns) batch in its buffer
@@ -133,4 +133,4 @@ RC_GTEST_PROP(SmallGemm, AnyShapeAndLayoutMatchesTheNaiveProduct, ()) {
 }
 
 }  // namespace
-}  // namespace headroom::trainer
+}  // namespace headroom::trainer::cpu

@@ -1,11 +1,11 @@
 // The trainer's `threads` reaches OpenBLAS's own pool, which LibTorch's
 // set_num_threads leaves at one thread per core.
-#include "trainer/blas_threads.h"
+#include "trainer/cpu/blas_threads.h"
 
 #include <gtest/gtest.h>
 #include <torch/torch.h>
 
-namespace headroom::trainer {
+namespace headroom::trainer::cpu {
 namespace {
 
 TEST(BlasThreads, LimitsOpenBlasWhereLibTorchUsesIt) {
@@ -20,4 +20,4 @@ TEST(BlasThreads, LimitsOpenBlasWhereLibTorchUsesIt) {
 }
 
 }  // namespace
-}  // namespace headroom::trainer
+}  // namespace headroom::trainer::cpu

@@ -1,8 +1,8 @@
-#include "trainer/blas_threads.h"
+#include "trainer/cpu/blas_threads.h"
 
 #include <dlfcn.h>
 
-namespace headroom::trainer {
+namespace headroom::trainer::cpu {
 
 bool limit_blas_threads(int threads) {
   using SetThreads = void (*)(int);
@@ -18,4 +18,4 @@ int blas_threads() {
   return get == nullptr ? 0 : get();
 }
 
-}  // namespace headroom::trainer
+}  // namespace headroom::trainer::cpu
