@@ -1,5 +1,7 @@
 #include "common/table.h"
 
+#include "common/number_format.h"
+
 #include <algorithm>
 #include <cstdio>
 
@@ -15,11 +17,7 @@ std::string cell_text(const nlohmann::json& value) {
     auto newline = text.find('\n');
     return newline == std::string::npos ? text : text.substr(0, newline) + " ...";
   }
-  if (value.is_number_float()) {
-    char buffer[32];
-    std::snprintf(buffer, sizeof(buffer), "%.4g", value.get<double>());
-    return buffer;
-  }
+  if (value.is_number_float()) return significant(value.get<double>());
   return value.dump();
 }
 

@@ -1,5 +1,7 @@
 #include "reports/claims.h"
 
+#include "common/number_format.h"
+
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
@@ -23,12 +25,6 @@ std::string to_string(Verdict verdict) {
     case Verdict::inconclusive: return "inconclusive";
   }
   return "inconclusive";
-}
-
-std::string format_number(double value) {
-  char text[32];
-  std::snprintf(text, sizeof(text), "%.4g", value);
-  return text;
 }
 
 namespace {
@@ -83,11 +79,11 @@ class ClaimBuilder {
     const double advantage = goal_.maximize ? sa.mean - sb.mean : sb.mean - sa.mean;
     claim.advantage = goal_.maximize ? welch_difference_interval(a, b) : welch_difference_interval(b, a);
     std::string finding = describe(better, with_width) + (advantage >= 0 ? " beats " : " trails ") +
-                          describe(worse, with_width) + " by " + format_number(std::fabs(advantage)) + " " +
-                          goal_.name + " (" + format_number(sa.mean) + " against " + format_number(sb.mean) + ")";
+                          describe(worse, with_width) + " by " + significant(std::fabs(advantage)) + " " +
+                          goal_.name + " (" + significant(sa.mean) + " against " + significant(sb.mean) + ")";
     if (claim.advantage) {
-      finding += "; 95% interval of the advantage [" + format_number(claim.advantage->low) + ", " +
-                 format_number(claim.advantage->high) + "]";
+      finding += "; 95% interval of the advantage [" + significant(claim.advantage->low) + ", " +
+                 significant(claim.advantage->high) + "]";
       claim.verdict = claim.advantage->low > 0    ? Verdict::reproduced
                       : claim.advantage->high < 0 ? Verdict::not_reproduced
                                                   : Verdict::inconclusive;

@@ -41,7 +41,4 @@ struct Claim {
 // interval: reproduced when no measured rank exceeds min(head_size, seq_len).
 std::vector<Claim> evaluate_claims(const SweepResults& results, const JudgedMetric& goal);
 
-// A number with four significant digits, as the report prints them.
-std::string format_number(double value);
-
 }  // namespace headroom

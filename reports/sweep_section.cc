@@ -7,7 +7,7 @@
 #include <optional>
 #include <set>
 
-#include "orchestrator/monitor/render.h"
+#include "common/number_format.h"
 
 namespace headroom {
 namespace {
@@ -53,7 +53,7 @@ class SectionBuilder {
     std::set<std::string> values;
     for (const auto* configuration : measured_) {
       auto value = value_of(*configuration, key);
-      values.insert(value ? format_number(*value) : configuration->text(key));
+      values.insert(value ? significant(*value) : configuration->text(key));
     }
     return values;
   }
@@ -259,13 +259,13 @@ void configuration_tables(SweepSection& section) {
     const auto wall = seconds.empty() ? std::optional<double>() : summarize(seconds).mean;
     const auto speed = mean_final(configuration, "train/tokens_per_s");
     std::string metric_text = values.empty()        ? "-"
-                              : values.size() == 1 ? format_number(summary.mean)
-                                                   : format_number(summary.mean) + " ± " +
-                                                         format_number(summary.standard_deviation);
+                              : values.size() == 1 ? significant(summary.mean)
+                                                   : significant(summary.mean) + " ± " +
+                                                         significant(summary.standard_deviation);
     shown.insert(shown.end(), {int64_t(values.size()), metric_text, configuration.parameter_count,
-                               configuration.non_embedding_parameters, format_number(configuration.flops_per_token),
-                               wall ? nlohmann::json(format_number(*wall)) : nlohmann::json(),
-                               speed ? nlohmann::json(format_number(*speed)) : nlohmann::json()});
+                               configuration.non_embedding_parameters, significant(configuration.flops_per_token),
+                               wall ? nlohmann::json(significant(*wall)) : nlohmann::json(),
+                               speed ? nlohmann::json(significant(*speed)) : nlohmann::json()});
     row.insert(row.end(), {int64_t(values.size()), values.empty() ? nlohmann::json() : nlohmann::json(summary.mean),
                            values.size() > 1 ? nlohmann::json(summary.standard_deviation) : nlohmann::json(),
                            configuration.parameter_count, configuration.non_embedding_parameters,
@@ -329,11 +329,11 @@ void fit_losses(SweepSection& section) {
     if (sizes[series].size() < 3) continue;
     if (auto fit = fit_power_law(xy.first, xy.second)) {
       section.fits.push_back({series, *fit});
-      lines.push_back("attention=" + series + ": " + metric + " ≈ " + format_number(std::pow(10, fit->log10_coefficient)) +
-                      " · N^" + format_number(fit->exponent) + ", exponent 95% interval [" +
-                      format_number(fit->exponent_low) + ", " + format_number(fit->exponent_high) +
-                      "], R² " + format_number(fit->r_squared) + ", " + std::to_string(fit->points) +
-                      " runs over N = " + format_number(fit->min_x) + " to " + format_number(fit->max_x) +
+      lines.push_back("attention=" + series + ": " + metric + " ≈ " + significant(std::pow(10, fit->log10_coefficient)) +
+                      " · N^" + significant(fit->exponent) + ", exponent 95% interval [" +
+                      significant(fit->exponent_low) + ", " + significant(fit->exponent_high) +
+                      "], R² " + significant(fit->r_squared) + ", " + std::to_string(fit->points) +
+                      " runs over N = " + significant(fit->min_x) + " to " + significant(fit->max_x) +
                       " non-embedding parameters.");
     }
   }
@@ -346,7 +346,7 @@ void fit_losses(SweepSection& section) {
       auto crossing = power_law_crossover(a.fit, b.fit);
       if (!crossing) continue;
       const bool inside = *crossing >= std::max(a.fit.min_x, b.fit.min_x) && *crossing <= std::min(a.fit.max_x, b.fit.max_x);
-      lines.push_back("The " + a.series + " and " + b.series + " fits cross at N ≈ " + format_number(*crossing) +
+      lines.push_back("The " + a.series + " and " + b.series + " fits cross at N ≈ " + significant(*crossing) +
                       (inside ? ", inside the measured range." : ", outside the range both measured (an extrapolation)."));
     }
   }

@@ -6,7 +6,7 @@
 #include "common/protocol.h"
 #include "orchestrator/cli/commands.h"
 #include "common/table.h"
-#include "orchestrator/monitor/render.h"
+#include "common/number_format.h"
 
 namespace headroom::cli {
 namespace {

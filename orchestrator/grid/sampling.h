@@ -1,12 +1,14 @@
 #pragma once
-// Draws parameter values from W&B distributions for random search. Uses
-// std::mt19937_64 with its own transforms (not <random>'s distributions, whose
-// output is implementation-defined), so a seed gives the same cells on every
-// platform.
+// Draws parameter values from W&B distributions for random search, through
+// Boost.Random's engine and distributions: their algorithms are fixed by
+// Boost, not by the standard library (whose distributions' output is
+// implementation-defined), so a seed gives the same cells on every platform.
+// Bit-for-bit agreement with W&B's own sampler is not possible anyway (it
+// samples with NumPy); what W&B fixes is each distribution's meaning, kept here.
 
 #include <cstdint>
-#include <random>
 
+#include <boost/random/mersenne_twister.hpp>
 #include <nlohmann/json.hpp>
 
 #include "orchestrator/spec/sweep_spec.h"
@@ -20,10 +22,9 @@ class Sampler {
   nlohmann::json draw(const ParameterSpec& parameter);
 
  private:
-  double uniform();  // [0, 1)
-  double normal();   // standard normal
-  double gamma(double shape);
-  std::mt19937_64 engine_;
+  double uniform(double low, double high);
+  double normal(double mu, double sigma);
+  boost::random::mt19937_64 engine_;
 };
 
 }  // namespace headroom

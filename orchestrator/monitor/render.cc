@@ -1,5 +1,7 @@
 #include "orchestrator/monitor/render.h"
 
+#include "common/number_format.h"
+
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
@@ -18,12 +20,6 @@ std::string parameters_text(const nlohmann::json& parameters) {
   for (const auto& [name, value] : parameters.items()) {
     text += (text.empty() ? "" : " ") + name + "=" + (value.is_string() ? value.get<std::string>() : value.dump());
   }
-  return text;
-}
-
-std::string fixed(double value, int decimals) {
-  char text[64];
-  std::snprintf(text, sizeof(text), "%.*f", decimals, value);
   return text;
 }
 
@@ -56,13 +52,6 @@ std::string progress_bar(double fraction, size_t width) {
   fraction = std::clamp(std::isfinite(fraction) ? fraction : 0.0, 0.0, 1.0);
   size_t filled = size_t(std::floor(fraction * double(width) + 1e-9));
   return "[" + std::string(filled, '#') + std::string(width - filled, '.') + "]";
-}
-
-std::string compact_duration(double seconds) {
-  int total = int(std::max(0.0, seconds) + 0.5);
-  if (total >= 3600) return std::to_string(total / 3600) + "h" + std::to_string(total % 3600 / 60) + "m";
-  if (total >= 60) return std::to_string(total / 60) + "m" + std::to_string(total % 60) + "s";
-  return std::to_string(total) + "s";
 }
 
 std::vector<std::string> render_snapshot(const SweepSnapshot& snapshot, const RenderOptions& options) {

@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "common/number_format.h"
 #include "orchestrator/monitor/snapshot.h"
 
 namespace headroom {
@@ -22,8 +23,5 @@ std::vector<std::string> render_snapshot(const SweepSnapshot& snapshot, const Re
 
 // "[#####.....]" for a fraction in [0, 1].
 std::string progress_bar(double fraction, size_t width);
-
-// "3m4s"-style durations (shared with the CLI's own format_duration).
-std::string compact_duration(double seconds);
 
 }  // namespace headroom

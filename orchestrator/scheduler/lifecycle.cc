@@ -1,20 +1,14 @@
 #include "orchestrator/scheduler/lifecycle.h"
 
 #include <algorithm>
-#include <cstdio>
 
+#include "common/number_format.h"
 #include "common/protocol.h"
 
 namespace headroom {
 namespace {
 
 using protocol::EndStatus;
-
-std::string seconds_text(double seconds) {
-  char text[32];
-  std::snprintf(text, sizeof(text), "%g", seconds);
-  return text;
-}
 
 std::string joined(const std::string& first, const std::string& second) {
   if (first.empty()) return second;
@@ -70,13 +64,13 @@ Decision by_rules(const AttemptFacts& facts, const CellHistory& history, const L
     d.end.state = RunState::timeout;
     d.cell = CellState::failed;
     d.end.error = facts.where.empty()
-                      ? "stopped after the sweep's timeout of " + seconds_text(policy.timeout_seconds) + " s"
+                      ? "stopped after the sweep's timeout of " + shortest(policy.timeout_seconds) + " s"
                       : facts.where + " reached its time limit";
     return d;
   }
   if (facts.stopped_as_hung) {
     d.end.state = RunState::failed;
-    d.end.error = "hung: no event for " + seconds_text(policy.hang_seconds) + " s; stopped";
+    d.end.error = "hung: no event for " + shortest(policy.hang_seconds) + " s; stopped";
   } else if (facts.stopped_by_orchestrator || slurm_said(slurm::State::cancelled)) {
     d.hold_until_resume = slurm_said(slurm::State::cancelled);
     return run_again(RunState::cancelled, "");

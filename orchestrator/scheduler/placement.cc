@@ -1,7 +1,8 @@
 #include "orchestrator/scheduler/placement.h"
 
+#include "common/number_format.h"
+
 #include <algorithm>
-#include <cstdio>
 #include <sstream>
 
 namespace headroom {
@@ -54,9 +55,7 @@ Result<Placement> Placement::admit(const PlacementFlags& flags, Machine machine,
     // A cell that can never fit would wait forever: refuse it now.
     if (!placement.free_gpus(cell, {})) {
       std::string need = plural(cell.gpus, "GPU");
-      char amount[32];
-      std::snprintf(amount, sizeof(amount), "%g", cell.gpu_memory_gb);
-      if (cell.gpu_memory_gb > 0) need += std::string(" with ") + amount + " GB free each";
+      if (cell.gpu_memory_gb > 0) need += " with " + shortest(cell.gpu_memory_gb) + " GB free each";
       return Error::invalid("a cell asks for " + need + " but this sweep has " + plural(int64_t(gpus.size()), "GPU") +
                                 (cell.gpu_memory_gb > 0
                                      ? ", " + std::to_string(placement.roomy_gpus(cell)) + " of them with that much free"
