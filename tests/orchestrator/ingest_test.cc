@@ -98,12 +98,37 @@ TEST_F(IngestTest, EventsOfAnUnknownRunAreRefusedAndForeignKeysStayOn) {
   EXPECT_EQ(enforced->rows.at(0).at(0), 1);
 }
 
-TEST_F(IngestTest, SkipsMalformedCompleteLinesAndCountsThem) {
-  append("not json\n" R"({"event":"metric","step":1,"time":2,"values":{"train/loss":1.0}})" "\n");
+TEST_F(IngestTest, RefusesMalformedCompleteLinesCountsThemAndRecordsTheFirstProblem) {
+  append("not json\n" R"({"event":"metric","step":1,"time":2,"values":{"train/loss":1.0}})" "\n"
+         R"({"event":"progress","v":1,"time":3})" "\n");
   auto report = ingest_run(*store_, run_.id);
   ASSERT_TRUE(report.ok());
-  EXPECT_EQ(report->rejected_lines, 1u);
+  EXPECT_EQ(report->rejected_lines, 2u);
   EXPECT_EQ(count("SELECT count(*) FROM metrics"), 1);
+  auto run = store_->run(run_.id);
+  EXPECT_EQ(run->rejected_lines, 2);
+  EXPECT_EQ(run->event_problem, "events.jsonl at byte 0: not a JSON object");
+  append(R"({"event":"end","v":1,"time":4})" "\n");
+  ASSERT_TRUE(ingest_run(*store_, run_.id).ok());
+  EXPECT_EQ(store_->run(run_.id)->rejected_lines, 3);  // counted across passes; the first problem stays
+  EXPECT_EQ(store_->run(run_.id)->event_problem, "events.jsonl at byte 0: not a JSON object");
+  EXPECT_FALSE(store_->run(run_.id)->end_status.has_value());  // an end without a status is no end
+}
+
+TEST_F(IngestTest, LinesOfAnotherProtocolVersionAreRefusedWithTheVersionNamed) {
+  append(R"({"v":2,"event":"metric","step":1,"time":2,"values":{"train/loss":1.0}})" "\n"
+         R"({"event":"end","status":"ok","v":2,"time":3})" "\n"
+         R"({"event":"metric","v":1,"step":2,"time":4,"values":{"train/loss":0.5}})" "\n");
+  auto report = ingest_run(*store_, run_.id);
+  ASSERT_TRUE(report.ok());
+  EXPECT_EQ(report->events, 1u);
+  EXPECT_EQ(report->rejected_lines, 2u);
+  EXPECT_EQ(count("SELECT count(*) FROM metrics"), 1);  // only the version-1 point
+  auto run = store_->run(run_.id);
+  EXPECT_FALSE(run->end_status.has_value());
+  ASSERT_TRUE(run->event_problem.has_value());
+  EXPECT_EQ(*run->event_problem,
+            "events.jsonl at byte 0: protocol version 2, but this headroom reads version 1 (docs/events.md)");
 }
 
 TEST_F(IngestTest, SummariesFoldBatchesInAnyOrderAndSkipNonFiniteValues) {
