@@ -1,7 +1,9 @@
 #include "reports/document.h"
 
+#include <cctype>
 #include <filesystem>
 #include <fstream>
+#include <regex>
 #include <sstream>
 
 namespace headroom {
@@ -101,10 +103,13 @@ th{background:#f3f3f3}
 td.yes{background:#dff3df}td.no{background:#f8dcdc}td.maybe{background:#f6f0d5}
 figure{margin:1.5em 0}figcaption{font-size:0.92em;color:#444;max-width:760px}
 code{background:#f3f3f3;padding:0 0.2em}
-svg{max-width:100%;height:auto})";
+svg{max-width:100%;height:auto}
+nav ul{list-style:none;padding-left:0;columns:2}nav li.level3{padding-left:1.2em;font-size:0.92em})";
 
-// The <svg> element of a gnuplot SVG file, without its XML prologue.
-Result<std::string> inline_svg(const std::filesystem::path& path) {
+// The <svg> element of a gnuplot SVG file, without its XML prologue. Every
+// gnuplot SVG names its elements alike (gnuplot_canvas, gpPt0, ...): within
+// one page each id, and every reference to it, gets the figure's id in front.
+Result<std::string> inline_svg(const std::filesystem::path& path, const std::string& figure_id) {
   std::ifstream in(path, std::ios::binary);
   if (!in) return Error::io("cannot read figure '" + path.string() + "'");
   std::stringstream buffer;
@@ -112,13 +117,39 @@ Result<std::string> inline_svg(const std::filesystem::path& path) {
   const std::string svg = buffer.str();
   const auto start = svg.find("<svg");
   if (start == std::string::npos) return Error::io("'" + path.string() + "' holds no <svg> element");
-  return svg.substr(start);
+  static const std::regex id(R"((\bid=)(["'])([^"']+)\2)");
+  static const std::regex reference(R"((href=)(["'])#([^"']+)\2)");
+  static const std::regex url(R"(url\(#([^)]+)\))");
+  std::string result = std::regex_replace(svg.substr(start), id, "$1$2" + figure_id + "-$3$2");
+  result = std::regex_replace(result, reference, "$1$2#" + figure_id + "-$3$2");
+  return std::regex_replace(result, url, "url(#" + figure_id + "-$1)");
+}
+
+// An anchor for a heading: its words in lower case joined by '-', numbered so
+// that two headings with the same text stay apart.
+std::string anchor_of(const std::string& text, size_t index) {
+  std::string anchor;
+  for (char c : text) {
+    if (std::isalnum(static_cast<unsigned char>(c))) {
+      anchor += char(std::tolower(static_cast<unsigned char>(c)));
+    } else if (!anchor.empty() && anchor.back() != '-') {
+      anchor += '-';
+    }
+  }
+  while (!anchor.empty() && anchor.back() == '-') anchor.pop_back();
+  return "s" + std::to_string(index) + "-" + anchor;
+}
+
+// Figures are numbered in the order they appear, whichever sweep drew them.
+std::string numbered(size_t number, const std::string& caption) {
+  return "Figure " + std::to_string(number) + ": " + caption;
 }
 
 }  // namespace
 
 std::string render_markdown(const Document& document) {
   std::ostringstream out;
+  size_t figures = 0;
   out << "# " << document.title << "\n";
   for (const auto& block : document.blocks) {
     out << "\n";
@@ -129,7 +160,8 @@ std::string render_markdown(const Document& document) {
         for (const auto& item : block.items) out << "- " << item << "\n";
         break;
       case Block::Kind::figure:
-        out << "![" << block.figure_id << "](" << block.figure_id << ".png)\n\n*" << block.text << "*\n";
+        out << "![" << block.figure_id << "](" << block.figure_id << ".png)\n\n*" << numbered(++figures, block.text)
+            << "*\n";
         break;
       case Block::Kind::table: {
         if (!block.text.empty()) out << block.text << "\n\n";
@@ -155,10 +187,24 @@ Result<std::string> render_html(const Document& document, const std::string& fol
   out << "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\"/>\n<title>"
       << escape_html(document.title) << "</title>\n<style>\n" << kStyle << "\n</style>\n</head>\n<body>\n<h1>"
       << inline_html(document.title) << "</h1>\n";
-  for (const auto& block : document.blocks) {
+  // A table of contents of the level-2 and level-3 headings: the page is long.
+  std::vector<std::string> anchors;
+  for (size_t i = 0; i < document.blocks.size(); ++i) anchors.push_back(anchor_of(document.blocks[i].text, i));
+  out << "<nav>\n<p><strong>Contents</strong></p>\n<ul>\n";
+  for (size_t i = 0; i < document.blocks.size(); ++i) {
+    const Block& block = document.blocks[i];
+    if (block.kind != Block::Kind::heading || block.level > 3) continue;
+    out << "<li class=\"level" << block.level << "\"><a href=\"#" << anchors[i] << "\">" << inline_html(block.text)
+        << "</a></li>\n";
+  }
+  out << "</ul>\n</nav>\n";
+  size_t figures = 0;
+  for (size_t i = 0; i < document.blocks.size(); ++i) {
+    const Block& block = document.blocks[i];
     switch (block.kind) {
       case Block::Kind::heading:
-        out << "<h" << block.level << ">" << inline_html(block.text) << "</h" << block.level << ">\n";
+        out << "<h" << block.level << " id=\"" << anchors[i] << "\">" << inline_html(block.text) << "</h"
+            << block.level << ">\n";
         break;
       case Block::Kind::paragraph: out << "<p>" << inline_html(block.text) << "</p>\n"; break;
       case Block::Kind::list:
@@ -167,10 +213,10 @@ Result<std::string> render_html(const Document& document, const std::string& fol
         out << "</ul>\n";
         break;
       case Block::Kind::figure: {
-        HEADROOM_ASSIGN_OR_RETURN(std::string svg,
-                                  inline_svg(std::filesystem::path(folder) / (block.figure_id + ".svg")));
+        HEADROOM_ASSIGN_OR_RETURN(std::string svg, inline_svg(std::filesystem::path(folder) / (block.figure_id + ".svg"),
+                                                              block.figure_id));
         out << "<figure id=\"" << escape_html(block.figure_id) << "\">\n" << svg << "\n<figcaption>"
-            << inline_html(block.text) << "</figcaption>\n</figure>\n";
+            << inline_html(numbered(++figures, block.text)) << "</figcaption>\n</figure>\n";
         break;
       }
       case Block::Kind::table:

@@ -1,17 +1,29 @@
 #include "reports/figure.h"
 
+#include <cmath>
 #include <filesystem>
 #include <set>
 #include <sstream>
 
 #include <boost/process.hpp>
 
+#include "common/number_format.h"
 #include "common/text_file.h"
 
 namespace headroom {
 namespace {
 
 namespace fs = std::filesystem;
+
+// Neighbouring log-axis ticks closer than this ratio would print over each other.
+constexpr double kTickSpacing = 1.3;
+
+// "84.2k", "1.05M", "32": a tick's label with at most three significant digits.
+std::string tick_label(double x) {
+  if (std::fabs(x) >= 1e6) return significant(x / 1e6, 3) + "M";
+  if (std::fabs(x) >= 1e4) return significant(x / 1e3, 3) + "k";
+  return significant(x, 4);
+}
 
 // Gnuplot strings are single-quoted; a quote inside is doubled.
 std::string quoted(const std::string& text) {
@@ -44,16 +56,24 @@ std::string gnuplot_script(const Figure& figure) {
          << "set autoscale fix\nset offsets graph 0.05, graph 0.05, graph 0.08, graph 0.08\n";
   if (figure.log_x) {
     script << "set logscale x\n";
-    // Log axes get ticks only at powers of ten; label the measured values instead.
+    // Log axes get ticks only at powers of ten; label the measured values
+    // instead, leaving out a value too close to the last one labelled for
+    // both labels to fit.
     std::set<double> xs;
     for (const auto& series : figure.series) {
       for (const auto& point : series.points) xs.insert(point.x);
     }
-    if (!xs.empty() && xs.size() <= 10) {
+    if (!xs.empty() && xs.size() <= 12) {
       script << "set xtics (";
-      for (auto x = xs.begin(); x != xs.end(); ++x) script << (x == xs.begin() ? "" : ", ") << *x;
+      double last = 0;
+      bool first = true;
+      for (double x : xs) {
+        if (!first && x < last * kTickSpacing) continue;
+        script << (first ? "" : ", ") << quoted(tick_label(x)) << " " << x;
+        first = false;
+        last = x;
+      }
       script << ")\nset mxtics 1\n";
-      if (*xs.rbegin() >= 1e4) script << "set format x '%.3s%c'\n";
     }
   }
   script << "plot ";
@@ -69,6 +89,7 @@ std::string gnuplot_script(const Figure& figure) {
     } else {
       script << " using 1:2 with linespoints linewidth 1.5 pointtype 7";
     }
+    if (!series.color.empty()) script << " linecolor rgb " << quoted(series.color);
     script << " title " << quoted(series.title);
   }
   // One plot command, two terminals: the SVG goes inline into the HTML page,

@@ -19,11 +19,13 @@ struct FigureSeries {
   std::string title;
   std::vector<FigurePoint> points;  // in x order
   bool dashed = false;              // a reference line (a bound), not a measurement
+  std::string color;                // "#rrggbb"; empty: gnuplot's own sequence
 };
 
 struct Figure {
   std::string id;       // file stem: letters, digits, '-' and '_'
-  std::string caption;  // one sentence naming the paper's table or figure it mirrors
+  std::string caption;  // what it shows and which of the paper's tables or figures it mirrors (no number:
+                        // the document numbers its figures in order)
   std::string x_label, y_label;
   bool log_x = false;
   std::vector<FigureSeries> series;

@@ -13,6 +13,15 @@ std::vector<double> Configuration::finals(const std::string& metric) const {
   return values;
 }
 
+std::map<int64_t, double> Configuration::finals_by_seed(const std::string& metric) const {
+  std::map<int64_t, double> values;
+  for (const auto& replicate : replicates) {
+    auto found = replicate.finals.find(metric);
+    if (found != replicate.finals.end()) values[replicate.seed] = found->second;
+  }
+  return values;
+}
+
 std::optional<double> Configuration::number(const std::string& key) const {
   auto found = config.find(key);
   if (found == config.end() || !found->is_number()) return std::nullopt;

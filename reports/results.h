@@ -35,8 +35,10 @@ struct Configuration {
   double flops_per_token = 0;
   std::vector<Replicate> replicates;  // by seed
 
-  // The replicates' final values of `metric` (those that logged it).
+  // The replicates' final values of `metric` (those that logged it), and the
+  // same by seed.
   std::vector<double> finals(const std::string& metric) const;
+  std::map<int64_t, double> finals_by_seed(const std::string& metric) const;
   // A config value as a number or text; empty when absent or another type.
   std::optional<double> number(const std::string& key) const;
   std::string text(const std::string& key) const;

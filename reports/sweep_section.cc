@@ -87,14 +87,19 @@ class SectionBuilder {
     return false;
   }
 
-  // Final metric against `x`, one line per series, bars one standard deviation over seeds.
+  // Final metric against `x`, one line per series (per `series_key` when
+  // given: "attention" for figures whose caption promises one line per
+  // attention kind), bars one standard deviation over seeds.
   void metric_figure(const std::string& name, const std::string& x, const std::string& x_label, bool log_x,
-                     const std::string& caption) {
+                     const std::string& caption, const std::string& series_key = "") {
     std::map<std::string, std::map<double, std::vector<double>>> lines;
     for (const auto* configuration : measured_) {
       auto x_value = value_of(*configuration, x);
       if (!x_value) continue;
-      auto& values = lines[series_label(*configuration, x)][*x_value];
+      const std::string series = series_key.empty() || !options_.series.empty()
+                                     ? series_label(*configuration, x)
+                                     : series_key + "=" + configuration->text(series_key);
+      auto& values = lines[series][*x_value];
       for (double v : configuration->finals(section_.goal.name)) values.push_back(v);
     }
     Figure figure;
@@ -115,8 +120,8 @@ class SectionBuilder {
     section_.figures.push_back(std::move(figure));
   }
 
-  // Figure 4: the logits' measured rank against head size, beside the bound.
-  void rank_figure(int number) {
+  // The logits' measured rank against head size, beside the cap.
+  void rank_figure() {
     std::map<std::string, std::map<double, std::vector<double>>> lines;
     std::map<double, double> bound;
     for (const auto& configuration : section_.results.configurations) {
@@ -133,10 +138,9 @@ class SectionBuilder {
     if (bound.size() < 2) return;
     Figure figure;
     figure.id = section_.slug + "-rank";
-    figure.caption = "Figure " + std::to_string(number) +
-                     ": numerical rank of the attention logits (mean over layers and seeds at the last "
-                     "evaluation) against head size, beside the bound min(head_size, seq_len). Mirrors the "
-                     "paper's Theorem 1.";
+    figure.caption = "Numerical rank of the attention logits (mean over layers and seeds at the last "
+                     "evaluation) against head size, beside the cap min(head_size, seq_len) that Theorem 1 "
+                     "rests on.";
     figure.x_label = "head size";
     figure.y_label = "rank of the attention logits";
     figure.log_x = true;
@@ -150,15 +154,15 @@ class SectionBuilder {
       figure.series.push_back(std::move(series));
     }
     FigureSeries limit;
-    limit.title = "bound min(head_size, seq_len)";
+    limit.title = "cap min(head_size, seq_len)";
     limit.dashed = true;
     for (const auto& [x, y] : bound) limit.points.push_back({x, y, 0});
     figure.series.push_back(std::move(limit));
     section_.figures.push_back(std::move(figure));
   }
 
-  // Figure 3: the metric's curve over training, mean over seeds.
-  Status curves_figure(int number, const std::string& main_x) {
+  // The metric's curve over training, mean over seeds.
+  Status curves_figure(const std::string& main_x) {
     std::vector<const Configuration*> chosen;
     for (const auto& prefix : options_.curve_cells) {
       const Configuration* match = nullptr;
@@ -187,8 +191,7 @@ class SectionBuilder {
     }
     Figure figure;
     figure.id = section_.slug + "-curves";
-    figure.caption = "Figure " + std::to_string(number) + ": " + section_.goal.name +
-                     " during training (mean over seeds) for " +
+    figure.caption = section_.goal.name + " during training (mean over seeds) for " +
                      (options_.curve_cells.empty() && !main_x.empty() ? "the configurations with the most " + main_x
                                                                        : std::string("the chosen configurations")) +
                      " (choose others with --curve CELL). Mirrors the training curves behind the paper's Figure 3.";
@@ -233,6 +236,15 @@ std::optional<double> mean_final(const Configuration& configuration, const std::
 
 nlohmann::json optional_json(std::optional<double> value) { return value ? nlohmann::json(*value) : nlohmann::json(); }
 
+// Decimals that show `digits` significant digits of the largest magnitude: one
+// precision for a whole column, so its numbers line up and compare at a glance.
+int column_decimals(const std::vector<double>& values, int digits = 4) {
+  double largest = 0;
+  for (double v : values) largest = std::max(largest, std::fabs(v));
+  if (!(largest > 0)) return digits - 1;
+  return std::clamp(digits - 1 - int(std::floor(std::log10(largest))), 0, 8);
+}
+
 void configuration_tables(SweepSection& section) {
   const auto& results = section.results;
   std::vector<std::string> keys = results.swept;
@@ -240,11 +252,16 @@ void configuration_tables(SweepSection& section) {
   Table display, csv;
   display.columns = keys;
   csv.columns = keys;
-  display.columns.insert(display.columns.end(), {"seeds", section.goal.name + " (mean ± std)", "parameters",
-                                                 "non-embedding", "FLOPs/token", "wall s", "tokens/s"});
+  display.columns.insert(display.columns.end(), {"seeds", section.goal.name + " (mean ± standard deviation)",
+                                                 "parameters", "non-embedding", "FLOPs/token", "wall s", "tokens/s"});
   csv.columns.insert(csv.columns.end(),
                      {"seeds", section.goal.name + " mean", section.goal.name + " std", "parameters",
                       "non_embedding_parameters", "flops_per_token", "wall_seconds_mean", "tokens_per_s_mean"});
+  std::vector<double> means;
+  for (const auto& configuration : results.configurations) {
+    for (double v : configuration.finals(section.goal.name)) means.push_back(v);
+  }
+  const int decimals = column_decimals(means);
   for (const auto& configuration : results.configurations) {
     std::vector<nlohmann::json> shown, row;
     for (const auto& key : keys) {
@@ -259,13 +276,13 @@ void configuration_tables(SweepSection& section) {
     const auto wall = seconds.empty() ? std::optional<double>() : summarize(seconds).mean;
     const auto speed = mean_final(configuration, "train/tokens_per_s");
     std::string metric_text = values.empty()        ? "-"
-                              : values.size() == 1 ? significant(summary.mean)
-                                                   : significant(summary.mean) + " ± " +
-                                                         significant(summary.standard_deviation);
+                              : values.size() == 1 ? fixed(summary.mean, decimals)
+                                                   : fixed(summary.mean, decimals) + " ± " +
+                                                         fixed(summary.standard_deviation, decimals);
     shown.insert(shown.end(), {int64_t(values.size()), metric_text, configuration.parameter_count,
                                configuration.non_embedding_parameters, significant(configuration.flops_per_token),
-                               wall ? nlohmann::json(significant(*wall)) : nlohmann::json(),
-                               speed ? nlohmann::json(significant(*speed)) : nlohmann::json()});
+                               wall ? nlohmann::json(fixed(*wall, 0)) : nlohmann::json(),
+                               speed ? nlohmann::json(fixed(*speed, 0)) : nlohmann::json()});
     row.insert(row.end(), {int64_t(values.size()), values.empty() ? nlohmann::json() : nlohmann::json(summary.mean),
                            values.size() > 1 ? nlohmann::json(summary.standard_deviation) : nlohmann::json(),
                            configuration.parameter_count, configuration.non_embedding_parameters,
@@ -274,34 +291,91 @@ void configuration_tables(SweepSection& section) {
     csv.rows.push_back(std::move(row));
   }
   section.configurations = std::move(csv);
-  section.document.table(std::move(display),
-                         "One row per configuration: the final value over its seeds (mean ± sample standard "
-                         "deviation), model size, training FLOPs per token, mean wall time and throughput per run.");
+  section.configurations_display = std::move(display);
 }
 
-void claim_tables(SweepSection& section) {
-  Table display, csv;
-  display.columns = {"#", "mirrors", "the paper's claim", "finding", "verdict"};
-  csv.columns = {"comparison", "mirrors", "claim", "finding", "advantage", "low", "high", "verdict"};
-  for (const auto& claim : section.claims) {
-    display.rows.push_back({claim.comparison, claim.mirrors, claim.statement, claim.finding, to_string(claim.verdict)});
-    csv.rows.push_back({claim.comparison, claim.mirrors, claim.statement, claim.finding,
-                        claim.advantage ? nlohmann::json(claim.advantage->estimate) : nlohmann::json(),
-                        claim.advantage ? nlohmann::json(claim.advantage->low) : nlohmann::json(),
-                        claim.advantage ? nlohmann::json(claim.advantage->high) : nlohmann::json(),
-                        to_string(claim.verdict)});
-  }
-  section.claims_table = csv;
+void claims_block(SweepSection& section) {
   if (section.claims.empty()) {
     section.document.paragraph(
         "No comparison of the paper applies: the sweep lacks the standard and fixed head size configurations "
         "(or the head counts, widths or head sizes) that one needs.");
     return;
   }
+  Table display;
+  display.columns = {"#", "mirrors", "the paper's claim", "finding", "verdict (95%)", "verdict (Holm)"};
+  for (const auto& claim : section.claims) {
+    std::string finding = claim.finding;
+    std::vector<std::string> others;
+    for (const auto& source : claim.sources) {
+      if (source != section.results.sweep.name) others.push_back(source);
+    }
+    if (!others.empty()) {
+      std::string list;
+      for (const auto& other : others) list += (list.empty() ? "" : ", ") + other;
+      finding += " The same comparison of the same configurations comes from sweep " + list +
+                 ": counted once in the verdicts.";
+    }
+    display.rows.push_back(
+        {claim.comparison, claim.mirrors, claim.statement, finding, claim.verdict_text(false), claim.verdict_text(true)});
+  }
   section.document.table(std::move(display),
-                         "Verdicts: reproduced when the 95% interval of the predicted advantage (Welch, over seeds) "
-                         "lies above 0, not reproduced when it lies below 0, inconclusive otherwise or with fewer "
-                         "than two seeds.");
+                         "Each claim compares two configurations on the report's metric, paired by seed where they "
+                         "share seeds, else with Welch's interval. Verdict (95%): reproduced when the 95% interval of "
+                         "the predicted advantage lies above 0, not reproduced when it lies below 0, inconclusive "
+                         "otherwise, with fewer than two seeds, or when the interval has no width. Verdict (Holm): the "
+                         "same after Holm's correction across the report's distinct claims.");
+}
+
+// The logits' ranks against their cap, per configuration that measured them.
+void rank_rows(SweepSection& section) {
+  for (const auto& configuration : section.results.configurations) {
+    auto head_size = configuration.number("head_size"), seq_len = configuration.number("seq_len");
+    if (!head_size || !seq_len) continue;
+    std::vector<double> numerical, effective;
+    for (const auto& replicate : configuration.replicates) {
+      for (const auto& [name, value] : replicate.finals) {
+        if (name.rfind("rank/numerical/", 0) == 0) numerical.push_back(value);
+        if (name.rfind("rank/effective/", 0) == 0) effective.push_back(value);
+      }
+    }
+    if (numerical.empty() || effective.empty()) continue;
+    RankRow row;
+    row.attention = configuration.text("attention");
+    row.heads = int64_t(configuration.number("heads").value_or(0));
+    row.head_size = int64_t(*head_size);
+    row.cap = int64_t(std::min(*head_size, *seq_len));
+    row.numerical = summarize(numerical).mean;
+    row.effective = summarize(effective).mean;
+    section.ranks.push_back(row);
+  }
+}
+
+void ranks_block(SweepSection& section) {
+  if (section.ranks.empty()) return;
+  Table table;
+  table.columns = {"attention", "heads", "head_size", "cap min(head_size, seq_len)", "numerical rank",
+                   "effective rank", "effective / cap"};
+  std::map<std::string, std::pair<double, double>> range;  // attention and head size -> min, max of effective/cap
+  for (const auto& row : section.ranks) {
+    const double share = row.cap > 0 ? row.effective / double(row.cap) : 0;
+    table.rows.push_back({row.attention, row.heads, row.head_size, row.cap, fixed(row.numerical, 1),
+                          fixed(row.effective, 1), fixed(share, 2)});
+    const std::string group = row.attention + " at head size " + std::to_string(row.head_size);
+    auto [at, inserted] = range.emplace(group, std::make_pair(share, share));
+    if (!inserted) at->second = {std::min(at->second.first, share), std::max(at->second.second, share)};
+  }
+  std::vector<std::string> parts;
+  for (const auto& [group, span] : range) {
+    parts.push_back(group + ": " + fixed(span.first, 2) + (span.first == span.second ? "" : "-" + fixed(span.second, 2)));
+  }
+  std::string summary;
+  for (const auto& part : parts) summary += (summary.empty() ? "" : "; ") + part;
+  section.document.table(std::move(table),
+                         "Does the cap bind? The attention logits' effective rank (exp of the entropy of the "
+                         "normalised singular values) against the cap min(head_size, seq_len), mean over layers and "
+                         "seeds at the last evaluation. A share near 1 means the heads use all the rank they may; "
+                         "well below 1, the cap does not bind. Effective rank over cap, by attention and head size: " +
+                             summary + ".");
 }
 
 // Power law of loss against non-embedding parameters, per attention kind.
@@ -324,30 +398,67 @@ void fit_losses(SweepSection& section) {
       sizes[series].insert(configuration.non_embedding_parameters);
     }
   }
-  std::vector<std::string> lines;
   for (const auto& [series, xy] : points) {
     if (sizes[series].size() < 3) continue;
-    if (auto fit = fit_power_law(xy.first, xy.second)) {
-      section.fits.push_back({series, *fit});
-      lines.push_back("attention=" + series + ": " + metric + " ≈ " + significant(std::pow(10, fit->log10_coefficient)) +
-                      " · N^" + significant(fit->exponent) + ", exponent 95% interval [" +
-                      significant(fit->exponent_low) + ", " + significant(fit->exponent_high) +
-                      "], R² " + significant(fit->r_squared) + ", " + std::to_string(fit->points) +
-                      " runs over N = " + significant(fit->min_x) + " to " + significant(fit->max_x) +
-                      " non-embedding parameters.");
-    }
+    if (auto fit = fit_power_law(xy.first, xy.second)) section.fits.push_back({series, *fit, xy.first, xy.second});
   }
+  if (!section.fits.empty()) section.fit_metric = metric;
+}
+
+// Claim 3's two sides and what the fits predict for them.
+std::string reconcile_with_claim_three(const SweepSection& section, const LossFit& fixed_fit, const LossFit& standard_fit) {
+  std::string text;
+  for (const auto& claim : section.claims) {
+    if (claim.comparison != 3 || !claim.better || !claim.worse) continue;
+    const double n_fixed = double(claim.better->non_embedding_parameters);
+    const double n_standard = double(claim.worse->non_embedding_parameters);
+    const double fixed_loss = fixed_fit.fit.predict(n_fixed), standard_loss = standard_fit.fit.predict(n_standard);
+    text += " Claim 3 compares fixed at N = " + significant(n_fixed) + " with standard at N = " +
+            significant(n_standard) + ": the fits predict " + section.fit_metric + " " + significant(fixed_loss) +
+            " against " + significant(standard_loss) + " (" +
+            (fixed_loss < standard_loss ? "fixed better" : "standard better") + "), and the claim's measured verdict is " +
+            claim.verdict_text(true) + ".";
+  }
+  return text;
+}
+
+void fits_block(SweepSection& section) {
   if (section.fits.empty()) return;
-  section.fit_metric = metric;
+  const std::string& metric = section.fit_metric;
+  std::vector<std::string> lines;
+  for (const auto& fit : section.fits) {
+    const auto& f = fit.fit;
+    lines.push_back("attention=" + fit.series + ": " + metric + " ≈ " + significant(std::pow(10, f.log10_coefficient)) +
+                    " · N^" + significant(f.exponent) + ", exponent 95% interval [" + significant(f.exponent_low) +
+                    ", " + significant(f.exponent_high) + "], R² " + significant(f.r_squared) + ", " +
+                    std::to_string(f.points) + " runs over N = " + significant(f.min_x) + " to " +
+                    significant(f.max_x) + " non-embedding parameters.");
+  }
   for (size_t i = 0; i < section.fits.size(); ++i) {
     for (size_t j = i + 1; j < section.fits.size(); ++j) {
       const auto& a = section.fits[i];
       const auto& b = section.fits[j];
       auto crossing = power_law_crossover(a.fit, b.fit);
       if (!crossing) continue;
-      const bool inside = *crossing >= std::max(a.fit.min_x, b.fit.min_x) && *crossing <= std::min(a.fit.max_x, b.fit.max_x);
-      lines.push_back("The " + a.series + " and " + b.series + " fits cross at N ≈ " + significant(*crossing) +
-                      (inside ? ", inside the measured range." : ", outside the range both measured (an extrapolation)."));
+      const bool inside =
+          *crossing >= std::max(a.fit.min_x, b.fit.min_x) && *crossing <= std::min(a.fit.max_x, b.fit.max_x);
+      std::string line = "The " + a.series + " and " + b.series + " fits cross at N ≈ " + significant(*crossing);
+      if (!inside) {
+        lines.push_back(line + ", outside the range both measured (an extrapolation).");
+        continue;
+      }
+      line += ", inside the measured range";
+      if (auto interval = power_law_crossover_interval(a.x, a.y, b.x, b.y)) {
+        line += " (95% bootstrap interval [" + significant(interval->low) + ", " + significant(interval->high) +
+                "], resampling runs)";
+      } else {
+        line += " (the resampled fits often do not cross: no interval)";
+      }
+      line += ".";
+      const LossFit* fixed_fit = a.series == "fixed" ? &a : b.series == "fixed" ? &b : nullptr;
+      const LossFit* standard_fit = a.series == "standard" ? &a : b.series == "standard" ? &b : nullptr;
+      if (fixed_fit && standard_fit) line += reconcile_with_claim_three(section, *fixed_fit, *standard_fit);
+      lines.push_back(line);
     }
   }
   section.document.paragraph("Power-law fit of final `" + metric +
@@ -357,7 +468,7 @@ void fit_losses(SweepSection& section) {
 
 void describe_setup(SweepSection& section) {
   const auto& results = section.results;
-  std::set<std::string> tasks, precisions, devices, hosts;
+  std::set<std::string> tasks, precisions, devices;
   double first_start = INFINITY, last_end = 0, total = 0;
   size_t fewest = SIZE_MAX, most = 0;
   for (const auto& configuration : results.configurations) {
@@ -367,7 +478,6 @@ void describe_setup(SweepSection& section) {
     for (const auto& replicate : configuration.replicates) {
       if (!replicate.precision.empty()) precisions.insert(replicate.precision);
       if (!replicate.device.empty()) devices.insert(replicate.device);
-      if (!replicate.host.empty()) hosts.insert(replicate.host);
       if (replicate.started_at > 0) first_start = std::min(first_start, replicate.started_at);
       last_end = std::max(last_end, replicate.ended_at);
       total += replicate.seconds;
@@ -383,9 +493,9 @@ void describe_setup(SweepSection& section) {
   std::string text = std::to_string(results.configurations.size()) + " configurations (cells: " + states + "), " +
                      std::to_string(results.succeeded_runs) + " succeeded runs, " +
                      (fewest == most ? std::to_string(most) : std::to_string(fewest) + " to " + std::to_string(most)) +
-                     (most == 1 ? " seed" : " seeds") + " per configuration. Task `" + join(tasks) + "`, metric `" + section.goal.name + "` (" +
-                     (section.goal.maximize ? "higher" : "lower") + " is better). Precision " + join(precisions) +
-                     " on " + join(devices) + " (host " + join(hosts) + ").";
+                     (most == 1 ? " seed" : " seeds") + " per configuration. Task `" + join(tasks) + "`, metric `" +
+                     section.goal.name + "` (" + (section.goal.maximize ? "higher" : "lower") +
+                     " is better). Precision " + join(precisions) + " on " + join(devices) + ".";
   if (last_end > first_start) {
     text += " Wall time " + compact_duration(last_end - first_start) + " from the first run's start to the last run's end; " +
             compact_duration(total) + " of run time in all.";
@@ -419,9 +529,6 @@ Result<SweepSection> build_sweep_section(Store& store, const SweepRecord& sweep,
                             }() + ")");
     }
   }
-  section.document.heading(2, "Sweep `" + sweep.name + "`");
-  describe_setup(section);
-
   const std::string task = section.results.configurations.front().text("task");
   std::string main_x;
   if (!options.x.empty()) {
@@ -434,24 +541,26 @@ Result<SweepSection> build_sweep_section(Store& store, const SweepRecord& sweep,
       main_x = "heads";
       const bool fit = task == "fit";
       builder.metric_figure("heads", "heads", "heads", true,
-                            std::string(fit ? "Figure 5" : "Figure 1") + ": final " + section.goal.name +
+                            "Final " + section.goal.name +
                                 " against the number of heads at fixed width, one line per attention kind (mean over "
                                 "seeds, bars one standard deviation). " +
                                 (fit ? "The fit probe: how closely attention can fit a dense attention matrix; "
-                                       "mirrors the paper's Theorem 1."
+                                       "comparisons 1, 2 and 5 on that task."
                                      : "Mirrors the paper's Table 1 and Figure 3a (and Tables 2A, 3A for fixed "
                                        "head size)."));
     }
     if (builder.varies("d_model")) {
       if (main_x.empty()) main_x = "d_model";
       builder.metric_figure("width", "d_model", "d_model", true,
-                            "Figure 2a: final " + section.goal.name +
+                            "Final " + section.goal.name +
                                 " against embedding size, one line per attention kind. Mirrors the paper's Figures "
-                                "1 and 2.");
+                                "1 and 2.",
+                            "attention");
       builder.metric_figure("parameters", "non_embedding_parameters", "non-embedding parameters", true,
-                            "Figure 2b: final " + section.goal.name +
+                            "Final " + section.goal.name +
                                 " against non-embedding parameters (log axis), one line per attention kind. "
-                                "Mirrors the paper's Figures 1 and 2 (matched parameters).");
+                                "Mirrors the paper's Figures 1 and 2 (matched parameters).",
+                            "attention");
     }
     if (builder.varies("head_size") && !builder.varies("heads") && !builder.varies("d_model")) {
       if (main_x.empty()) main_x = "head_size";
@@ -472,15 +581,49 @@ Result<SweepSection> build_sweep_section(Store& store, const SweepRecord& sweep,
       }
     }
   }
-  HEADROOM_RETURN_IF_ERROR(builder.curves_figure(3, main_x));
-  builder.rank_figure(4);
-  for (const auto& figure : section.figures) section.document.figure(figure.id, figure.caption);
+  HEADROOM_RETURN_IF_ERROR(builder.curves_figure(main_x));
+  builder.rank_figure();
   configuration_tables(section);
   section.claims = evaluate_claims(section.results, section.goal);
-  section.document.heading(3, "Claims");
-  claim_tables(section);
+  rank_rows(section);
   fit_losses(section);
   return section;
+}
+
+Table claims_csv(const std::vector<Claim>& claims) {
+  Table csv;
+  csv.columns = {"comparison", "mirrors", "claim", "finding", "better_non_embedding", "worse_non_embedding",
+                 "advantage", "low", "high", "p_value", "method", "verdict", "holm_verdict", "sources"};
+  for (const auto& claim : claims) {
+    std::string method, sources;
+    if (claim.test) method = claim.test->pairing == Pairing::paired ? "paired" : "welch";
+    for (const auto& source : claim.sources) sources += (sources.empty() ? "" : " ") + source;
+    const bool usable = claim.test && !claim.test->degenerate;
+    csv.rows.push_back({claim.comparison, claim.mirrors, claim.statement, claim.finding,
+                        claim.better ? nlohmann::json(claim.better->non_embedding_parameters) : nlohmann::json(),
+                        claim.worse ? nlohmann::json(claim.worse->non_embedding_parameters) : nlohmann::json(),
+                        claim.test ? nlohmann::json(claim.test->interval.estimate) : nlohmann::json(),
+                        claim.test ? nlohmann::json(claim.test->interval.low) : nlohmann::json(),
+                        claim.test ? nlohmann::json(claim.test->interval.high) : nlohmann::json(),
+                        usable ? nlohmann::json(claim.test->p_value) : nlohmann::json(), method,
+                        claim.verdict_text(false), claim.verdict_text(true), sources});
+  }
+  return csv;
+}
+
+void compose_section(SweepSection& section) {
+  section.document = Document{};
+  section.document.heading(2, "Sweep `" + section.results.sweep.name + "`");
+  describe_setup(section);
+  for (const auto& figure : section.figures) section.document.figure(figure.id, figure.caption);
+  section.document.table(section.configurations_display,
+                         "One row per configuration: the final value over its seeds (mean ± sample standard "
+                         "deviation, not an interval), model size, training FLOPs per token, mean wall time and "
+                         "throughput per run.");
+  section.document.heading(3, "Claims");
+  claims_block(section);
+  ranks_block(section);
+  fits_block(section);
 }
 
 }  // namespace headroom

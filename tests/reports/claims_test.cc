@@ -1,5 +1,6 @@
 // The paper's claims computed from results with known values: which
-// comparisons apply, their advantages, intervals and verdicts.
+// comparisons apply, their advantages, intervals (paired by seed, or Welch),
+// verdicts, and Holm's correction across claims.
 #include "reports/claims.h"
 
 #include <cmath>
@@ -9,25 +10,34 @@
 namespace headroom {
 namespace {
 
-// t(0.975; 4) times the standard error of a difference of two 3-seed means
-// whose seeds spread by -0.02, 0, +0.02 (sample deviation 0.02).
-const double kHalfWidth = 2.7764451051977987 * std::sqrt(2 * 0.0004 / 3);
+// t(0.975; 2) and t(0.975; 4).
+const double kT2 = 4.302652729911275;
+const double kT4 = 2.7764451051977987;
 
-Configuration configuration(const std::string& attention, int d_model, int heads, int head_size, double mean,
-                            int seeds = 3, const std::string& task = "mlm") {
+// A configuration with one replicate per value, seeds 0, 1, ... unless given.
+Configuration configuration(const std::string& attention, int d_model, int heads, int head_size,
+                            const std::vector<double>& values, const std::string& task = "mlm",
+                            std::vector<int64_t> seeds = {}) {
   Configuration result;
   result.config = {{"attention", attention}, {"d_model", d_model}, {"heads", heads}, {"head_size", head_size},
                    {"seq_len", 32},          {"task", task},       {"lr", 0.002}};
   result.non_embedding_parameters = d_model * 1000 + heads * head_size;
-  const double offsets[] = {-0.02, 0, 0.02};
-  for (int seed = 0; seed < seeds; ++seed) {
+  for (size_t i = 0; i < values.size(); ++i) {
     Replicate replicate;
-    replicate.seed = seed;
-    replicate.finals["eval/accuracy"] = mean + (seeds == 3 ? offsets[seed] : 0);
+    replicate.seed = seeds.empty() ? int64_t(i) : seeds[i];
+    replicate.finals["eval/accuracy"] = values[i];
     replicate.finals["rank/numerical/layer0"] = std::min(head_size, 32);
     result.replicates.push_back(replicate);
   }
   return result;
+}
+
+// Three seeds with mean `mean` whose offsets (-0.02, 0, 0.02 in an order
+// `shift` picks) differ by configuration, so that paired differences spread.
+std::vector<double> around(double mean, int shift = 0) {
+  const double orders[4][3] = {{-0.02, 0, 0.02}, {0, 0.02, -0.02}, {0.02, -0.02, 0}, {0.02, 0, -0.02}};
+  const auto& offsets = orders[shift % 4];
+  return {mean + offsets[0], mean + offsets[1], mean + offsets[2]};
 }
 
 const Claim* find(const std::vector<Claim>& claims, int comparison, const std::string& statement_part) {
@@ -37,154 +47,205 @@ const Claim* find(const std::vector<Claim>& claims, int comparison, const std::s
   return nullptr;
 }
 
-void expect_advantage(const Claim& claim, double advantage) {
-  ASSERT_TRUE(claim.advantage) << claim.finding;
-  EXPECT_NEAR(claim.advantage->estimate, advantage, 1e-12) << claim.finding;
-  EXPECT_NEAR(claim.advantage->low, advantage - kHalfWidth, 1e-9) << claim.finding;
-  EXPECT_NEAR(claim.advantage->high, advantage + kHalfWidth, 1e-9) << claim.finding;
-}
-
 SweepResults heads_sweep() {
   SweepResults results;
+  results.sweep.name = "heads";
   results.configurations = {
-      configuration("standard", 64, 2, 32, 0.50), configuration("standard", 64, 16, 4, 0.40),
-      configuration("fixed", 64, 2, 32, 0.70),    configuration("fixed", 64, 16, 32, 0.60),
+      configuration("standard", 64, 2, 32, around(0.50, 0)), configuration("standard", 64, 16, 4, around(0.40, 1)),
+      configuration("fixed", 64, 2, 32, around(0.70, 2)),    configuration("fixed", 64, 16, 32, around(0.60, 3)),
   };
   return results;
 }
 
 TEST(Claims, HeadsAtFixedWidthGiveComparisonsOneTwoAndFive) {
   const auto claims = evaluate_claims(heads_sweep(), {"eval/accuracy", true});
+  // 1 (the onset; its end point is the same pair), 2 (beats, improves), 5, and the rank check.
   ASSERT_EQ(claims.size(), 5u);
-
-  const Claim* degrades = find(claims, 1, "degrades");
-  ASSERT_TRUE(degrades);
-  expect_advantage(*degrades, 0.10);
-  EXPECT_EQ(degrades->verdict, Verdict::reproduced);
-  EXPECT_EQ(degrades->mirrors, "Table 1, Figure 3a");
-  EXPECT_EQ(degrades->finding,
-            "standard attention at 2 heads (head size 32) beats standard attention at 16 heads (head size 4) by 0.1 "
-            "eval/accuracy (0.5 against 0.4); 95% interval of the advantage [0.05466, 0.1453], 3 seeds each.");
-
+  const Claim* onset = find(claims, 1, "as soon as head size");
+  ASSERT_TRUE(onset);
+  EXPECT_EQ(onset->verdict, Verdict::reproduced);
+  EXPECT_NE(onset->finding.find("Standard attention peaks at 2 heads (head size 32) and first falls significantly "
+                                "below that at 16 heads (head size 4)."),
+            std::string::npos)
+      << onset->finding;
   const Claim* beats = find(claims, 2, "beats standard");
   ASSERT_TRUE(beats);
-  expect_advantage(*beats, 0.20);
+  EXPECT_NEAR(beats->test->interval.estimate, 0.20, 1e-12);
+  EXPECT_EQ(beats->test->pairing, Pairing::paired);
   EXPECT_EQ(beats->verdict, Verdict::reproduced);
-
-  const Claim* improves = find(claims, 2, "improves as heads are added");
-  ASSERT_TRUE(improves);
-  expect_advantage(*improves, -0.10);
-  EXPECT_EQ(improves->verdict, Verdict::not_reproduced);
-  EXPECT_NE(improves->finding.find("fixed head size attention at 16 heads (head size 32) trails fixed head size "
-                                   "attention at 2 heads (head size 32) by 0.1"),
-            std::string::npos)
-      << improves->finding;
-  EXPECT_NE(improves->finding.find("The means do not improve at every step."), std::string::npos);
-
-  const Claim* few = find(claims, 5, "few large");
-  ASSERT_TRUE(few);
-  expect_advantage(*few, 0.10);
-  EXPECT_EQ(few->verdict, Verdict::reproduced);
-
+  EXPECT_NE(beats->finding.find("(0.6 against 0.4; 64.5k against 64.1k non-embedding parameters)"), std::string::npos)
+      << beats->finding;
+  EXPECT_NE(beats->finding.find("paired over 3 seeds, p = "), std::string::npos) << beats->finding;
+  ASSERT_TRUE(find(claims, 2, "improves as heads are added"));
+  EXPECT_EQ(find(claims, 2, "improves as heads are added")->verdict, Verdict::not_reproduced);
+  ASSERT_TRUE(find(claims, 5, "many fixed-size heads"));
   const Claim* rank = find(claims, 6, "rank");
   ASSERT_TRUE(rank);
-  EXPECT_EQ(rank->verdict, Verdict::reproduced);
-  EXPECT_EQ(rank->finding,
-            "Of 12 measured layer ranks (final evaluation, every run), 0 exceeded min(head_size, seq_len); where "
-            "head_size < seq_len, 3 of 3 reached the bound head_size.");
+  EXPECT_TRUE(rank->sanity_check);
+  EXPECT_EQ(rank->verdict_text(true), "holds (sanity check)");
+  for (const auto& claim : claims) EXPECT_EQ(claim.sources, std::vector<std::string>{"heads"});
+}
+
+TEST(Claims, PairedDifferencesGiveTheIntervalOfTheirMean) {
+  SweepResults results;
+  results.configurations = {configuration("standard", 64, 16, 4, {0.50, 0.53, 0.50}),
+                            configuration("fixed", 64, 16, 32, {0.60, 0.62, 0.61})};
+  const auto beats_claims = evaluate_claims(results, {"eval/accuracy", true});
+  const Claim* beats = find(beats_claims, 2, "beats standard");
+  ASSERT_TRUE(beats);
+  // Differences 0.10, 0.09, 0.11: mean 0.10, deviation 0.01, 2 degrees of freedom.
+  const double half = kT2 * 0.01 / std::sqrt(3.0);
+  EXPECT_NEAR(beats->test->interval.estimate, 0.10, 1e-12);
+  EXPECT_NEAR(beats->test->interval.low, 0.10 - half, 1e-9);
+  EXPECT_NEAR(beats->test->interval.high, 0.10 + half, 1e-9);
+  EXPECT_EQ(beats->test->pairs, 3u);
+}
+
+TEST(Claims, SeedsThatDoNotPairFallBackToWelch) {
+  SweepResults results;
+  results.configurations = {configuration("standard", 64, 16, 4, {0.48, 0.50, 0.52}, "mlm", {0, 1, 2}),
+                            configuration("fixed", 64, 16, 32, {0.58, 0.60, 0.62}, "mlm", {5, 6, 7})};
+  const auto beats_claims = evaluate_claims(results, {"eval/accuracy", true});
+  const Claim* beats = find(beats_claims, 2, "beats standard");
+  ASSERT_TRUE(beats);
+  EXPECT_EQ(beats->test->pairing, Pairing::welch);
+  const double half = kT4 * std::sqrt(2 * 0.0004 / 3);
+  EXPECT_NEAR(beats->test->interval.low, 0.10 - half, 1e-9);
+  EXPECT_NE(beats->finding.find("Welch, 3 against 3 seeds"), std::string::npos) << beats->finding;
+}
+
+TEST(Claims, AnIntervalWithoutWidthIsInconclusive) {
+  // Both configurations move together over seeds: every paired difference is 0.2 exactly.
+  SweepResults results;
+  results.configurations = {configuration("standard", 64, 16, 4, {0.38, 0.40, 0.42}),
+                            configuration("fixed", 64, 16, 32, {0.58, 0.60, 0.62})};
+  const auto beats_claims = evaluate_claims(results, {"eval/accuracy", true});
+  const Claim* beats = find(beats_claims, 2, "beats standard");
+  ASSERT_TRUE(beats);
+  EXPECT_TRUE(beats->test->degenerate);
+  EXPECT_EQ(beats->verdict, Verdict::inconclusive);
+  EXPECT_NE(beats->finding.find("no spread: says nothing"), std::string::npos) << beats->finding;
 }
 
 TEST(Claims, OverlappingIntervalsAreInconclusive) {
-  SweepResults results = heads_sweep();
-  results.configurations[3] = configuration("fixed", 64, 16, 32, 0.42);  // 0.02 over standard, half width 0.045
-  const auto claims = evaluate_claims(results, {"eval/accuracy", true});
-  const Claim* beats = find(claims, 2, "beats standard");
+  SweepResults results;
+  results.configurations = {configuration("standard", 64, 16, 4, {0.40, 0.45, 0.41}),
+                            configuration("fixed", 64, 16, 32, {0.44, 0.42, 0.43})};
+  const auto beats_claims = evaluate_claims(results, {"eval/accuracy", true});
+  const Claim* beats = find(beats_claims, 2, "beats standard");
   ASSERT_TRUE(beats);
-  expect_advantage(*beats, 0.02);
+  EXPECT_LT(beats->test->interval.low, 0);
+  EXPECT_GT(beats->test->interval.high, 0);
   EXPECT_EQ(beats->verdict, Verdict::inconclusive);
 }
 
 TEST(Claims, OneSeedGivesAnEffectButNoInterval) {
   SweepResults results;
-  results.configurations = {configuration("standard", 64, 16, 4, 0.40, 1), configuration("fixed", 64, 16, 32, 0.60, 1)};
-  const auto claims = evaluate_claims(results, {"eval/accuracy", true});
-  const Claim* beats = find(claims, 2, "beats standard");
+  results.configurations = {configuration("standard", 64, 16, 4, {0.40}), configuration("fixed", 64, 16, 32, {0.60})};
+  const auto beats_claims = evaluate_claims(results, {"eval/accuracy", true});
+  const Claim* beats = find(beats_claims, 2, "beats standard");
   ASSERT_TRUE(beats);
-  EXPECT_FALSE(beats->advantage);
+  EXPECT_FALSE(beats->test);
   EXPECT_EQ(beats->verdict, Verdict::inconclusive);
-  EXPECT_NE(beats->finding.find("by 0.2 eval/accuracy (0.6 against 0.4), 1 seed each: too few seeds for an interval."),
-            std::string::npos)
-      << beats->finding;
+  EXPECT_NE(beats->finding.find("by 0.2 eval/accuracy (0.6 against 0.4; "), std::string::npos) << beats->finding;
+  EXPECT_NE(beats->finding.find(", 1 seed each: too few seeds for an interval."), std::string::npos) << beats->finding;
 }
 
-TEST(Claims, LowerIsBetterFlipsTheAdvantage) {
+TEST(Claims, TheOnsetIsWhereQualityFirstFallsSignificantlyBelowItsPeak) {
+  // Standard attention improves past head size 32 (to 16) and degrades only from head size 8.
   SweepResults results;
-  results.configurations = {configuration("standard", 64, 16, 4, 0.30, 3, "fit"),
-                            configuration("fixed", 64, 16, 32, 0.10, 3, "fit")};
+  results.configurations = {
+      configuration("standard", 64, 1, 64, around(0.45, 0)), configuration("standard", 64, 2, 32, around(0.50, 1)),
+      configuration("standard", 64, 4, 16, around(0.62, 2)), configuration("standard", 64, 8, 8, around(0.49, 3)),
+      configuration("standard", 64, 16, 4, around(0.40, 0)),
+  };
+  const auto claims = evaluate_claims(results, {"eval/accuracy", true});
+  const Claim* onset = find(claims, 1, "as soon as head size");
+  ASSERT_TRUE(onset);
+  EXPECT_EQ(onset->verdict, Verdict::not_reproduced);  // head size 16 beats 32
+  EXPECT_NE(onset->finding.find("peaks at 4 heads (head size 16) and first falls significantly below that at 8 heads "
+                                "(head size 8)"),
+            std::string::npos)
+      << onset->finding;
+  const Claim* end = find(claims, 1, "falls below its best head count");
+  ASSERT_TRUE(end);
+  EXPECT_EQ(end->verdict, Verdict::reproduced);
+  EXPECT_NEAR(end->test->interval.estimate, 0.22, 1e-9);
+}
+
+TEST(Claims, LowerIsBetterFlipsTheAdvantageAndTheFitProbeKeepsItsComparisonNumbers) {
+  SweepResults results;
+  results.configurations = {configuration("standard", 64, 16, 4, around(0.30, 0), "fit"),
+                            configuration("fixed", 64, 16, 32, around(0.10, 1), "fit")};
   for (auto& configuration : results.configurations) {
-    for (auto& replicate : configuration.replicates) {
-      replicate.finals["eval/loss"] = replicate.finals["eval/accuracy"];
-    }
+    for (auto& replicate : configuration.replicates) replicate.finals["eval/loss"] = replicate.finals["eval/accuracy"];
   }
   const auto claims = evaluate_claims(results, {"eval/loss", false});
-  const Claim* beats = find(claims, 6, "beats standard");
-  ASSERT_TRUE(beats);  // the fit probe's comparisons are Theorem 1's
-  EXPECT_EQ(beats->mirrors, "Theorem 1 (fit probe)");
-  expect_advantage(*beats, 0.20);
+  const Claim* beats = find(claims, 2, "beats standard");
+  ASSERT_TRUE(beats);  // comparison 2 on the fit task, not Theorem 1
+  EXPECT_EQ(beats->mirrors, "Figure 3a, Tables 2A and 3A (fit probe)");
+  EXPECT_NEAR(beats->test->interval.estimate, 0.20, 1e-12);
   EXPECT_EQ(beats->verdict, Verdict::reproduced);
 }
 
-TEST(Claims, HeadSizeAndWidthComparisons) {
+TEST(Claims, HeadSizeAndWidthComparisonsStateBothParameterCounts) {
   SweepResults results;
   results.configurations = {
-      configuration("fixed", 64, 8, 8, 0.40),     configuration("fixed", 64, 8, 64, 0.50),
-      configuration("standard", 128, 8, 16, 0.45),
+      configuration("fixed", 64, 8, 8, around(0.40, 0)),
+      configuration("fixed", 64, 8, 64, around(0.50, 1)),
+      configuration("standard", 128, 8, 16, around(0.45, 2)),
   };
   const auto claims = evaluate_claims(results, {"eval/accuracy", true});
   const Claim* head_size = find(claims, 4, "larger head size");
   ASSERT_TRUE(head_size);
-  expect_advantage(*head_size, 0.10);
+  EXPECT_NEAR(head_size->test->interval.estimate, 0.10, 1e-12);
   EXPECT_EQ(head_size->mirrors, "Table 2B, Figure 3b");
   const Claim* width = find(claims, 3, "smaller d_model");
   ASSERT_TRUE(width);
-  expect_advantage(*width, 0.05);  // fixed at d_model 64 (head size 64 chosen: most heads, then last) vs standard at 128
+  EXPECT_NEAR(width->test->interval.estimate, 0.05, 1e-12);
   EXPECT_NE(width->finding.find("(head size 64, d_model 64)"), std::string::npos) << width->finding;
   EXPECT_NE(width->statement.find("larger one: d_model 64 against 128"), std::string::npos) << width->statement;
-  EXPECT_NE(width->finding.find("Non-embedding parameters: 64512 against 128128."), std::string::npos) << width->finding;
+  EXPECT_NE(width->finding.find("64.5k against 128k non-embedding parameters"), std::string::npos) << width->finding;
+  EXPECT_EQ(width->better->non_embedding_parameters, 64512);
+  EXPECT_EQ(width->worse->non_embedding_parameters, 128128);
 }
 
 TEST(Claims, WithSeveralWidthsEachWidthsClaimNamesItsWidth) {
   SweepResults results;
-  results.configurations = {configuration("standard", 64, 2, 32, 0.50), configuration("fixed", 64, 16, 32, 0.60),
-                            configuration("standard", 128, 4, 32, 0.66), configuration("fixed", 128, 16, 32, 0.69)};
+  results.configurations = {configuration("standard", 64, 2, 32, around(0.50, 0)),
+                            configuration("fixed", 64, 16, 32, around(0.60, 1)),
+                            configuration("standard", 128, 4, 32, around(0.66, 2)),
+                            configuration("fixed", 128, 16, 32, around(0.69, 3))};
   std::vector<std::string> statements;
   for (const auto& claim : evaluate_claims(results, {"eval/accuracy", true})) {
     if (claim.comparison == 5) statements.push_back(claim.statement);
   }
   EXPECT_EQ(statements, (std::vector<std::string>{"many fixed-size heads beat a few large standard heads at d_model 64",
                                                   "many fixed-size heads beat a few large standard heads at d_model 128"}));
-  // One width: the statement stays as the paper words it.
   results.configurations.resize(2);
-  const auto one_width = evaluate_claims(results, {"eval/accuracy", true});
-  const Claim* one = find(one_width, 5, "many fixed-size heads");
+  const auto one_claims = evaluate_claims(results, {"eval/accuracy", true});
+  const Claim* one = find(one_claims, 5, "many fixed-size heads");
   ASSERT_TRUE(one);
   EXPECT_EQ(one->statement, "many fixed-size heads beat a few large standard heads");
 }
 
-TEST(Claims, ARankAboveTheBoundIsNotReproduced) {
+TEST(Claims, ARankAboveTheBoundFailsTheSanityCheck) {
   SweepResults results = heads_sweep();
   results.configurations[1].replicates[0].finals["rank/numerical/layer0"] = 9;  // head size 4
-  const auto claims = evaluate_claims(results, {"eval/accuracy", true});
-  const Claim* rank = find(claims, 6, "rank");
+  const auto rank_claims = evaluate_claims(results, {"eval/accuracy", true});
+  const Claim* rank = find(rank_claims, 6, "rank");
   ASSERT_TRUE(rank);
   EXPECT_EQ(rank->verdict, Verdict::not_reproduced);
+  EXPECT_EQ(rank->verdict_text(false), "violated (sanity check)");
   EXPECT_NE(rank->finding.find(", 1 exceeded"), std::string::npos) << rank->finding;
 }
 
 TEST(Claims, ContextsAreComparedSeparatelyAndNamed) {
   SweepResults results;
-  auto slow = configuration("standard", 64, 16, 4, 0.40), fast = configuration("fixed", 64, 16, 32, 0.60);
-  auto slow_other = configuration("standard", 64, 16, 4, 0.40), fast_other = configuration("fixed", 64, 16, 32, 0.30);
+  auto slow = configuration("standard", 64, 16, 4, around(0.40, 0));
+  auto fast = configuration("fixed", 64, 16, 32, around(0.60, 1));
+  auto slow_other = configuration("standard", 64, 16, 4, around(0.40, 2));
+  auto fast_other = configuration("fixed", 64, 16, 32, around(0.30, 3));
   slow_other.config["lr"] = 0.01;
   fast_other.config["lr"] = 0.01;
   results.configurations = {slow, fast, slow_other, fast_other};
@@ -209,6 +270,44 @@ TEST(Claims, NoComparisonWithoutTheConfigurationsItNeeds) {
   plain.replicates = {replicate};
   results.configurations = {plain};
   EXPECT_TRUE(evaluate_claims(results, {"eval/accuracy", true}).empty());
+}
+
+TEST(Claims, HolmAdjustsAcrossTheFamilyAndLeavesTheSanityCheckAlone) {
+  auto claims = evaluate_claims(heads_sweep(), {"eval/accuracy", true});
+  std::vector<Claim*> family;
+  for (auto& claim : claims) family.push_back(&claim);
+  adjust_verdicts(family);
+  for (const auto& claim : claims) {
+    if (claim.sanity_check) {
+      EXPECT_EQ(claim.adjusted, claim.verdict);
+      continue;
+    }
+    // Never stronger than the uncorrected verdict.
+    if (claim.verdict == Verdict::inconclusive) {
+      EXPECT_EQ(claim.adjusted, Verdict::inconclusive) << claim.statement;
+    }
+    if (claim.adjusted != Verdict::inconclusive) {
+      EXPECT_EQ(claim.adjusted, claim.verdict) << claim.statement;
+    }
+  }
+  // A claim whose uncorrected p-value is below 5% but not below 5% / family size loses its verdict.
+  Claim weak = claims.front();
+  weak.test->p_value = 0.04;
+  weak.test->interval = {0.1, 0.001, 0.2};
+  weak.verdict = Verdict::reproduced;
+  Claim strong = weak;
+  strong.test->p_value = 0.001;
+  std::vector<Claim*> pair = {&weak, &strong};
+  adjust_verdicts(pair);
+  EXPECT_EQ(strong.adjusted, Verdict::reproduced);
+  EXPECT_EQ(weak.adjusted, Verdict::reproduced);  // 0.04 <= 0.05 / 1 after the first rejection
+  Claim weaker = weak;
+  weaker.test->p_value = 0.049;
+  std::vector<Claim*> three = {&weak, &strong, &weaker};
+  adjust_verdicts(three);
+  EXPECT_EQ(strong.adjusted, Verdict::reproduced);  // 0.001 <= 0.05 / 3
+  EXPECT_EQ(weak.adjusted, Verdict::inconclusive);  // 0.04 > 0.05 / 2: the procedure stops
+  EXPECT_EQ(weaker.adjusted, Verdict::inconclusive);
 }
 
 TEST(MetricGoal, FollowsTheSweepOrTheMetricsName) {

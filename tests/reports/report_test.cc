@@ -6,6 +6,8 @@
 #include <cstdlib>
 #include <cmath>
 #include <filesystem>
+#include <map>
+#include <regex>
 #include <sstream>
 
 #include <gtest/gtest.h>
@@ -21,7 +23,8 @@ using testing::read_file;
 using testing::TemporaryFolder;
 
 // Standard attention loses 0.1 accuracy from 2 to 16 heads; fixed head size
-// gains 0.1; seeds spread by -0.02, 0, +0.02.
+// gains 0.1; seeds spread by -0.02, 0, +0.02 in an order that differs by
+// configuration, so that differences paired by seed spread too.
 const char* kSweep = R"(name: claims
 metric: {name: eval/accuracy, goal: maximize}
 base: {task: mlm, d_model: 64, layers: 1, seq_len: 32, steps: 30}
@@ -37,7 +40,8 @@ seeds: [0, 1, 2]
 nlohmann::json final_values(const CellRecord& cell) {
   const bool fixed = cell.config["attention"] == "fixed";
   const int heads = cell.config["heads"].get<int>();
-  const double offsets[] = {-0.02, 0, 0.02};
+  const double orders[4][3] = {{-0.02, 0, 0.02}, {0, 0.02, -0.02}, {0.02, -0.02, 0}, {0.02, 0, -0.02}};
+  const auto& offsets = orders[(fixed ? 2 : 0) + (heads == 16 ? 1 : 0)];
   const double accuracy = (fixed ? (heads == 16 ? 0.6 : 0.5) : (heads == 16 ? 0.4 : 0.5)) +
                           offsets[cell.config["seed"].get<int>()];
   const int head_size = cell.config["head_size"].get<int>();
@@ -118,11 +122,21 @@ TEST_F(Report, WritesHtmlMarkdownFiguresAndTables) {
 
   const std::string markdown = read_file(out_ / "report.md");
   EXPECT_NE(markdown.find("![claims-heads](claims-heads.png)"), std::string::npos);
-  EXPECT_NE(markdown.find("| standard | 4 | 16 | 3 | 0.4 ± 0.02 |"), std::string::npos) << markdown;
-  EXPECT_NE(markdown.find("| claims | 2 | Figure 3a, Tables 2A and 3A | with many heads, fixed head size attention "
-                          "beats standard attention | reproduced |"),
+  EXPECT_NE(markdown.find("| standard | 4 | 16 | 3 | 0.4000 ± 0.0200 |"), std::string::npos) << markdown;
+  EXPECT_NE(markdown.find("| 2 | Figure 3a, Tables 2A and 3A | with many heads, fixed head size attention "
+                          "beats standard attention | claims | "),
             std::string::npos)
       << markdown;
+  EXPECT_NE(markdown.find("*Figure 1: Final eval/accuracy against the number of heads"), std::string::npos) << markdown;
+  EXPECT_NE(markdown.find("*Figure 3: Numerical rank of the attention logits"), std::string::npos) << markdown;
+  // Every id in the page is unique, and the contents link to the headings.
+  std::map<std::string, int> ids;
+  static const std::regex id_pattern(R"( id=["']([^"']+)["'])");
+  for (std::sregex_iterator it(html.begin(), html.end(), id_pattern), end; it != end; ++it) ++ids[(*it)[1]];
+  EXPECT_GT(ids.size(), 10u);
+  for (const auto& [id, count] : ids) EXPECT_EQ(count, 1) << id;
+  EXPECT_NE(html.find("<nav>"), std::string::npos);
+  EXPECT_NE(html.find("href=\"#s"), std::string::npos);
 }
 
 TEST_F(Report, TablesHoldTheNumbersOverSeeds) {
@@ -140,23 +154,27 @@ TEST_F(Report, TablesHoldTheNumbersOverSeeds) {
   ASSERT_GE(standard.size(), 3u) << configurations;
   EXPECT_NEAR(standard[1], 0.4, 1e-12);
 
-  // Fixed beats standard at 16 heads by 0.2, interval 0.2 -+ t(0.975; 4) * sqrt(2 * 0.02^2 / 3).
+  // Fixed beats standard at 16 heads by 0.2; paired by seed the differences
+  // are 0.22, 0.18, 0.20: interval 0.2 -+ t(0.975; 2) * 0.02 / sqrt(3).
   const std::string claims = read_file(out_ / "claims-claims.csv");
   const size_t row = claims.find("with many heads");
   ASSERT_NE(row, std::string::npos) << claims;
   const std::string line = claims.substr(row, claims.find('\n', row) - row);
-  const std::string tail = line.substr(line.rfind("\","));  // advantage,low,high,verdict
+  const std::string tail = line.substr(line.rfind("\","));  // parameters, advantage, low, high, p, method, verdicts
   auto numbers = numbers_after(tail, "\",");
-  ASSERT_EQ(numbers.size(), 3u) << tail;
-  const double half = 2.7764451051977987 * std::sqrt(2 * 0.0004 / 3);
-  EXPECT_NEAR(numbers[0], 0.2, 1e-12);
-  EXPECT_NEAR(numbers[1], 0.2 - half, 1e-9);
-  EXPECT_NEAR(numbers[2], 0.2 + half, 1e-9);
-  EXPECT_TRUE(line.ends_with(",reproduced")) << line;
+  ASSERT_EQ(numbers.size(), 6u) << tail;
+  const double half = 4.302652729911275 * 0.02 / std::sqrt(3.0);
+  EXPECT_GT(numbers[0], numbers[1]);  // fixed's non-embedding parameters against standard's
+  EXPECT_NEAR(numbers[2], 0.2, 1e-12);
+  EXPECT_NEAR(numbers[3], 0.2 - half, 1e-9);
+  EXPECT_NEAR(numbers[4], 0.2 + half, 1e-9);
+  EXPECT_TRUE(line.ends_with(",paired,reproduced,reproduced,claims")) << line;
   const std::string markdown = read_file(out_ / "report.md");
   EXPECT_NE(markdown.find("fixed head size attention at 16 heads (head size 32) beats standard attention at 16 heads "
-                          "(head size 4) by 0.2 eval/accuracy (0.6 against 0.4); 95% interval of the advantage "
-                          "[0.1547, 0.2453], 3 seeds each."),
+                          "(head size 4) by 0.2 eval/accuracy (0.6 against 0.4; "),
+            std::string::npos)
+      << markdown;
+  EXPECT_NE(markdown.find("95% interval of the advantage [0.1503, 0.2497], paired over 3 seeds, p = "),
             std::string::npos)
       << markdown;
 }

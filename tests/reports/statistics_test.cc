@@ -45,6 +45,60 @@ TEST(WelchInterval, NeedsTwoValuesOnEachSide) {
   EXPECT_EQ(exact->high, 1);
 }
 
+TEST(CompareBySeed, PairsSharedSeedsAndGivesAPValue) {
+  // Differences 0.10, 0.09, 0.11: t = 0.10 / (0.01 / sqrt 3) = 17.32 on 2 degrees of freedom.
+  auto comparison = compare_by_seed({{0, 0.60}, {1, 0.62}, {2, 0.61}}, {{0, 0.50}, {1, 0.53}, {2, 0.50}});
+  ASSERT_TRUE(comparison);
+  EXPECT_EQ(comparison->pairing, Pairing::paired);
+  EXPECT_EQ(comparison->pairs, 3u);
+  EXPECT_NEAR(comparison->interval.estimate, 0.10, 1e-12);
+  EXPECT_NEAR(comparison->interval.high - comparison->interval.estimate, 4.302652729911275 * 0.01 / std::sqrt(3.0),
+              1e-9);
+  EXPECT_NEAR(comparison->p_value, 0.003317, 1e-5);  // 2 * P(T_2 > 17.32)
+  EXPECT_FALSE(comparison->degenerate);
+}
+
+TEST(CompareBySeed, FallsBackToWelchAndFlagsZeroSpread) {
+  auto welch = compare_by_seed({{0, 1}, {1, 2}, {2, 3}}, {{7, 5}, {8, 5}, {9, 5}});
+  ASSERT_TRUE(welch);
+  EXPECT_EQ(welch->pairing, Pairing::welch);
+  EXPECT_NEAR(welch->interval.low, -3 - 4.302652729911275 * std::sqrt(1.0 / 3), 1e-9);
+  auto flat = compare_by_seed({{0, 0.6}, {1, 0.7}}, {{0, 0.5}, {1, 0.6}});
+  ASSERT_TRUE(flat);
+  EXPECT_TRUE(flat->degenerate);
+  EXPECT_EQ(flat->interval.low, flat->interval.high);
+  EXPECT_FALSE(compare_by_seed({{0, 1}}, {{0, 2}, {1, 3}}));
+}
+
+TEST(Holm, StepsDownUntilTheFirstPValueAboveItsThreshold) {
+  // Sorted: 0.005 <= 0.05/4, 0.01 <= 0.05/3, 0.03 > 0.05/2: stop.
+  EXPECT_EQ(holm_rejections({0.01, 0.04, 0.03, 0.005}), (std::vector<bool>{true, false, false, true}));
+  EXPECT_EQ(holm_rejections({0.01, 0.02, 0.04}), (std::vector<bool>{true, true, true}));
+  EXPECT_EQ(holm_rejections({0.2}), (std::vector<bool>{false}));
+  EXPECT_TRUE(holm_rejections({}).empty());
+}
+
+TEST(PowerLaw, TheCrossoverIntervalContainsTheCrossingAndIsReproducible) {
+  std::vector<double> x = {1e4, 1e4, 3e4, 3e4, 1e5, 1e5, 3e5, 3e5}, ya, yb;
+  for (size_t i = 0; i < x.size(); ++i) {
+    const double noise = (i % 2 ? 1.01 : 0.99);
+    ya.push_back(10 * std::pow(x[i], -0.10) * noise);
+    yb.push_back(20 * std::pow(x[i], -0.16) * (2 - noise));
+  }
+  auto a = fit_power_law(x, ya), b = fit_power_law(x, yb);
+  ASSERT_TRUE(a && b);
+  auto crossing = power_law_crossover(*a, *b);
+  ASSERT_TRUE(crossing);
+  auto interval = power_law_crossover_interval(x, ya, x, yb);
+  ASSERT_TRUE(interval);
+  EXPECT_DOUBLE_EQ(interval->estimate, *crossing);
+  EXPECT_LT(interval->low, *crossing);
+  EXPECT_GT(interval->high, *crossing);
+  auto again = power_law_crossover_interval(x, ya, x, yb);
+  EXPECT_EQ(again->low, interval->low);
+  EXPECT_EQ(again->high, interval->high);
+}
+
 TEST(PowerLaw, RecoversAnExactLawWithAZeroWidthInterval) {
   std::vector<double> x = {1e4, 3e4, 1e5, 3e5}, y;
   for (double n : x) y.push_back(10 * std::pow(n, -0.1));
