@@ -1,4 +1,5 @@
-// headroom db check | migrate: the database's health and its schema upgrades.
+// headroom db check | migrate | export: the database's health, its schema
+// upgrades, and a database of some sweeps only.
 #include <signal.h>
 #include <unistd.h>
 
@@ -7,6 +8,7 @@
 
 #include "common/protocol.h"
 #include "orchestrator/cli/commands.h"
+#include "orchestrator/store/export.h"
 #include "orchestrator/store/migrations.h"
 #include "orchestrator/store/sqlite.h"
 #include "orchestrator/store/wide_view.h"
@@ -18,6 +20,8 @@ namespace fs = std::filesystem;
 
 struct DbOptions {
   bool backup = true;
+  std::vector<std::string> sweeps;  // export
+  std::string output;               // export
 };
 
 // One finding of `db check`; problems make the exit status 1.
@@ -123,6 +127,15 @@ int db_migrate(const DbOptions& options, const GlobalOptions& global) {
   return 0;
 }
 
+int db_export(const DbOptions& options, const GlobalOptions& global) {
+  if (auto exported = export_sweeps(global.database, options.sweeps, options.output); !exported) {
+    return report_error(exported.error());
+  }
+  std::printf("%s: %zu sweep%s from %s\n", options.output.c_str(), options.sweeps.size(),
+              options.sweeps.size() == 1 ? "" : "s", global.database.c_str());
+  return 0;
+}
+
 }  // namespace
 
 void add_db_command(CLI::App& app, const GlobalOptions& global, int& exit_status) {
@@ -136,6 +149,11 @@ void add_db_command(CLI::App& app, const GlobalOptions& global, int& exit_status
       db->add_subcommand("migrate", "Upgrade the schema to this headroom's version (a backup copy first)");
   migrate_command->add_flag("!--no-backup", options->backup, "skip the backup copy");
   migrate_command->callback([options, &global, &exit_status] { exit_status = db_migrate(*options, global); });
+  auto* export_command = db->add_subcommand(
+      "export", "Write a new database of some sweeps only, without hosts, pids or absolute paths (to commit or share)");
+  export_command->add_option("sweeps", options->sweeps, "the sweeps to export")->required();
+  export_command->add_option("-o,--output", options->output, "the new database file (must not exist)")->required();
+  export_command->callback([options, &global, &exit_status] { exit_status = db_export(*options, global); });
 }
 
 }  // namespace headroom::cli

@@ -188,6 +188,43 @@ TEST_F(ResultsCli, DbCheckFindsOrphansAndLagAndIsCleanOtherwise) {
   EXPECT_NE(dirty.out.find("PROBLEM ingestion lag: run 2 has"), std::string::npos) << dirty.out;
 }
 
+TEST_F(ResultsCli, DbExportKeepsTheNamedSweepsOnlyWithoutMachineDetails) {
+  testing::add_finished_sweep(database_, (folder_.path() / "runs").string(),
+                              "name: other\nbase: {d_model: 32, layers: 1, steps: 30}\nparameters:\n  heads: {values: [1, 2]}\n",
+                              [](const CellRecord&) { return nlohmann::json{{"eval/accuracy", 0.3}}; });
+  auto exported = headroom({"db", "export", "scale", "-o", "shared.db"});
+  ASSERT_EQ(exported.exit_status, 0) << exported.err;
+  const std::string shared = (folder_.path() / "shared.db").string();
+  auto count = [&](const std::string& sql) {
+    sqlite::Connection connection(shared, sqlite::Connection::Mode::read_only);
+    sqlite::Statement statement(connection.handle(), sql);
+    statement.step();
+    return statement.text(0);
+  };
+  EXPECT_EQ(count("SELECT group_concat(name) FROM sweeps"), "scale");
+  EXPECT_EQ(count("SELECT count(*) FROM runs"), "13");
+  EXPECT_EQ(count("SELECT count(*) FROM runs WHERE host IS NOT NULL OR pid IS NOT NULL"), "0");
+  EXPECT_EQ(count("SELECT count(*) FROM runs WHERE run_dir NOT LIKE 'runs/scale/%'"), "0");
+  EXPECT_EQ(count("SELECT runs_root FROM sweeps"), "runs");
+  EXPECT_EQ(count("SELECT count(*) FROM metrics WHERE run_id NOT IN (SELECT id FROM runs)"), "0");
+  EXPECT_EQ(count("SELECT journal_mode FROM pragma_journal_mode"), "delete");
+  // It reads like the original, and the same report comes out of both.
+  auto original = headroom({"runs", "scale", "--format", "csv", "--columns", "run,heads,attention,eval/accuracy"});
+  auto copy = headroom({"--db", "shared.db", "runs", "scale", "--format", "csv", "--columns",
+                        "run,heads,attention,eval/accuracy"});
+  ASSERT_EQ(copy.exit_status, 0) << copy.err;
+  EXPECT_EQ(copy.out, original.out);
+  EXPECT_EQ(headroom({"--db", "shared.db", "report", "scale", "--out", "report"}).exit_status, 0);
+
+  auto again = headroom({"db", "export", "scale", "-o", "shared.db"});
+  EXPECT_EQ(again.exit_status, 2);
+  EXPECT_NE(again.err.find("exists already"), std::string::npos) << again.err;
+  auto unknown = headroom({"db", "export", "scale", "nope", "-o", "other.db"});
+  EXPECT_EQ(unknown.exit_status, 2);
+  EXPECT_NE(unknown.err.find("no sweep 'nope'"), std::string::npos) << unknown.err;
+  EXPECT_FALSE(fs::exists(folder_.path() / "other.db"));
+}
+
 TEST_F(ResultsCli, DbMigrateUpgradesAVersionOneFileAfterABackup) {
   std::string old = (folder_.path() / "old.db").string();
   {
