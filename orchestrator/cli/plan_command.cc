@@ -55,6 +55,10 @@ int plan(const PlanOptions& options) {
   table.columns.insert(table.columns.end(), names.begin(), names.end());
   table.columns.insert(table.columns.end(),
                        {"head_size", "parameters", "non_embedding", "flops_per_token", "train_pflops"});
+  // A sweep matched to a budget shows each cell's target and what it achieved.
+  const bool matched = std::any_of(expansion->cells.begin(), expansion->cells.end(),
+                                   [](const Cell& cell) { return cell.budget.has_value(); });
+  if (matched) table.columns.insert(table.columns.end(), {"budget_target", "budget_achieved", "budget_off_%"});
   double total_flops = 0;
   for (size_t i = 0; i < expansion->cells.size(); ++i) {
     const auto& cell = expansion->cells[i];
@@ -65,6 +69,11 @@ int plan(const PlanOptions& options) {
     row.push_back(cell.size.non_embedding_parameters);
     row.push_back(cell.size.training_flops_per_token);
     row.push_back(cell.estimated_training_flops / 1e15);
+    if (matched && cell.budget) {
+      row.insert(row.end(), {cell.budget->target, cell.budget->achieved, 100 * cell.budget->relative_error()});
+    } else if (matched) {
+      row.insert(row.end(), {nullptr, nullptr, nullptr});
+    }
     total_flops += cell.estimated_training_flops;
     table.rows.push_back(std::move(row));
   }
@@ -78,7 +87,11 @@ int plan(const PlanOptions& options) {
                               {"parameters_total", cell.size.parameters},
                               {"non_embedding_parameters", cell.size.non_embedding_parameters},
                               {"training_flops_per_token", cell.size.training_flops_per_token},
-                              {"estimated_training_flops", cell.estimated_training_flops}});
+                              {"estimated_training_flops", cell.estimated_training_flops},
+                              {"budget", cell.budget ? nlohmann::json{{"kind", spec->match->budget},
+                                                                      {"target", cell.budget->target},
+                                                                      {"achieved", cell.budget->achieved}}
+                                                     : nlohmann::json()}});
     }
     out["placement"] = where;
     out["excluded"] = nlohmann::json::array();

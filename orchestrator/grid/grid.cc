@@ -168,6 +168,9 @@ class CellBuilder {
  private:
   void report(Diagnostic diagnostic, const Assignment& a, bool with_cell);
   bool derive(Assignment& a);
+  // Solves the sweep's `match` for the cell, when it applies; false (and a
+  // diagnostic) when the cell cannot meet the budget.
+  bool match_budget(Assignment& a, std::optional<BudgetSolution>& budget);
   std::optional<std::string> exclusion(const Assignment& a, bool from_grid, bool& failed);
 
   const SweepSpec& spec_;
@@ -220,8 +223,38 @@ std::optional<std::string> CellBuilder::exclusion(const Assignment& a, bool from
   return std::nullopt;
 }
 
+// The settings the trainer reads: resources it does not are left out.
+nlohmann::json trainer_settings_of(const nlohmann::json& settings) {
+  nlohmann::json trainer_settings = settings;
+  for (const auto& key : resource_keys()) {
+    if (!is_trainer_setting_too(key)) trainer_settings.erase(key);
+  }
+  return trainer_settings;
+}
+
+bool CellBuilder::match_budget(Assignment& a, std::optional<BudgetSolution>& budget) {
+  if (!spec_.match || !budget_applies(*spec_.match, a.settings)) return true;
+  const BudgetMatch& match = *spec_.match;
+  auto solved = solve_budget(match, trainer_settings_of(a.settings));
+  if (auto* reason = std::get_if<std::string>(&solved)) {
+    report({match.location, "match: " + *reason}, a, true);
+    return false;
+  }
+  budget = std::get<BudgetSolution>(solved);
+  a.settings[match.solve] = budget->value;
+  a.swept[match.solve] = budget->value;
+  a.origin[match.solve] = match.location;
+  if (match.solve != "ffn_mult" && a.settings.value("attention", "standard") == "standard") {
+    a.settings.erase("head_size");
+    a.swept.erase("head_size");
+  }
+  return true;
+}
+
 void CellBuilder::add(Assignment a, bool from_grid, bool duplicates_allowed) {
   if (!derive(a)) return;
+  std::optional<BudgetSolution> budget;
+  if (!match_budget(a, budget)) return;
   bool failed = false;
   auto excluded = exclusion(a, from_grid, failed);
   if (failed) return;
@@ -231,11 +264,7 @@ void CellBuilder::add(Assignment a, bool from_grid, bool duplicates_allowed) {
   }
   // Resources are read apart; the trainer gets only its own settings.
   auto resources = read_resources(a.settings);
-  nlohmann::json trainer_settings = a.settings;
-  for (const auto& key : resource_keys()) {
-    if (!is_trainer_setting_too(key)) trainer_settings.erase(key);
-  }
-  auto parsed = trainer::parse_config(trainer_settings);
+  auto parsed = trainer::parse_config(trainer_settings_of(a.settings));
   std::set<std::string> fields_reported;
   auto report_problem = [&](const std::string& field, const std::string& message) {
     if (!fields_reported.insert(field).second) return;  // threads and device are checked by both
@@ -254,6 +283,7 @@ void CellBuilder::add(Assignment a, bool from_grid, bool duplicates_allowed) {
   cell.size = trainer::model_size(trainer::model_shape(parsed.config));
   cell.estimated_training_flops = cell.size.training_flops_per_token * double(parsed.config.steps) *
                                   double(parsed.config.batch_size) * double(parsed.config.seq_len);
+  cell.budget = budget;
   auto [existing, inserted] = seen_.emplace(cell.hash, describe(a.swept));
   if (!inserted && duplicates_allowed) return;
   if (!inserted) {

@@ -2,8 +2,8 @@
 // Expands a validated sweep spec into cells: for a grid the product of the
 // swept values (later parameters vary fastest, zip groups as one axis), for
 // random search run_cap seeded draws; then per-value overrides, derived
-// parameters, include/exclude and constraints, and each cell's trainer config
-// resolved and sized. Pure: no I/O.
+// parameters, the budget match (budget.h), include/exclude and constraints,
+// and each cell's trainer config resolved and sized. Pure: no I/O.
 
 #include <string>
 #include <vector>
@@ -11,6 +11,7 @@
 #include <nlohmann/json.hpp>
 
 #include "common/result.h"
+#include "orchestrator/grid/budget.h"
 #include "orchestrator/spec/resources.h"
 #include "orchestrator/spec/sweep_spec.h"
 #include "trainer/model_shape.h"
@@ -27,6 +28,7 @@ struct Cell {
   CellResources resources;    // what it asks of the machine (spec/resources.h)
   trainer::ModelSize size;
   double estimated_training_flops = 0;  // flops per token x tokens the run trains on
+  std::optional<BudgetSolution> budget;  // the sweep's `match`, where it applied to this cell
 };
 
 // A grid point a constraint ruled out; never stored or launched.

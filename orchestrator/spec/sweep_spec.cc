@@ -19,7 +19,8 @@ namespace {
 const std::vector<std::string> kTopLevelKeys = {
     "name",    "description", "method",  "metric",  "parameters", "base",     "seeds",
     "retries", "timeout",     "project", "entity",  "program",    "command",  "early_terminate",
-    "run_cap", "constraints", "zip",     "include", "exclude",    "random_seed", "executor", "slurm"};
+    "run_cap", "constraints", "zip",     "include", "exclude",    "random_seed", "executor", "slurm",
+    "match"};
 const std::vector<std::string> kSlurmKeys = {"partition", "account", "qos",  "time",
                                              "mem",       "throttle", "gpus", "sbatch"};
 const std::vector<std::string> kParameterKeys = {
@@ -69,6 +70,8 @@ class SpecReader {
   void read_patterns(const YAML::Node& node, const std::string& key, std::vector<CellPattern>& patterns);
   void read_zip(const YAML::Node& node, SweepSpec& spec);
   void read_slurm(const YAML::Node& node, SlurmSpec& slurm);
+  void read_match(const YAML::Node& key_node, const YAML::Node& node, SweepSpec& spec);
+  void read_settings(const YAML::Node& node, const std::string& context, std::map<std::string, SpecValue>& settings);
   void check_zip(SweepSpec& spec);
   void check_trainer_key(const std::string& name, const YAML::Node& node);
 
@@ -282,6 +285,77 @@ void SpecReader::read_slurm(const YAML::Node& node, SlurmSpec& slurm) {
   });
 }
 
+void SpecReader::read_settings(const YAML::Node& node, const std::string& context,
+                               std::map<std::string, SpecValue>& settings) {
+  if (!node.IsMap()) {
+    fail(node, "'" + context + "' must be a map of setting: value");
+    return;
+  }
+  for_each_key(node, {}, "in " + context, [&](const std::string& name, const YAML::Node& name_node,
+                                              const YAML::Node& value) {
+    check_trainer_key(name, name_node);
+    if (auto scalar = read_scalar(value, name)) settings[name] = *scalar;
+  });
+}
+
+void SpecReader::read_match(const YAML::Node& key_node, const YAML::Node& node, SweepSpec& spec) {
+  static const std::vector<std::string> kBudgets = {"non_embedding_parameters", "parameters",
+                                                    "training_flops_per_token", "training_flops"};
+  static const std::vector<std::string> kSolvable = {"ffn_mult", "d_model", "heads"};
+  if (!node.IsMap()) {
+    fail(node, "'match' must be a map, e.g. {budget: non_embedding_parameters, solve: ffn_mult, "
+               "target: {like: {attention: fixed}}}");
+    return;
+  }
+  BudgetMatch match;
+  match.location = where(key_node);
+  for_each_key(node, {"budget", "solve", "target", "where", "tolerance"}, "in match",
+               [&](const std::string& key, const YAML::Node&, const YAML::Node& value) {
+    if (key == "budget" || key == "solve") {
+      auto text = read_string(value, key);
+      if (!text) return;
+      const auto& allowed = key == "budget" ? kBudgets : kSolvable;
+      if (std::find(allowed.begin(), allowed.end(), *text) == allowed.end()) {
+        std::string list;
+        for (const auto& option : allowed) list += (list.empty() ? "" : ", ") + option;
+        fail(value, "'" + key + "' must be one of " + list + did_you_mean(*text, allowed));
+        return;
+      }
+      (key == "budget" ? match.budget : match.solve) = *text;
+    } else if (key == "target") {
+      if (value.IsMap()) {
+        for_each_key(value, {"like"}, "in target", [&](const std::string&, const YAML::Node&, const YAML::Node& like) {
+          read_settings(like, "like", match.like);
+        });
+        if (match.like.empty()) fail(value, "'target' needs a number or {like: {setting: value, ...}}");
+        return;
+      }
+      auto scalar = read_scalar(value, key);
+      if (scalar && (!scalar->value.is_number() || scalar->value.get<double>() <= 0)) {
+        fail(value, "'target' must be a positive number or {like: {setting: value, ...}}");
+      } else if (scalar) {
+        match.target = scalar->value.get<double>();
+      }
+    } else if (key == "where") {
+      read_settings(value, "where", match.where);
+    } else if (key == "tolerance") {
+      auto scalar = read_scalar(value, key);
+      if (scalar && (!scalar->value.is_number() || scalar->value.get<double>() < 0 || scalar->value.get<double>() >= 1)) {
+        fail(value, "'tolerance' must be a fraction in [0, 1), e.g. 0.02 for 2%");
+      } else if (scalar) {
+        match.tolerance = scalar->value.get<double>();
+      }
+    }
+  });
+  if (match.budget.empty()) fail(node, "'match' needs a 'budget' (e.g. non_embedding_parameters)");
+  if (match.solve.empty()) fail(node, "'match' needs 'solve': the setting to solve for (ffn_mult, d_model or heads)");
+  if (!match.target && match.like.empty()) fail(node, "'match' needs a 'target'");
+  if (match.like.count(match.solve)) {
+    fail(node, "'like' may not set '" + match.solve + "', the setting 'match' solves for");
+  }
+  spec.match = std::move(match);
+}
+
 void SpecReader::read_zip(const YAML::Node& node, SweepSpec& spec) {
   if (!node.IsSequence()) {
     fail(node, "'zip' must be a list of groups, e.g. [[d_model, heads]]");
@@ -448,7 +522,7 @@ void SpecReader::read_document(const YAML::Node& root, SweepSpec& spec) {
     return;
   }
   bool has_parameters = false;
-  for_each_key(root, kTopLevelKeys, "at the top level", [&](const std::string& key, const YAML::Node&,
+  for_each_key(root, kTopLevelKeys, "at the top level", [&](const std::string& key, const YAML::Node& key_node,
                                                             const YAML::Node& value) {
     if (key == "name") {
       if (auto text = read_string(value, key)) spec.name = *text;
@@ -560,6 +634,8 @@ void SpecReader::read_document(const YAML::Node& root, SweepSpec& spec) {
       }
     } else if (key == "slurm") {
       read_slurm(value, spec.slurm);
+    } else if (key == "match") {
+      read_match(key_node, value, spec);
     } else if (key == "timeout") {
       auto scalar = read_scalar(value, key);
       if (scalar && (!scalar->value.is_number() || scalar->value.get<double>() < 0)) {

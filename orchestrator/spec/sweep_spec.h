@@ -59,6 +59,20 @@ struct ZipGroup {
   Location where;
 };
 
+// `match:` cells matched to a budget (docs/sweeps.md): for each cell that has
+// every value of `where`, the free setting `solve` is set to the value whose
+// budget comes closest to the target; a cell that cannot come within the
+// tolerance is an error.
+struct BudgetMatch {
+  std::string budget;  // non_embedding_parameters | parameters | training_flops_per_token | training_flops
+  std::string solve;   // ffn_mult | d_model | heads
+  std::optional<double> target;                // a number, or:
+  std::map<std::string, SpecValue> like;       // the budget of the cell itself with these settings changed
+  std::map<std::string, SpecValue> where;      // the cells to match; all when empty
+  double tolerance = 0.02;                     // relative: |achieved - target| <= tolerance * target
+  Location location;                           // the `match` key
+};
+
 struct MetricGoal {
   std::string name;
   std::string goal = "maximize";  // maximize | minimize
@@ -89,6 +103,7 @@ struct SweepSpec {
   std::vector<SpecValue> constraints;
   std::vector<ZipGroup> zipped;
   std::vector<CellPattern> include, exclude;
+  std::optional<BudgetMatch> match;
   int64_t run_cap = 0;          // random search: cells to draw (0 = not set)
   uint64_t random_seed = 0;     // random search: the generator's seed
   int retries = 0;              // extra attempts for a crashed run
