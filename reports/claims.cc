@@ -40,12 +40,17 @@ bool Claim::same_comparison(const Claim& other) const {
 namespace {
 
 // The settings a comparison varies; everything else in a config is context.
-const std::set<std::string> kVaried = {"attention", "heads", "head_size", "d_model"};
+// ffn_mult varies where a sweep matched parameters by widening the
+// feed-forward layer (docs/sweeps.md, "Matched budgets").
+const std::set<std::string> kVaried = {"attention", "heads", "head_size", "d_model", "ffn_mult"};
+
+// Non-embedding parameter counts this close count as matched.
+constexpr double kMatchedParameters = 0.02;
 
 struct Shape {
   const Configuration* configuration = nullptr;
   std::string attention;
-  int64_t d_model = 0, heads = 0, head_size = 0, seq_len = 0;
+  int64_t d_model = 0, heads = 0, head_size = 0, seq_len = 0, ffn_mult = 0;
 };
 
 Shape shape_of(const Configuration& configuration) {
@@ -56,6 +61,7 @@ Shape shape_of(const Configuration& configuration) {
   shape.heads = int64_t(configuration.number("heads").value_or(0));
   shape.head_size = int64_t(configuration.number("head_size").value_or(0));
   shape.seq_len = int64_t(configuration.number("seq_len").value_or(0));
+  shape.ffn_mult = int64_t(configuration.number("ffn_mult").value_or(0));
   return shape;
 }
 
@@ -64,11 +70,17 @@ std::string plural(int64_t count, const std::string& word) {
 }
 
 // Describes one side of a comparison: "fixed head size attention at 16 heads (head size 32)".
-std::string describe(const Shape& shape, bool with_width) {
+std::string describe(const Shape& shape, bool with_width, bool with_ffn) {
   std::string text = shape.attention == "fixed" ? "fixed head size attention" : shape.attention + " attention";
   text += " at " + plural(shape.heads, "head") + " (head size " + std::to_string(shape.head_size);
   if (with_width) text += ", d_model " + std::to_string(shape.d_model);
+  if (with_ffn) text += ", ffn_mult " + std::to_string(shape.ffn_mult);
   return text + ")";
+}
+
+bool parameters_matched(const Configuration& a, const Configuration& b) {
+  const double na = double(a.non_embedding_parameters), nb = double(b.non_embedding_parameters);
+  return nb > 0 && std::fabs(na - nb) <= kMatchedParameters * nb;
 }
 
 // "84k", "1.2M": parameter counts as a reader takes them in.
@@ -105,15 +117,16 @@ class ClaimBuilder {
   // Adds the claim that `better` beats `worse` on the goal metric; `remark`
   // is a sentence appended to the finding.
   void compare(int comparison, const std::string& mirrors, const std::string& statement, const Shape& better,
-               const Shape& worse, bool with_width, const std::string& remark = "") {
+               const Shape& worse, bool with_width, std::string remark = "") {
     const auto a = better.configuration->finals(goal_.name), b = worse.configuration->finals(goal_.name);
     if (a.empty() || b.empty()) return;
     Claim claim;
     claim.comparison = comparison;
     claim.mirrors = task_ == "fit" ? mirrors + " (fit probe)" : mirrors;
     claim.statement = statement + context_;
-    claim.better = side(better, with_width);
-    claim.worse = side(worse, with_width);
+    const bool with_ffn = better.ffn_mult != worse.ffn_mult;
+    claim.better = side(better, with_width, with_ffn);
+    claim.worse = side(worse, with_width, with_ffn);
     const double difference = goal_.maximize ? claim.better->mean - claim.worse->mean : claim.worse->mean - claim.better->mean;
     claim.test = advantage(better, worse);
     claim.verdict = verdict_of(claim.test);
@@ -127,6 +140,15 @@ class ClaimBuilder {
       finding += a.size() == b.size() ? ", " + plural(int64_t(a.size()), "seed") + " each"
                                       : ", " + plural(int64_t(a.size()), "seed") + " against " + std::to_string(b.size());
       finding += ": too few seeds for an interval";
+    }
+    for (const Shape* shape : {&better, &worse}) {
+      if (!shape->configuration->at_unigram_baseline()) continue;
+      remark += " " + describe(*shape, with_width, with_ffn) +
+                " sits at the unigram baseline (no better than predicting the most frequent character): the "
+                "comparison says nothing about attention.";
+    }
+    if (parameters_matched(*better.configuration, *worse.configuration)) {
+      remark = " The two have matched non-embedding parameters (within 2%)." + remark;
     }
     claim.finding = finding + "." + remark;
     claims_.push_back(std::move(claim));
@@ -146,9 +168,9 @@ class ClaimBuilder {
   std::vector<Claim> take() { return std::move(claims_); }
 
  private:
-  ClaimSide side(const Shape& shape, bool with_width) const {
+  ClaimSide side(const Shape& shape, bool with_width, bool with_ffn) const {
     ClaimSide side;
-    side.description = describe(shape, with_width);
+    side.description = describe(shape, with_width, with_ffn);
     nlohmann::json identity = shape.configuration->config;
     identity.erase("seed");
     side.identity = identity.dump();
@@ -283,6 +305,28 @@ void compare_widths(ClaimBuilder& builder, const std::map<int64_t, std::vector<S
   }
 }
 
+// Comparison 3 at matched parameters: each fixed head size configuration
+// against the standard one of a larger d_model whose non-embedding
+// parameters are closest, when they are within 2% (a sweep's `match`).
+void compare_matched_widths(ClaimBuilder& builder, const std::vector<Shape>& standard, const std::vector<Shape>& fixed) {
+  for (const auto& shape : fixed) {
+    const Shape* nearest = nullptr;
+    const auto distance = [&](const Shape& s) {
+      return std::fabs(double(s.configuration->non_embedding_parameters - shape.configuration->non_embedding_parameters));
+    };
+    for (const auto& rival : standard) {
+      if (rival.d_model <= shape.d_model || !parameters_matched(*shape.configuration, *rival.configuration)) continue;
+      if (!nearest || distance(rival) < distance(*nearest)) nearest = &rival;
+    }
+    if (!nearest) continue;
+    builder.compare(3, "Figures 1 and 2 (matched parameters)",
+                    "at equal non-embedding parameters, fixed head size attention with a smaller d_model matches or "
+                    "beats standard attention with a larger one: d_model " +
+                        std::to_string(shape.d_model) + " against " + std::to_string(nearest->d_model),
+                    shape, *nearest, true);
+  }
+}
+
 // The rank bound: a head's logits have rank at most min(head_size, seq_len).
 std::optional<Claim> check_rank_bound(const SweepResults& results) {
   int64_t layers_checked = 0, above = 0;
@@ -375,6 +419,10 @@ std::vector<Claim> evaluate_claims(const SweepResults& results, const JudgedMetr
       compare_head_sizes(builder, fixed_by_width[width], at_width);
     }
     compare_widths(builder, standard_by_width, fixed_by_width);
+    std::vector<Shape> all_standard, all_fixed;
+    for (const auto& [width, list] : standard_by_width) all_standard.insert(all_standard.end(), list.begin(), list.end());
+    for (const auto& [width, list] : fixed_by_width) all_fixed.insert(all_fixed.end(), list.begin(), list.end());
+    compare_matched_widths(builder, all_standard, all_fixed);
     for (auto& claim : builder.take()) claims.push_back(std::move(claim));
   }
   if (auto rank = check_rank_bound(results)) claims.push_back(std::move(*rank));

@@ -22,6 +22,12 @@ std::map<int64_t, double> Configuration::finals_by_seed(const std::string& metri
   return values;
 }
 
+bool Configuration::at_unigram_baseline() const {
+  const auto accuracy = finals("eval/accuracy"), baseline = finals("eval/unigram_accuracy");
+  if (accuracy.empty() || baseline.empty()) return false;
+  return summarize(accuracy).mean - summarize(baseline).mean <= 0.005;
+}
+
 std::optional<double> Configuration::number(const std::string& key) const {
   auto found = config.find(key);
   if (found == config.end() || !found->is_number()) return std::nullopt;

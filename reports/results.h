@@ -39,6 +39,10 @@ struct Configuration {
   // same by seed.
   std::vector<double> finals(const std::string& metric) const;
   std::map<int64_t, double> finals_by_seed(const std::string& metric) const;
+  // Its runs' eval/accuracy is, on average, within 0.005 of the accuracy of
+  // always predicting the most frequent character (eval/unigram_accuracy,
+  // where the runs logged it): it learned nothing beyond character frequencies.
+  bool at_unigram_baseline() const;
   // A config value as a number or text; empty when absent or another type.
   std::optional<double> number(const std::string& key) const;
   std::string text(const std::string& key) const;

@@ -48,6 +48,7 @@ const std::vector<Field>& fields() {
       {"eval_batches", &TrainerConfig::eval_batches},
       {"eval_batch_size", &TrainerConfig::eval_batch_size},
       {"log_every", &TrainerConfig::log_every},
+      {"test_split", &TrainerConfig::test_split},
       {"rank_diagnostics", &TrainerConfig::rank_diagnostics},
       {"checkpoint_every", &TrainerConfig::checkpoint_every},
       {"precision", &TrainerConfig::precision},

@@ -50,6 +50,9 @@ struct TrainerConfig {
   int64_t eval_batches = 4;
   int64_t eval_batch_size = 256;
   int64_t log_every = 50;
+  // Hold out a test split beside the validation split (halving the held-out
+  // text) and evaluate on it once, at the last step: test/loss, test/accuracy.
+  bool test_split = false;
   bool rank_diagnostics = true;  // log attention-logit ranks at each evaluation
   int64_t checkpoint_every = 0;  // 0: only when preempted
 

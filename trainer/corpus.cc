@@ -52,17 +52,22 @@ void append_characters(const fs::path& file, std::vector<uint8_t>& ids) {
 
 }  // namespace
 
-Corpus load_corpus(const std::string& path, size_t min_split_length) {
+Corpus load_corpus(const std::string& path, size_t min_split_length, bool test_split) {
   std::vector<uint8_t> ids;
   for (const auto& file : text_files(path)) append_characters(file, ids);
   const size_t cut = ids.size() * 95 / 100;
+  const size_t test_cut = test_split ? cut + (ids.size() - cut) / 2 : ids.size();
   Corpus corpus;
   corpus.train.assign(ids.begin(), ids.begin() + cut);
-  corpus.validation.assign(ids.begin() + cut, ids.end());
-  if (corpus.validation.size() < min_split_length) {
+  corpus.validation.assign(ids.begin() + cut, ids.begin() + test_cut);
+  corpus.test.assign(ids.begin() + test_cut, ids.end());
+  const size_t shortest = test_split ? std::min(corpus.validation.size(), corpus.test.size()) : corpus.validation.size();
+  if (shortest < min_split_length) {
+    const size_t factor = test_split ? 40 : 20;
     throw CorpusError("corpus '" + path + "' is too small: " + std::to_string(ids.size()) +
-                      " characters, need at least " + std::to_string(min_split_length * 20) +
-                      " so that the 5% validation split holds one sequence");
+                      " characters, need at least " + std::to_string(min_split_length * factor) + " so that the " +
+                      (test_split ? "validation and test halves of the 5% held out each hold" : "5% validation split holds") +
+                      " one sequence");
   }
   return corpus;
 }

@@ -18,13 +18,16 @@ class TextWindows {
  public:
   TextWindows(const TrainerConfig& config, int64_t window)
       : window_(window) {
-    Corpus corpus = load_corpus(config.corpus, size_t(window) + 1);
+    Corpus corpus = load_corpus(config.corpus, size_t(window) + 1, config.test_split);
     train_ = to_tensor(corpus.train);
     validation_ = to_tensor(corpus.validation);
+    if (config.test_split) test_ = to_tensor(corpus.test);
   }
 
+  int64_t most_frequent_character() const { return torch::bincount(train_).argmax().item<int64_t>(); }
+
   torch::Tensor sample(int64_t batch_size, Split split, at::Generator& generator) const {
-    const auto& source = split == Split::train ? train_ : validation_;
+    const auto& source = split == Split::train ? train_ : split == Split::validation ? validation_ : test_;
     // Drawn exactly as the Python prototype draws them (same bounds, shape and
     // generator calls), so the two can be compared step by step.
     auto offsets = torch::randint(0, source.size(0) - window_, {batch_size}, generator, torch::kInt64);
@@ -33,7 +36,7 @@ class TextWindows {
 
  private:
   int64_t window_;
-  torch::Tensor train_, validation_;
+  torch::Tensor train_, validation_, test_;
 };
 
 class MaskedLanguageModelling : public Task {
@@ -56,6 +59,7 @@ class MaskedLanguageModelling : public Task {
     }
     return {inputs, targets};
   }
+  std::optional<int64_t> most_frequent_label() const override { return windows_.most_frequent_character(); }
 
  private:
   TextWindows windows_;
@@ -72,6 +76,7 @@ class CausalLanguageModelling : public Task {
     auto text = windows_.sample(batch_size, split, generator);
     return {text.slice(1, 0, seq_len_), text.slice(1, 1, seq_len_ + 1)};
   }
+  std::optional<int64_t> most_frequent_label() const override { return windows_.most_frequent_character(); }
 
  private:
   TextWindows windows_;

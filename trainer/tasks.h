@@ -8,6 +8,7 @@
 //        head_size < seq_len cannot express it (the paper's Theorem 1).
 
 #include <memory>
+#include <optional>
 
 #include <torch/torch.h>
 
@@ -15,7 +16,12 @@
 
 namespace headroom::trainer {
 
-enum class Split { train, validation };
+// train: what the model learns from; validation: the held-out text every
+// evaluation and any selection (of a learning rate, of a trial) reads; test:
+// held-out text that only the final evaluation reads, when the config asks
+// for it (`test_split`), so a selection made on validation is reported on
+// data it never saw.
+enum class Split { train, validation, test };
 
 struct Batch {
   torch::Tensor inputs;   // (batch, n) int64 token ids
@@ -29,6 +35,10 @@ class Task {
   virtual Batch sample(int64_t batch_size, Split split, at::Generator& generator) const = 0;
   // True when targets are distributions (fit) rather than labels.
   virtual bool soft_targets() const { return false; }
+  // The label a model that learned only label frequencies would always
+  // predict: the most frequent character of the training text. None for
+  // tasks without labels (fit).
+  virtual std::optional<int64_t> most_frequent_label() const { return std::nullopt; }
 };
 
 // Builds the config's task. Throws CorpusError for an unusable corpus.

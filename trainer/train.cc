@@ -52,6 +52,7 @@ extern "C" void request_termination(int) { termination_requested = true; }
 // diagnostic batch depend only on the task, so every cell is evaluated on the
 // same data.
 constexpr uint64_t kEvaluationSeed = 999;
+constexpr uint64_t kTestSeed = 1999;  // the test split's batches (test_split)
 
 torch::Device choose_device(const std::string& requested) {
   if (requested == "cpu") return torch::kCPU;
@@ -228,6 +229,7 @@ class Trainer {
 
  private:
   void evaluate(int64_t step);
+  nlohmann::json measure(const std::vector<Batch>& batches, const std::string& prefix);
   LossParts forward_and_loss(const torch::Tensor& inputs, const torch::Tensor& targets,
                              bool need_statistics);
   void log_interval(int64_t step, double seconds, int64_t tokens, double grad_norm);
@@ -243,7 +245,10 @@ class Trainer {
   std::unique_ptr<Task> task_;
   Encoder model_{nullptr};
   std::unique_ptr<FlatAdamW> optimizer_;
-  std::vector<Batch> evaluation_set_;
+  std::vector<Batch> evaluation_set_, test_set_;
+  // The evaluation set's accuracy of always predicting the most frequent
+  // character: the floor any model that learned something beats.
+  std::optional<double> unigram_accuracy_;
   Checkpointed progress_;
 };
 
@@ -262,18 +267,28 @@ LossParts Trainer::forward_and_loss(const torch::Tensor& inputs, const torch::Te
   return compute_loss(logits, targets, task_->soft_targets(), need_statistics);
 }
 
-void Trainer::evaluate(int64_t step) {
-  torch::NoGradGuard no_grad;
-  model_->eval();
+// loss, accuracy (and perplexity for lm) over a fixed set of batches, named
+// with `prefix` ("eval/", "test/").
+nlohmann::json Trainer::measure(const std::vector<Batch>& batches, const std::string& prefix) {
   double loss_sum = 0, correct = 0, count = 0;
-  for (const auto& batch : evaluation_set_) {
+  for (const auto& batch : batches) {
     auto parts = forward_and_loss(batch.inputs, batch.targets, true);
     loss_sum += parts.reported_sum;
     correct += parts.correct;
     count += parts.count;
   }
-  nlohmann::json values = {{"eval/loss", loss_sum / count}, {"eval/accuracy", correct / count}};
-  if (config_.task == "lm") values["eval/perplexity"] = std::exp(loss_sum / count);
+  nlohmann::json values = {{prefix + "loss", loss_sum / count}, {prefix + "accuracy", correct / count}};
+  if (config_.task == "lm") values[prefix + "perplexity"] = std::exp(loss_sum / count);
+  return values;
+}
+
+void Trainer::evaluate(int64_t step) {
+  torch::NoGradGuard no_grad;
+  model_->eval();
+  nlohmann::json values = measure(evaluation_set_, "eval/");
+  if (unigram_accuracy_) values["eval/unigram_accuracy"] = *unigram_accuracy_;
+  // The test split is read once, at the end: nothing selects on it.
+  if (!test_set_.empty() && step == config_.steps) values.update(measure(test_set_, "test/"));
   if (config_.rank_diagnostics) {
     auto sample = evaluation_set_.front().inputs.slice(0, 0, 16);
     auto ranks = measure_logit_ranks(model_, sample);
@@ -285,7 +300,7 @@ void Trainer::evaluate(int64_t step) {
   model_->train();
   events_.write(EventKind::eval, {{"step", step}, {"values", values}});
   std::printf("eval step %lld | loss %.4f | accuracy %.4f\n", static_cast<long long>(step),
-              loss_sum / count, correct / count);
+              values["eval/loss"].get<double>(), values["eval/accuracy"].get<double>());
   std::fflush(stdout);
 }
 
@@ -331,6 +346,22 @@ int Trainer::run() {
   for (int64_t i = 0; i < config_.eval_batches; ++i) {
     auto batch = task_->sample(config_.eval_batch_size, Split::validation, evaluation_generator);
     evaluation_set_.push_back({batch.inputs.to(device_), batch.targets.to(device_)});
+  }
+  if (auto label = task_->most_frequent_label()) {
+    double hits = 0, counted = 0;
+    for (const auto& batch : evaluation_set_) {
+      auto labelled = batch.targets != -100;
+      hits += (labelled & (batch.targets == *label)).sum().item<double>();
+      counted += labelled.sum().item<double>();
+    }
+    if (counted > 0) unigram_accuracy_ = hits / counted;
+  }
+  if (config_.test_split) {
+    auto test_generator = at::make_generator<at::CPUGeneratorImpl>(kTestSeed + config_.task_seed);
+    for (int64_t i = 0; i < config_.eval_batches; ++i) {
+      auto batch = task_->sample(config_.eval_batch_size, Split::test, test_generator);
+      test_set_.push_back({batch.inputs.to(device_), batch.targets.to(device_)});
+    }
   }
 
   events_.write(EventKind::start,

@@ -210,6 +210,51 @@ TEST(Claims, HeadSizeAndWidthComparisonsStateBothParameterCounts) {
   EXPECT_EQ(width->worse->non_embedding_parameters, 128128);
 }
 
+TEST(Claims, MatchedParametersPairAFixedModelWithTheWiderStandardOneOfItsSize) {
+  // A sweep's `match` solved the fixed cells' d_model (and widened standard's feed-forward layer).
+  SweepResults results;
+  auto standard_wide = configuration("standard", 128, 8, 16, around(0.60, 0));
+  auto fixed_narrow = configuration("fixed", 70, 16, 32, around(0.45, 1));
+  auto standard_narrow = configuration("standard", 64, 16, 4, around(0.40, 2));
+  auto fixed_same = configuration("fixed", 64, 16, 32, around(0.50, 3));
+  standard_wide.non_embedding_parameters = 396000;
+  fixed_narrow.non_embedding_parameters = 398000;
+  standard_narrow.config["ffn_mult"] = 18;
+  standard_narrow.non_embedding_parameters = 331000;
+  fixed_same.config["ffn_mult"] = 4;
+  fixed_same.non_embedding_parameters = 332000;
+  results.configurations = {standard_wide, fixed_narrow, standard_narrow, fixed_same};
+  const auto claims = evaluate_claims(results, {"eval/accuracy", true});
+  const Claim* matched = find(claims, 3, "at equal non-embedding parameters");
+  ASSERT_TRUE(matched);
+  EXPECT_NE(matched->statement.find("d_model 70 against 128"), std::string::npos) << matched->statement;
+  EXPECT_EQ(matched->verdict, Verdict::not_reproduced);
+  EXPECT_NE(matched->finding.find("matched non-embedding parameters (within 2%)"), std::string::npos) << matched->finding;
+  // The widened standard model and the fixed one at 16 heads are one context: claim 2 compares them.
+  const Claim* beats = find(claims, 2, "beats standard");
+  ASSERT_TRUE(beats);
+  EXPECT_NE(beats->finding.find("(head size 4, ffn_mult 18)"), std::string::npos) << beats->finding;
+  EXPECT_NE(beats->finding.find("matched non-embedding parameters"), std::string::npos) << beats->finding;
+}
+
+TEST(Claims, AConfigurationAtTheUnigramBaselineIsFlagged) {
+  SweepResults results;
+  auto collapsed = configuration("standard", 32, 8, 4, {0.2401, 0.2401, 0.2402});
+  auto learned = configuration("fixed", 32, 8, 32, around(0.43, 1));
+  for (auto* c : {&collapsed, &learned}) {
+    for (auto& replicate : c->replicates) replicate.finals["eval/unigram_accuracy"] = 0.2401;
+  }
+  EXPECT_TRUE(collapsed.at_unigram_baseline());
+  EXPECT_FALSE(learned.at_unigram_baseline());
+  results.configurations = {collapsed, learned};
+  const auto claims = evaluate_claims(results, {"eval/accuracy", true});
+  const Claim* beats = find(claims, 2, "beats standard");
+  ASSERT_TRUE(beats);
+  EXPECT_NE(beats->finding.find("standard attention at 8 heads (head size 4) sits at the unigram baseline"),
+            std::string::npos)
+      << beats->finding;
+}
+
 TEST(Claims, WithSeveralWidthsEachWidthsClaimNamesItsWidth) {
   SweepResults results;
   results.configurations = {configuration("standard", 64, 2, 32, around(0.50, 0)),

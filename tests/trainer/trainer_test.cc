@@ -126,6 +126,35 @@ TEST_F(TrainerTest, NativeKernelsWhereTheyCannotRunAreAnInvalidConfig) {
       << end;
 }
 
+TEST_F(TrainerTest, ATestSplitIsReadOnceAtTheEndAndLeavesTrainingAsItWas) {
+  nlohmann::json config = tiny_config();
+  ASSERT_EQ(train("plain", config).exit_status, 0);
+  config["test_split"] = true;
+  ASSERT_EQ(train("with-test", config).exit_status, 0);
+  EXPECT_EQ(events("with-test", "metric"), events("plain", "metric"));  // the same training text
+  const auto evals = events("with-test", "eval");
+  ASSERT_EQ(evals.size(), 2u);
+  EXPECT_FALSE(evals[0]["values"].contains("test/loss"));  // not at step 20
+  ASSERT_TRUE(evals[1]["values"].contains("test/loss"));   // at the last step only
+  EXPECT_TRUE(evals[1]["values"].contains("test/accuracy"));
+  EXPECT_NE(evals[1]["values"]["test/loss"], evals[1]["values"]["eval/loss"]);
+  EXPECT_NE(evals[1]["values"]["eval/loss"], events("plain", "eval")[1]["values"]["eval/loss"]);  // half the text
+}
+
+TEST_F(TrainerTest, EvaluationsCarryTheUnigramBaseline) {
+  ASSERT_EQ(train("mlm", tiny_config()).exit_status, 0);
+  const auto evals = events("mlm", "eval");
+  ASSERT_EQ(evals.size(), 2u);
+  const double baseline = evals[0]["values"]["eval/unigram_accuracy"];
+  EXPECT_GT(baseline, 0.01);
+  EXPECT_LT(baseline, 0.5);
+  EXPECT_EQ(evals[1]["values"]["eval/unigram_accuracy"], baseline);  // the same set every time
+  nlohmann::json fit = tiny_config();
+  fit["task"] = "fit";
+  ASSERT_EQ(train("fit", fit).exit_status, 0);
+  EXPECT_FALSE(events("fit", "eval")[0]["values"].contains("eval/unigram_accuracy"));
+}
+
 TEST_F(TrainerTest, ResumingFromACheckpointReproducesTheUninterruptedRun) {
   nlohmann::json config = tiny_config();
   config["checkpoint_every"] = 20;
