@@ -137,19 +137,43 @@ class Parser {
     return token.kind == TokenKind::end ? "the end of the filter" : "'" + token.text + "'";
   }
 
+  // A chain of terms is one flat SQL list, "(a OR b OR c)": nesting each
+  // term would build an expression tree as deep as the chain is long.
   std::string parse_or() {
     std::string sql = parse_and();
-    while (accept_keyword("or")) sql = "(" + sql + " OR " + parse_and() + ")";
-    return sql;
+    bool chained = false;
+    while (accept_keyword("or")) {
+      sql += " OR " + parse_and();
+      chained = true;
+    }
+    return chained ? "(" + sql + ")" : sql;
   }
 
   std::string parse_and() {
     std::string sql = parse_unary();
-    while (accept_keyword("and")) sql = "(" + sql + " AND " + parse_unary() + ")";
-    return sql;
+    bool chained = false;
+    while (accept_keyword("and")) {
+      sql += " AND " + parse_unary();
+      chained = true;
+    }
+    return chained ? "(" + sql + ")" : sql;
   }
 
+  // Parentheses and `not` nest by recursion: a limit keeps any input from
+  // exhausting the stack.
+  struct Nesting {
+    Parser& parser;
+    explicit Nesting(Parser& p, size_t column) : parser(p) {
+      if (++parser.depth_ > kMaxFilterDepth) {
+        throw FilterError(column, "nested more than " + std::to_string(kMaxFilterDepth) +
+                                      " deep (parentheses and 'not'): simplify the filter");
+      }
+    }
+    ~Nesting() { --parser.depth_; }
+  };
+
   std::string parse_unary() {
+    Nesting nesting(*this, peek().column);
     if (accept_keyword("not")) return "(NOT " + parse_unary() + ")";
     if (peek().kind == TokenKind::open) {
       const Token open = next();
@@ -238,6 +262,7 @@ class Parser {
 
   std::vector<Token> tokens_;
   size_t position_ = 0;
+  size_t depth_ = 0;
   const ColumnResolver& resolve_;
   const std::vector<std::string>& known_;
   std::vector<nlohmann::json> bindings_;
@@ -248,6 +273,10 @@ class Parser {
 Result<CompiledFilter> compile_filter(const std::string& filter, const ColumnResolver& resolve,
                                       const std::vector<std::string>& known_columns) {
   if (filter.find_first_not_of(" \t\r\n") == std::string::npos) return CompiledFilter{"1", {}};
+  if (filter.size() > kMaxFilterLength) {
+    return Error::invalid("--where: the filter is " + std::to_string(filter.size()) + " characters long, more than " +
+                          std::to_string(kMaxFilterLength) + ": shorten it, or use 'headroom query' for SQL");
+  }
   try {
     return Parser(tokenize(filter), resolve, known_columns).parse();
   } catch (const FilterError& error) {

@@ -18,6 +18,8 @@
 //
 // Keywords are case-insensitive. A malformed filter gets an error naming the
 // 1-based column where it went wrong, with the filter and a caret under it.
+// Any input is safe: a filter longer than kMaxFilterLength characters, or
+// nested (parentheses, `not`) deeper than kMaxFilterDepth, is refused.
 
 #include <functional>
 #include <optional>
@@ -29,6 +31,9 @@
 #include "common/result.h"
 
 namespace headroom {
+
+inline constexpr size_t kMaxFilterLength = 10000;
+inline constexpr size_t kMaxFilterDepth = 100;
 
 struct CompiledFilter {
   std::string sql;                          // a boolean SQL expression with ? placeholders

@@ -21,8 +21,31 @@ TEST(Filter, CompilesTheIssueExampleToParameterisedSql) {
   auto filter = compile("d_model >= 64 and (heads = 8 or heads = 16) and attention = 'fixed'");
   ASSERT_TRUE(filter.ok()) << filter.error().to_string();
   EXPECT_EQ(filter->sql,
-            "((([d_model] >= ?) AND ((([heads] = ?) OR ([heads] = ?)))) AND ([attention] = ?))");
+            "(([d_model] >= ?) AND ((([heads] = ?) OR ([heads] = ?))) AND ([attention] = ?))");
   EXPECT_EQ(filter->bindings, (std::vector<nlohmann::json>{64, 8, 16, "fixed"}));
+}
+
+TEST(Filter, AnyInputIsSafeDeepNestingAndHugeFiltersAreRefused) {
+  auto nested = compile(std::string(4000, '(') + "heads = 1" + std::string(4000, ')'));
+  ASSERT_FALSE(nested.ok());
+  EXPECT_EQ(nested.error().kind, ErrorKind::invalid_input);
+  EXPECT_NE(nested.error().to_string().find("nested more than 100 deep"), std::string::npos);
+  std::string nots;
+  for (int i = 0; i < 2000; ++i) nots += "not ";
+  auto negated = compile(nots + "heads = 1");
+  ASSERT_FALSE(negated.ok());
+  EXPECT_NE(negated.error().to_string().find("nested more than 100 deep"), std::string::npos);
+  auto huge = compile(std::string(20000, '('));
+  ASSERT_FALSE(huge.ok());
+  EXPECT_NE(huge.error().to_string().find("20000 characters long, more than 10000"), std::string::npos);
+  // A long flat chain stays flat: SQLite's expression depth is not the limit.
+  std::string chain = "heads = 0";
+  for (int i = 1; i < 600; ++i) chain += " or heads = " + std::to_string(i);
+  auto flat = compile(chain);
+  ASSERT_TRUE(flat.ok()) << flat.error().to_string();
+  EXPECT_EQ(flat->bindings.size(), 600u);
+  EXPECT_EQ(flat->sql.find("((("), std::string::npos);
+  EXPECT_TRUE(compile(std::string(99, '(') + "heads = 1" + std::string(99, ')')).ok());
 }
 
 TEST(Filter, CompilesEveryConstruct) {
