@@ -12,6 +12,7 @@ namespace {
 struct PlanOptions {
   std::string sweep_file;
   int64_t count = 0;  // random search: overrides run_cap
+  int64_t max_cells = kDefaultMaxCells;
   bool json = false;
   // Where `headroom run` with the same flags would place the cells.
   PlacementFlags placement;
@@ -22,7 +23,7 @@ struct PlanOptions {
 int plan(const PlanOptions& options) {
   auto spec = load_sweep(options.sweep_file, options.count);
   if (!spec) return report_error(spec.error());
-  auto expansion = expand(spec.value());
+  auto expansion = expand(spec.value(), options.max_cells);
   if (!expansion) return report_error(expansion.error());
   // The same admission as `headroom run`: a cell that could never start here is an error now.
   const std::string executor = !options.executor.empty() ? options.executor : spec->executor;
@@ -131,6 +132,8 @@ void add_plan_command(CLI::App& app, const GlobalOptions&, int& exit_status) {
   command->add_option("sweep", options->sweep_file, "the sweep YAML file")->required();
   command->add_option("--count", options->count, "random search: cells to draw (overrides run_cap)");
   command->add_flag("--json", options->json, "print the cells as JSON for scripts");
+  command->add_option("--max-cells", options->max_cells,
+                      "refuse a sweep of more cells than this (default " + std::to_string(kDefaultMaxCells) + ")");
   command->add_option("-j,--jobs", options->placement.jobs, "as for run: workers at once");
   command->add_option("--threads", options->placement.threads, "as for run: threads per worker");
   command->add_option("--gpus", options->gpus, "as for run: GPUs to use (all, none, or indices such as 0,2)");

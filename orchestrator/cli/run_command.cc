@@ -28,6 +28,7 @@ namespace fs = std::filesystem;
 struct RunOptions {
   std::string sweep;      // run: the YAML file; resume: the sweep's name
   int64_t count = 0;      // random search: overrides run_cap
+  int64_t max_cells = kDefaultMaxCells;
   std::string runs_root = "runs";
   std::string trainer;
   PlacementFlags placement;  // -j, --threads, --per-gpu
@@ -279,7 +280,7 @@ int run(const RunOptions& options, const GlobalOptions& global) {
   // Everything is validated before the database is opened: bad input writes nothing.
   auto spec = load_sweep(options.sweep, options.count);
   if (!spec) return report_error(spec.error());
-  auto expansion = expand(spec.value());
+  auto expansion = expand(spec.value(), options.max_cells);
   if (!expansion) return report_error(expansion.error());
   return drive(options, global, spec.value(), &expansion.value(), cell_resources(expansion.value()));
 }
@@ -352,6 +353,8 @@ void add_run_command(CLI::App& app, const GlobalOptions& global, int& exit_statu
       "run", "Record a sweep in the database and train every pending cell; run again to resume");
   command->add_option("sweep", options->sweep, "the sweep YAML file")->required();
   command->add_option("--count", options->count, "random search: cells to draw (overrides run_cap)");
+  command->add_option("--max-cells", options->max_cells,
+                      "refuse a sweep of more cells than this (default " + std::to_string(kDefaultMaxCells) + ")");
   command->add_option("--runs-root", options->runs_root, "where run folders go (default ./runs)");
   command->add_flag("--extend", options->extend,
                     "the sweep's file changed: add its new cells, keep the finished ones");

@@ -47,7 +47,7 @@ Assignment assign(const SweepSpec& spec, const std::vector<size_t>& choice) {
   Assignment a = base_assignment(spec);
   for (size_t i = 0; i < spec.parameters.size(); ++i) {
     const auto& parameter = spec.parameters[i];
-    const auto& value = parameter.values[choice[i]];
+    const SpecValue value = parameter.grid_value(int64_t(choice[i]));
     a.settings[parameter.name] = value.value;
     a.swept[parameter.name] = value.value;
     a.origin[parameter.name] = value.where;
@@ -138,7 +138,7 @@ std::vector<std::vector<size_t>> grid_axes(const SweepSpec& spec) {
 bool next_choice(std::vector<size_t>& counters, const std::vector<std::vector<size_t>>& axes,
                  const SweepSpec& spec, std::vector<size_t>& choice) {
   for (size_t axis = axes.size(); axis-- > 0;) {
-    bool wrapped = ++counters[axis] == spec.parameters[axes[axis].front()].values.size();
+    bool wrapped = ++counters[axis] == size_t(spec.parameters[axes[axis].front()].grid_size());
     if (wrapped) counters[axis] = 0;
     for (size_t parameter : axes[axis]) choice[parameter] = counters[axis];
     if (!wrapped) return true;
@@ -327,7 +327,45 @@ std::string cell_hash(const nlohmann::json& resolved_config) {
   return sha256_hex("headroom-cell-v1\n" + identity.dump());
 }
 
-Result<Expansion> expand(const SweepSpec& spec) {
+namespace {
+
+// a * b, or nullopt past int64's range.
+std::optional<int64_t> product(int64_t a, int64_t b) {
+  int64_t result = 0;
+  if (__builtin_mul_overflow(a, b, &result)) return std::nullopt;
+  return result;
+}
+
+// Refuses a grid of more than `max_cells` points before anything is built.
+Status check_size(const SweepSpec& spec, const std::vector<std::vector<size_t>>& axes, int64_t max_cells) {
+  const auto refuse = [&](const std::string& count, const ParameterSpec* largest) {
+    Location where = largest ? largest->where : Location{spec.file, 1, 1};
+    std::string message = "the sweep has " + count + " cells, more than the limit of " + std::to_string(max_cells) +
+                          " (--max-cells raises it)";
+    if (largest) message += "; its largest axis is '" + largest->name + "' with " + std::to_string(largest->grid_size()) + " values";
+    return Error::invalid(message, where);
+  };
+  if (spec.method == "random") {
+    if (spec.run_cap > max_cells) return refuse(std::to_string(spec.run_cap) + " (run_cap)", nullptr);
+    return Ok{};
+  }
+  std::optional<int64_t> total = 1;
+  const ParameterSpec* largest = nullptr;
+  for (const auto& axis : axes) {
+    const ParameterSpec& parameter = spec.parameters[axis.front()];
+    if (!largest || parameter.grid_size() > largest->grid_size()) largest = &parameter;
+    if (total) total = product(*total, parameter.grid_size());
+  }
+  if (total) total = *total + int64_t(spec.include.size());
+  if (!total) return refuse("more than 9.2e18", largest);
+  if (*total > max_cells) return refuse(std::to_string(*total), largest);
+  return Ok{};
+}
+
+}  // namespace
+
+Result<Expansion> expand(const SweepSpec& spec, int64_t max_cells) {
+  HEADROOM_RETURN_IF_ERROR(check_size(spec, grid_axes(spec), max_cells));
   Expansion expansion;
   std::vector<Diagnostic> diagnostics;
   CompiledExpressions expressions = compile_expressions(spec, diagnostics);

@@ -42,12 +42,19 @@ struct Expansion {
   std::vector<ExcludedCell> excluded;
 };
 
+// The default of `headroom plan/run --max-cells`: at about 5 KB a cell, a
+// grid this large takes half a gigabyte to expand and seconds to plan.
+inline constexpr int64_t kDefaultMaxCells = 100000;
+
 // Expands the grid. Derived parameters are computed after overrides, then
 // constraints exclude cells (they see the parameters as written plus the
 // trainer's defaults). A remaining cell whose config is invalid (for example
 // standard attention where heads does not divide d_model) is an error at the
 // value's location; identical cells are an error too. All problems at once.
-Result<Expansion> expand(const SweepSpec& spec);
+// Before any cell is built, a grid of more than `max_cells` points (or a
+// random search's run_cap above it) is refused at its largest axis, so no
+// sweep file can exhaust memory.
+Result<Expansion> expand(const SweepSpec& spec, int64_t max_cells = kDefaultMaxCells);
 
 // The hash of a resolved trainer config (used by expand and by tests).
 std::string cell_hash(const nlohmann::json& resolved_config);

@@ -142,9 +142,7 @@ void SpecReader::read_overrides(const YAML::Node& node, ParameterSpec& parameter
   for_each_key(node, {}, "in overrides", [&](const std::string& value_text, const YAML::Node& key_node,
                                              const YAML::Node& settings) {
     auto chosen = yaml_scalar_to_json(key_node);
-    bool listed = std::any_of(parameter.values.begin(), parameter.values.end(),
-                              [&](const SpecValue& v) { return v.value == chosen; });
-    if (!listed) {
+    if (!parameter.enumerates(chosen)) {
       fail(key_node, "override for '" + value_text + "', which is not a value of '" +
                          parameter.name + "'");
       return;
@@ -163,9 +161,8 @@ void SpecReader::read_overrides(const YAML::Node& node, ParameterSpec& parameter
 }
 
 // Infers the distribution as W&B does (values: categorical, value: constant,
-// integer bounds: int_uniform, other bounds: uniform), checks what it needs,
-// and lists the values of the discrete ones (int_uniform min..max inclusive;
-// q_uniform like arange(min, max, q)) so a grid can enumerate them.
+// integer bounds: int_uniform, other bounds: uniform) and checks what it
+// needs. A grid enumerates the discrete ones (ParameterSpec::grid_value).
 bool SpecReader::settle_distribution(ParameterSpec& parameter, bool has_value, bool has_values,
                                      const std::pair<nlohmann::json, nlohmann::json>& bounds,
                                      const YAML::Node& key_node) {
@@ -204,23 +201,56 @@ bool SpecReader::settle_distribution(ParameterSpec& parameter, bool has_value, b
       fail(key_node, "distribution '" + d.kind + "' of '" + parameter.name + "' needs min > 0");
       return false;
     }
+    // As W&B's schema: an integer distribution takes integer bounds, never rounded ones.
+    if (d.kind == "int_uniform" && (!bounds.first.is_number_integer() || !bounds.second.is_number_integer())) {
+      fail(key_node, "distribution 'int_uniform' of '" + parameter.name + "' needs integer min and max, found " +
+                         bounds.first.dump() + " and " + bounds.second.dump());
+      return false;
+    }
   }
   if (d.q <= 0) {
     fail(key_node, "'q' of '" + parameter.name + "' must be positive");
     return false;
   }
-  if (d.kind == "int_uniform") {
-    for (int64_t v = int64_t(std::ceil(d.min)); v <= int64_t(std::floor(d.max)); ++v) {
-      parameter.values.push_back({v, d.where});
-    }
-  } else if (d.kind == "q_uniform") {
-    for (int64_t i = 0; d.min + double(i) * d.q < d.max - 1e-12; ++i) {
-      double v = d.min + double(i) * d.q;
-      parameter.values.push_back({std::floor(v) == v ? nlohmann::json(int64_t(v)) : nlohmann::json(v), d.where});
-    }
-  }
   return true;
 }
+
+}  // namespace
+
+bool ParameterSpec::enumerable() const {
+  const std::string& kind = distribution.kind;
+  return kind == "categorical" || kind == "constant" || kind == "int_uniform" || kind == "q_uniform";
+}
+
+int64_t ParameterSpec::grid_size() const {
+  const Distribution& d = distribution;
+  if (d.kind == "int_uniform") return std::max<int64_t>(0, int64_t(std::floor(d.max)) - int64_t(std::ceil(d.min)) + 1);
+  if (d.kind == "q_uniform") return std::max<int64_t>(0, int64_t(std::ceil((d.max - 1e-12 - d.min) / d.q)));
+  return int64_t(values.size());
+}
+
+SpecValue ParameterSpec::grid_value(int64_t index) const {
+  const Distribution& d = distribution;
+  if (d.kind == "int_uniform") return {int64_t(std::ceil(d.min)) + index, d.where};
+  if (d.kind == "q_uniform") {
+    const double v = d.min + double(index) * d.q;
+    return {std::floor(v) == v && std::fabs(v) < 9e15 ? nlohmann::json(int64_t(v)) : nlohmann::json(v), d.where};
+  }
+  return values[size_t(index)];
+}
+
+bool ParameterSpec::enumerates(const nlohmann::json& value) const {
+  const Distribution& d = distribution;
+  if (d.kind == "int_uniform" || d.kind == "q_uniform") {
+    if (!value.is_number()) return false;
+    const double v = value.get<double>();
+    const double steps = (v - d.min) / (d.kind == "q_uniform" ? d.q : 1.0);
+    return v >= d.min && std::fabs(steps - std::round(steps)) < 1e-9 && std::round(steps) < double(grid_size());
+  }
+  return std::any_of(values.begin(), values.end(), [&](const SpecValue& v) { return v.value == value; });
+}
+
+namespace {
 
 void SpecReader::read_patterns(const YAML::Node& node, const std::string& key,
                                std::vector<CellPattern>& patterns) {
@@ -387,12 +417,12 @@ void SpecReader::check_zip(SweepSpec& spec) {
         continue;
       }
       if (!zipped.insert(name).second) fail(group.where, "'" + name + "' is in two zip groups");
-      if (count != 0 && parameter->values.size() != count) {
+      if (count != 0 && size_t(parameter->grid_size()) != count) {
         fail(group.where, "zipped parameters need equally many values: '" + name + "' has " +
-                              std::to_string(parameter->values.size()) + ", '" + group.names.front() +
+                              std::to_string(parameter->grid_size()) + ", '" + group.names.front() +
                               "' has " + std::to_string(count));
       }
-      if (count == 0) count = parameter->values.size();
+      if (count == 0) count = size_t(parameter->grid_size());
     }
   }
 }
@@ -655,9 +685,7 @@ void SpecReader::read_document(const YAML::Node& root, SweepSpec& spec) {
     if (!spec.zipped.empty()) fail(spec.zipped.front().where, "zip works with method: grid only");
   } else {
     for (const auto& parameter : spec.parameters) {
-      const std::string& kind = parameter.distribution.kind;
-      // Listed values that failed to read were reported already.
-      if (parameter.values.empty() && kind != "categorical" && kind != "constant") {
+      if (!parameter.enumerable()) {
         fail(parameter.distribution.where,
              "distribution '" + parameter.distribution.kind + "' of '" + parameter.name +
                  "' is continuous: a grid needs listed values (or int_uniform / q_uniform); use "

@@ -32,11 +32,21 @@ struct Distribution {
 struct ParameterSpec {
   std::string name;
   Location where;
-  std::vector<SpecValue> values;  // one for `value:`, several for `values:` (or a discrete distribution)
+  std::vector<SpecValue> values;  // one for `value:`, several for `values:`
   Distribution distribution;      // how random search draws it (constant/categorical for value(s))
   // Per-value overrides: choosing values[i] also sets these parameters, e.g.
   // attention: fixed sets head_size: 32 while standard derives it.
   std::map<std::string, std::map<std::string, SpecValue>> overrides;  // key: value's JSON dump
+
+  // A grid's view of the parameter: whether it can be enumerated (listed
+  // values, int_uniform's min..max inclusive, q_uniform like arange(min, max,
+  // q)), how many values that gives, the i-th of them, and whether `value` is
+  // one. Ranges are computed on demand, so a range of a hundred million values
+  // costs nothing until the grid is known to be small enough.
+  bool enumerable() const;
+  int64_t grid_size() const;
+  SpecValue grid_value(int64_t index) const;
+  bool enumerates(const nlohmann::json& value) const;
 };
 
 // A parameter computed per cell from the others: `head_size: {derive: "d_model / heads"}`.

@@ -292,5 +292,50 @@ TEST(Grid, RandomSearchNeedsARunCap) {
             "r.yaml:1:1: method: random needs run_cap (or --count): how many cells to draw");
 }
 
+
+TEST(Grid, AHugeGridIsRefusedAtItsLargestAxisBeforeAnyCellIsBuilt) {
+  auto spec = parse_sweep("parameters:\n  lr: {values: [1e-3, 2e-3]}\n"
+                          "  seed: {distribution: int_uniform, min: 0, max: 100000000}\n",
+                          "huge.yaml");
+  ASSERT_TRUE(spec.ok()) << spec.error().to_string();
+  EXPECT_EQ(spec->parameters[1].grid_size(), 100000001);
+  EXPECT_TRUE(spec->parameters[1].values.empty());  // never materialised
+  auto expansion = expand(spec.value());
+  ASSERT_FALSE(expansion.ok());
+  EXPECT_EQ(expansion.error().kind, ErrorKind::invalid_input);
+  EXPECT_EQ(expansion.error().to_string(),
+            "huge.yaml:3:3: the sweep has 200000002 cells, more than the limit of 100000 (--max-cells raises it); "
+            "its largest axis is 'seed' with 100000001 values");
+  // A product past int64 is caught too, and the limit can be raised.
+  auto overflow = parse_sweep("parameters:\n  seed: {distribution: int_uniform, min: 0, max: 4000000000}\n"
+                              "  steps: {distribution: int_uniform, min: 1, max: 4000000000}\n"
+                              "  lr: {distribution: int_uniform, min: 1, max: 4000000000}\n",
+                              "o.yaml");
+  ASSERT_TRUE(overflow.ok());
+  EXPECT_NE(expand(overflow.value()).error().to_string().find("more than 9.2e18 cells"), std::string::npos);
+  auto small = parse_sweep("parameters:\n  seed: {distribution: int_uniform, min: 0, max: 9}\n", "s.yaml");
+  EXPECT_FALSE(expand(small.value(), 5).ok());
+  EXPECT_EQ(expand(small.value(), 10)->cells.size(), 10u);
+  auto random = parse_sweep("method: random\nrun_cap: 200000\nparameters:\n  lr: {min: 0.001, max: 0.1}\n", "r.yaml");
+  EXPECT_NE(expand(random.value()).error().to_string().find("200000 (run_cap) cells"), std::string::npos);
+}
+
+TEST(Grid, RangesEnumerateAsWAndBDefinesThemAndTakeOverrides) {
+  auto expansion = expand_text(R"(
+base: {d_model: 64, attention: fixed}
+parameters:
+  heads: {distribution: int_uniform, min: 1, max: 4, overrides: {4: {ffn_mult: 2}}}
+  weight_decay: {distribution: q_uniform, min: 0, max: 0.1, q: 0.05}
+)");
+  ASSERT_EQ(expansion.cells.size(), 8u);
+  EXPECT_EQ(expansion.cells.back().config["heads"], 4);
+  EXPECT_EQ(expansion.cells.back().config["ffn_mult"], 2);
+  EXPECT_EQ(expansion.cells.back().config["weight_decay"], 0.05);
+  auto rounded = parse_sweep("parameters:\n  heads: {distribution: int_uniform, min: 1, max: 4.5}\n", "f.yaml");
+  ASSERT_FALSE(rounded.ok());
+  EXPECT_NE(rounded.error().to_string().find("needs integer min and max, found 1 and 4.5"), std::string::npos)
+      << rounded.error().to_string();
+}
+
 }  // namespace
 }  // namespace headroom
