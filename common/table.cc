@@ -1,6 +1,7 @@
 #include "common/table.h"
 
 #include "common/number_format.h"
+#include "common/text_file.h"
 
 #include <algorithm>
 #include <cstdio>
@@ -13,7 +14,7 @@ namespace {
 std::string cell_text(const nlohmann::json& value) {
   if (value.is_null()) return "";
   if (value.is_string()) {
-    std::string text = value.get<std::string>();
+    std::string text = printable(value.get<std::string>());
     auto newline = text.find('\n');
     return newline == std::string::npos ? text : text.substr(0, newline) + " ...";
   }

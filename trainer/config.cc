@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdint>
 #include <variant>
 
 #include "common/spelling.h"
@@ -73,10 +74,15 @@ std::optional<std::string> assign(TrainerConfig& config, const Field& field,
           if (!value.is_boolean()) return "expected true or false, found " + value.dump();
           config.*member = value.get<bool>();
         } else if constexpr (std::is_same_v<Member, int64_t>) {
-          // Sweep files may write 64.0 for 64; anything with a fraction is an error.
-          if (value.is_number_integer()) {
+          // Sweep files may write 64.0 for 64; anything with a fraction is an error, and so is
+          // a number past int64's range (a YAML integer that overflows arrives as a float).
+          const auto too_large = [&] { return value.dump() + " is too large for an integer (at most 9223372036854775807)"; };
+          if (value.is_number_unsigned() && value.get<uint64_t>() > uint64_t(INT64_MAX)) {
+            return too_large();
+          } else if (value.is_number_integer()) {
             config.*member = value.get<int64_t>();
           } else if (value.is_number_float() && std::floor(value.get<double>()) == value.get<double>()) {
+            if (!(std::fabs(value.get<double>()) < 9.2e18)) return too_large();
             config.*member = static_cast<int64_t>(value.get<double>());
           } else {
             return "expected an integer, found " + value.dump();

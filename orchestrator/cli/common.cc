@@ -3,6 +3,7 @@
 #include <cstdlib>
 
 #include "common/spelling.h"
+#include "common/text_file.h"
 #include "orchestrator/cli/commands.h"
 #include "orchestrator/devices/devices.h"
 
@@ -10,7 +11,7 @@ namespace headroom::cli {
 
 int report_error(const Error& error) {
   for (const auto& diagnostic : error.diagnostics) {
-    std::string text = diagnostic.to_string();
+    std::string text = printable(diagnostic.to_string());
     if (diagnostic.where.file.empty()) text = "headroom: " + text;
     std::fprintf(stderr, "%s\n", text.c_str());
   }

@@ -6,6 +6,7 @@
 #include <fstream>
 
 #include "common/protocol.h"
+#include "common/text_file.h"
 #include "orchestrator/ingest/ingest.h"
 
 namespace headroom {
@@ -32,11 +33,7 @@ Result<PreparedAttempt> prepare_attempt(Store& store, const SweepRecord& sweep, 
       attempt.resume = !error;
     }
   }
-  const fs::path config_path = run_dir / protocol::kConfigFile;
-  std::ofstream out(config_path);
-  out << config.dump(2) << "\n";
-  out.close();
-  if (!out) return Error::io("cannot write '" + config_path.string() + "'");
+  HEADROOM_RETURN_IF_ERROR(write_text_file((run_dir / protocol::kConfigFile).string(), config.dump(2) + "\n"));
   return attempt;
 }
 

@@ -123,6 +123,29 @@ TEST_F(SweepEndToEnd, MalformedSweepExitsTwoWithLocationAndWritesNothing) {
   EXPECT_EQ(testing::read_file(folder_.path() / "headroom.db"), before);
 }
 
+TEST_F(SweepEndToEnd, HostileSweepFilesGetClearErrorsAndNothingRawReachesTheTerminal) {
+  // A binary file: its control bytes come back escaped.
+  std::string binary = "name: x\n\x01\x1b[2J\x07: 1\n";
+  binary += std::string(1, '\0');
+  const std::string path = folder_.write("binary.yaml", binary);
+  auto refused = headroom({"plan", path});
+  EXPECT_EQ(refused.exit_status, 2);
+  for (char c : refused.err) EXPECT_TRUE(c == '\n' || c == '\t' || static_cast<unsigned char>(c) >= 0x20) << refused.err;
+  EXPECT_NE(refused.err.find("binary.yaml:"), std::string::npos) << refused.err;
+  // An integer literal past int64 says it overflows.
+  auto overflow = headroom({"plan", folder_.write("big.yaml", "parameters:\n  steps: {value: 99999999999999999999}\n")});
+  EXPECT_EQ(overflow.exit_status, 2);
+  EXPECT_NE(overflow.err.find("big.yaml:2:18: 'steps': 1e+20 is too large for an integer"), std::string::npos)
+      << overflow.err;
+  // A huge grid is refused at once, at its largest axis.
+  auto huge = headroom({"plan", folder_.write("huge.yaml", "parameters:\n  lr: {values: [1e-3, 2e-3]}\n"
+                                                             "  seed: {distribution: int_uniform, min: 0, max: 100000000}\n")});
+  EXPECT_EQ(huge.exit_status, 2);
+  EXPECT_NE(huge.err.find("huge.yaml:3:3: the sweep has 200000002 cells, more than the limit of 100000"), std::string::npos)
+      << huge.err;
+  EXPECT_FALSE(fs::exists(folder_.path() / "headroom.db"));
+}
+
 TEST_F(SweepEndToEnd, InvalidWorkerConfigIsRecordedWithItsErrorAndNotRetried) {
   std::string failing = folder_.write("failing.yaml", R"(
 name: failing
