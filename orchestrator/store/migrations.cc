@@ -16,14 +16,28 @@ int check_schema(sqlite::Connection& connection, const std::string& path) {
   int application = pragma_integer(connection, "application_id");
   int version = pragma_integer(connection, "user_version");
   if (application != 0 && application != kApplicationId) {
-    throw std::runtime_error("'" + path + "' is not a Headroom database (application_id " +
+    throw SchemaRefusal("'" + path + "' is not a Headroom database (application_id " +
                              std::to_string(application) + ")");
   }
   if (application == 0 && version != 0) {
-    throw std::runtime_error("'" + path + "' is not a Headroom database");
+    throw SchemaRefusal("'" + path + "' is not a Headroom database");
+  }
+  if (application == 0) {
+    // A file of ours always has our application_id once it has tables: a
+    // file with tables but no id belongs to another program, and adding ours
+    // to it would change a file that is not ours.
+    sqlite::Statement tables(connection.handle(),
+                             "SELECT count(*), min(name) FROM sqlite_master WHERE type = 'table'");
+    tables.step();
+    if (tables.integer(0) > 0) {
+      throw SchemaRefusal("'" + path + "' is not a Headroom database: it holds " +
+                               std::to_string(tables.integer(0)) + (tables.integer(0) == 1 ? " table" : " tables") +
+                               " of another program (such as '" +
+                               tables.text(1) + "'); pass --db with a new or a Headroom file");
+    }
   }
   if (version > latest_schema_version()) {
-    throw std::runtime_error("'" + path + "' has schema version " + std::to_string(version) +
+    throw SchemaRefusal("'" + path + "' has schema version " + std::to_string(version) +
                              " but this headroom only knows up to version " +
                              std::to_string(latest_schema_version()) + ": upgrade headroom");
   }

@@ -2,6 +2,7 @@
 // The numbered schema migrations in schema/, embedded at build time, and how
 // a database is brought up to date.
 
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -31,7 +32,14 @@ inline constexpr int kApplicationId = 0x48524D31;
 // Returns the number of migrations applied.
 int migrate(sqlite::Connection& connection, const std::string& path, int target = latest_schema_version());
 
-// The database's schema version; throws for foreign or newer files.
+// A file Headroom must not touch: another program's database, or one from a
+// newer Headroom. The message names the file and the reason.
+class SchemaRefusal : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+// The database's schema version; throws SchemaRefusal for foreign or newer files.
 int check_schema(sqlite::Connection& connection, const std::string& path);
 
 }  // namespace headroom

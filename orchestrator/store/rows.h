@@ -5,6 +5,7 @@
 #include <chrono>
 #include <string>
 
+#include "orchestrator/store/migrations.h"
 #include "orchestrator/store/sqlite.h"
 #include "orchestrator/store/store.h"
 
@@ -20,6 +21,8 @@ template <typename Body>
 auto guarded(const std::string& what, Body body) -> decltype(body()) {
   try {
     return body();
+  } catch (const SchemaRefusal& error) {
+    return Error::invalid(error.what());
   } catch (const sqlite::SqliteError& error) {
     if (error.code == SQLITE_BUSY || error.code == SQLITE_LOCKED) {
       return Error::busy(what + ": the database is busy: " + error.what());

@@ -68,6 +68,29 @@ TEST(Store, RefusesAFileThatIsNotAHeadroomDatabase) {
   EXPECT_FALSE(Store::open_for_writing(path).ok());
 }
 
+TEST(Store, RefusesAnotherProgramsDatabaseWithoutAnIdAndLeavesItAsItWas) {
+  TemporaryFolder folder;
+  std::string path = (folder.path() / "theirs.db").string();
+  {
+    sqlite::Connection connection(path, sqlite::Connection::Mode::read_write_create);
+    connection.execute("CREATE TABLE customers (name TEXT); INSERT INTO customers VALUES ('ada')");
+  }
+  auto store = Store::open_for_writing(path);
+  ASSERT_FALSE(store.ok());
+  EXPECT_EQ(store.error().kind, ErrorKind::invalid_input);
+  EXPECT_NE(store.error().to_string().find("is not a Headroom database: it holds 1 table of another program (such "
+                                           "as 'customers')"),
+            std::string::npos)
+      << store.error().to_string();
+  EXPECT_EQ(pragma(path, "user_version"), 0);
+  sqlite::Connection connection(path, sqlite::Connection::Mode::read_only);
+  sqlite::Statement tables(connection.handle(), "SELECT count(*) FROM sqlite_master");
+  tables.step();
+  EXPECT_EQ(tables.integer(0), 1);  // nothing of ours was added
+  // An empty file is a new database.
+  EXPECT_TRUE(Store::open_for_writing(folder.write("empty.db", "")).ok());
+}
+
 TEST(Store, ReadOnlyOpenOfAMissingFileIsABadInputError) {
   auto store = Store::open_read_only("/nonexistent/headroom.db");
   ASSERT_FALSE(store.ok());
