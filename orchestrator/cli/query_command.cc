@@ -10,6 +10,7 @@ namespace {
 struct QueryOptions {
   std::string sql;
   std::string format = "table";
+  QueryLimits limits{30, 1000000};
 };
 
 int query(const QueryOptions& options, const GlobalOptions& global) {
@@ -17,7 +18,7 @@ int query(const QueryOptions& options, const GlobalOptions& global) {
   // is query_only, and Store::select refuses statements that could write.
   auto store = Store::open_read_only(global.database);
   if (!store) return report_error(store.error());
-  return print_table(store.value()->select(options.sql), options.format);
+  return print_table(store.value()->select(options.sql, {}, options.limits), options.format);
 }
 
 }  // namespace
@@ -29,6 +30,10 @@ void add_query_command(CLI::App& app, const GlobalOptions& global, int& exit_sta
                "column per parameter and final metric)");
   command->add_option("sql", options->sql, "the SELECT statement")->required();
   command->add_option("-f,--format", options->format, "table, csv, json, jsonl or markdown")->capture_default_str();
+  command->add_option("--timeout", options->limits.seconds, "stop the query after this many seconds (0: never)")
+      ->capture_default_str();
+  command->add_option("--max-rows", options->limits.rows, "refuse results longer than this (0: no limit)")
+      ->capture_default_str();
   command->callback([options, &global, &exit_status] { exit_status = query(*options, global); });
 }
 

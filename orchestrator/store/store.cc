@@ -1,6 +1,9 @@
 #include "orchestrator/store/store.h"
 
+#include <chrono>
 #include <filesystem>
+
+#include "common/number_format.h"
 
 #include "orchestrator/store/migrations.h"
 #include "orchestrator/store/rows.h"
@@ -70,7 +73,8 @@ int deny_attach(void*, int action, const char*, const char*, const char*, const 
 
 }  // namespace
 
-Result<Table> Store::select(const std::string& sql, const std::vector<nlohmann::json>& bindings) {
+Result<Table> Store::select(const std::string& sql, const std::vector<nlohmann::json>& bindings,
+                            const QueryLimits& limits) {
   return guarded("query", [&]() -> Result<Table> {
     const char* rest = nullptr;
     sqlite3_stmt* raw = nullptr;
@@ -97,10 +101,34 @@ Result<Table> Store::select(const std::string& sql, const std::vector<nlohmann::
     for (int column = 0; column < query.column_count(); ++column) {
       table.columns.push_back(query.column_name(column));
     }
-    while (query.step()) {
-      std::vector<nlohmann::json> row;
-      for (int column = 0; column < query.column_count(); ++column) row.push_back(query.json_value(column));
-      table.rows.push_back(std::move(row));
+    // SQLite calls this every few thousand instructions; non-zero interrupts the statement.
+    using Clock = std::chrono::steady_clock;
+    struct Deadline {
+      Clock::time_point at;
+    } deadline{Clock::now() + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(limits.seconds))};
+    if (limits.seconds > 0) {
+      sqlite3_progress_handler(
+          connection_->handle(), 10000,
+          [](void* data) { return Clock::now() > static_cast<Deadline*>(data)->at ? 1 : 0; }, &deadline);
+    }
+    struct ClearHandler {
+      sqlite3* db;
+      ~ClearHandler() { sqlite3_progress_handler(db, 0, nullptr, nullptr); }
+    } clear{connection_->handle()};
+    try {
+      while (query.step()) {
+        if (limits.rows > 0 && int64_t(table.rows.size()) >= limits.rows) {
+          return Error::invalid("the query returned more than " + std::to_string(limits.rows) +
+                                " rows: add a LIMIT, or raise --max-rows");
+        }
+        std::vector<nlohmann::json> row;
+        for (int column = 0; column < query.column_count(); ++column) row.push_back(query.json_value(column));
+        table.rows.push_back(std::move(row));
+      }
+    } catch (const sqlite::SqliteError& error) {
+      if (error.code != SQLITE_INTERRUPT) throw;
+      return Error::invalid("the query ran longer than " + shortest(limits.seconds) +
+                            " s and was stopped: narrow it, or raise --timeout");
     }
     return table;
   });

@@ -221,6 +221,12 @@ struct SweepWithActiveRuns {
   std::optional<std::string> orchestrator_host;
 };
 
+// Bounds on a query a user wrote; 0 means none.
+struct QueryLimits {
+  double seconds = 0;  // stop it after this long (a recursive CTE can run forever)
+  int64_t rows = 0;    // stop it after this many rows (or it fills memory)
+};
+
 class Store {
  public:
   ~Store();
@@ -314,8 +320,10 @@ class Store {
 
   // Runs one SELECT with positional bindings and returns its rows. Refuses
   // any statement that could write (SQLite's own read-only check) and any
-  // text after the first statement, so it is safe for user-written SQL.
-  Result<Table> select(const std::string& sql, const std::vector<nlohmann::json>& bindings = {});
+  // text after the first statement, so it is safe for user-written SQL;
+  // `limits` stop one that would not end. An invalid-input error in each case.
+  Result<Table> select(const std::string& sql, const std::vector<nlohmann::json>& bindings = {},
+                       const QueryLimits& limits = {});
 
   // --- Notes and tags (reads.cc) ---
 

@@ -225,6 +225,19 @@ TEST_F(ResultsCli, DbExportKeepsTheNamedSweepsOnlyWithoutMachineDetails) {
   EXPECT_FALSE(fs::exists(folder_.path() / "other.db"));
 }
 
+TEST_F(ResultsCli, AQueryThatWouldNotEndIsStoppedByTimeOrSize) {
+  auto endless = headroom({"query", "--timeout", "0.5",
+                           "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x > 0) "
+                           "SELECT count(*) FROM c"});
+  EXPECT_EQ(endless.exit_status, 2);
+  EXPECT_NE(endless.err.find("the query ran longer than 0.5 s and was stopped"), std::string::npos) << endless.err;
+  auto huge = headroom({"query", "--max-rows", "1000",
+                        "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c) SELECT x FROM c"});
+  EXPECT_EQ(huge.exit_status, 2);
+  EXPECT_NE(huge.err.find("more than 1000 rows"), std::string::npos) << huge.err;
+  EXPECT_EQ(headroom({"query", "SELECT count(*) FROM runs"}).exit_status, 0);
+}
+
 TEST_F(ResultsCli, DbMigrateUpgradesAVersionOneFileAfterABackup) {
   std::string old = (folder_.path() / "old.db").string();
   {
