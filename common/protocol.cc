@@ -29,6 +29,18 @@ constexpr std::array<StatusRow, 5> kStatuses = {{
 
 }  // namespace
 
+std::string metric_name_problem(std::string_view name) {
+  if (name.empty()) return "a metric name is empty";
+  if (name.size() > kMaxMetricNameBytes) {
+    return "a metric name of " + std::to_string(name.size()) + " bytes (at most " +
+           std::to_string(kMaxMetricNameBytes) + ")";
+  }
+  for (unsigned char c : name) {
+    if (c < 0x20 || c == 0x7f) return "a metric name with a control character";
+  }
+  return "";
+}
+
 std::string_view to_string(EventKind kind) {
   for (const auto& [value, name] : kKinds) {
     if (value == kind) return name;

@@ -5,7 +5,9 @@
 // trainer and the test worker write it, ingestion reads it, and the
 // scheduler's lifecycle interprets end statuses and exit codes through it.
 
+#include <cstddef>
 #include <optional>
+#include <string>
 #include <string_view>
 
 namespace headroom::protocol {
@@ -30,6 +32,16 @@ enum class EventKind {
   checkpoint,  // a checkpoint was written at a step
   end,         // how the worker ended: an EndStatus and, unless ok, an error
 };
+
+// Metric names: 1 to kMaxMetricNameBytes bytes without control characters
+// (JSON has already made them valid UTF-8), and at most
+// kMaxMetricNamesPerRun distinct names in one run. Ingestion refuses a line
+// that breaks either rule and records why on the run: a worker that logs
+// thousands of names cannot bloat the database or the tables made from it.
+inline constexpr size_t kMaxMetricNameBytes = 200;
+inline constexpr size_t kMaxMetricNamesPerRun = 1000;
+// Why `name` is not a metric name; empty when it is one.
+std::string metric_name_problem(std::string_view name);
 
 enum class EndStatus {
   ok,              // trained every step; exit status 0

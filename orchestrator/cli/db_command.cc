@@ -4,9 +4,13 @@
 #include <unistd.h>
 
 #include <cstdio>
+#include <cstring>
 #include <filesystem>
+#include <fstream>
+#include <functional>
 
 #include "common/protocol.h"
+#include "common/text_file.h"
 #include "orchestrator/cli/commands.h"
 #include "orchestrator/store/export.h"
 #include "orchestrator/store/migrations.h"
@@ -24,75 +28,155 @@ struct DbOptions {
   std::string output;               // export
 };
 
-// One finding of `db check`; problems make the exit status 1.
+// One finding of `db check`. Problems are the database's and make the exit
+// status 1; notes are facts worth knowing that need no repair (a worker's
+// refused event lines, an unfinished last line it left when it ended).
+enum class Level { ok, note, problem };
 struct Finding {
-  bool problem;
+  Level level;
   std::string text;
 };
 
-Result<std::vector<Finding>> check(Store& store) {
+// Runs one part of the check: an error in it becomes a problem finding and
+// the check goes on, so a damaged file still shows all that can be read.
+void check_part(std::vector<Finding>& findings, const std::string& what, const std::function<Status()>& part) {
+  Status status = part();
+  if (!status.ok()) findings.push_back({Level::problem, "could not check " + what + ": " + status.error().to_string()});
+}
+
+// Whether the bytes of `path` from `offset` on hold a newline (a complete line).
+bool tail_has_newline(const fs::path& path, int64_t offset) {
+  std::ifstream in(path, std::ios::binary);
+  in.seekg(offset);
+  char buffer[65536];
+  while (in.read(buffer, sizeof(buffer)) || in.gcount() > 0) {
+    if (std::memchr(buffer, '\n', size_t(in.gcount()))) return true;
+  }
+  return false;
+}
+
+// At most this many runs are named per kind of note; the rest are counted.
+constexpr int kNamedRuns = 20;
+
+std::vector<Finding> check(Store& store) {
   std::vector<Finding> findings;
-  HEADROOM_ASSIGN_OR_RETURN(auto integrity, store.integrity_problems());
-  for (const auto& problem : integrity) findings.push_back({true, "integrity: " + problem});
-  if (integrity.empty()) findings.push_back({false, "integrity: ok"});
-
-  HEADROOM_ASSIGN_OR_RETURN(auto orphans, store.orphan_problems());
-  for (const auto& problem : orphans) findings.push_back({true, "orphan rows: " + problem});
-  if (orphans.empty()) findings.push_back({false, "orphan rows: none"});
-
-  HEADROOM_ASSIGN_OR_RETURN(auto stale, store.stale_summaries(20));
-  for (const auto& [run, metric] : stale) {
-    findings.push_back({true, "summary of run " + std::to_string(run) + " '" + metric + "' disagrees with its points"});
-  }
-  if (stale.empty()) findings.push_back({false, "summaries: agree with the metric points"});
-
-  // Ingestion lag: bytes of events.jsonl not yet in the database.
-  HEADROOM_ASSIGN_OR_RETURN(auto positions, store.ingestion_positions());
-  int64_t lagging = 0;
-  for (const auto& position : positions) {
-    std::error_code error;
-    auto size = fs::file_size(fs::path(position.run_dir) / protocol::kEventsFile, error);
-    if (error) continue;  // never started, or its folder was removed
-    const int64_t lag = int64_t(size) - position.events_offset;
-    if (lag <= 0) continue;
-    ++lagging;
-    const bool active = is_active(position.run_state);
-    // A running sweep catches up on its own; a stopped one needs `headroom run` again.
-    findings.push_back({!active || position.sweep_state != SweepState::running,
-                        "ingestion lag: run " + std::to_string(position.run_id) + " has " + std::to_string(lag) +
-                            " bytes of events not yet ingested" +
-                            (active ? "" : "; 'headroom resume' of its sweep ingests them")});
-  }
-  if (lagging == 0) findings.push_back({false, "ingestion: every events file is fully ingested"});
-
-  // Runs left active by an orchestrator that is gone.
-  HEADROOM_ASSIGN_OR_RETURN(auto active, store.sweeps_with_active_runs());
-  char host[256] = {};
-  ::gethostname(host, sizeof(host) - 1);
-  for (const auto& sweep : active) {
-    const bool alive = sweep.state == SweepState::running && sweep.orchestrator_pid &&
-                       sweep.orchestrator_host == std::string(host) &&
-                       ::kill(pid_t(*sweep.orchestrator_pid), 0) == 0;
-    if (!alive) {
-      findings.push_back({true, "sweep '" + sweep.name + "' has " + std::to_string(sweep.active_runs) +
-                                    " runs marked running but no live orchestrator: 'headroom resume " + sweep.name +
-                                    "' adopts or retries them"});
+  check_part(findings, "integrity", [&]() -> Status {
+    HEADROOM_ASSIGN_OR_RETURN(auto integrity, store.integrity_problems());
+    for (const auto& problem : integrity) findings.push_back({Level::problem, "integrity: " + problem});
+    if (integrity.empty()) findings.push_back({Level::ok, "integrity: ok"});
+    return Ok{};
+  });
+  check_part(findings, "orphan rows", [&]() -> Status {
+    HEADROOM_ASSIGN_OR_RETURN(auto orphans, store.orphan_problems());
+    for (const auto& problem : orphans) findings.push_back({Level::problem, "orphan rows: " + problem});
+    if (orphans.empty()) findings.push_back({Level::ok, "orphan rows: none"});
+    return Ok{};
+  });
+  check_part(findings, "summaries", [&]() -> Status {
+    HEADROOM_ASSIGN_OR_RETURN(auto stale, store.stale_summaries(20));
+    for (const auto& [run, metric] : stale) {
+      findings.push_back({Level::problem, "summary of run " + std::to_string(run) + " '" + metric +
+                                              "' disagrees with its points"});
     }
+    if (stale.empty()) findings.push_back({Level::ok, "summaries: agree with the metric points"});
+    return Ok{};
+  });
+  check_part(findings, "ingestion", [&]() -> Status {
+    HEADROOM_ASSIGN_OR_RETURN(auto positions, store.ingestion_positions());
+    int lagging = 0, refusing = 0, unfinished = 0;
+    for (const auto& position : positions) {
+      if (position.rejected_lines > 0 && ++refusing <= kNamedRuns) {
+        findings.push_back({Level::note, "run " + std::to_string(position.run_id) + ": " +
+                                             std::to_string(position.rejected_lines) + " event line(s) refused; the "
+                                             "first: " + position.event_problem.value_or("?")});
+      }
+      std::error_code error;
+      auto size = fs::file_size(fs::path(position.run_dir) / protocol::kEventsFile, error);
+      if (error) continue;  // never started, or its folder was removed
+      const int64_t lag = int64_t(size) - position.events_offset;
+      if (lag <= 0) continue;
+      if (!is_active(position.run_state)) {
+        // Its attempt ended before this version read an unfinished last line
+        // at the end (ingest.h), or something wrote to the file after the
+        // attempt ended: nothing will read these bytes, and nothing needs to.
+        if (++unfinished <= kNamedRuns) {
+          const bool whole_lines = tail_has_newline(fs::path(position.run_dir) / protocol::kEventsFile,
+                                                    position.events_offset);
+          findings.push_back({Level::note, "run " + std::to_string(position.run_id) + " has " + std::to_string(lag) +
+                                               " bytes of " + std::string(protocol::kEventsFile) + " " +
+                                               (whole_lines ? "written after its attempt ended"
+                                                            : "in an unfinished last line its worker left") +
+                                               ": not ingested, and nothing will ingest them"});
+        }
+        continue;
+      }
+      ++lagging;
+      // A running sweep catches up on its own; a stopped one needs `headroom resume`.
+      const bool running = position.sweep_state == SweepState::running;
+      findings.push_back({running ? Level::ok : Level::problem,
+                          "ingestion lag: run " + std::to_string(position.run_id) + " has " + std::to_string(lag) +
+                              " bytes of events not yet ingested" +
+                              (running ? " (its sweep is running)" : "; 'headroom resume' of its sweep ingests them")});
+    }
+    if (refusing > kNamedRuns) {
+      findings.push_back({Level::note, std::to_string(refusing - kNamedRuns) + " more runs with refused event lines"});
+    }
+    if (unfinished > kNamedRuns) {
+      findings.push_back({Level::note, std::to_string(unfinished - kNamedRuns) + " more runs with an unfinished last line"});
+    }
+    if (lagging == 0) findings.push_back({Level::ok, "ingestion: every active run's events file is fully ingested"});
+    return Ok{};
+  });
+  check_part(findings, "active runs", [&]() -> Status {
+    // Runs left active by an orchestrator that is gone.
+    HEADROOM_ASSIGN_OR_RETURN(auto active, store.sweeps_with_active_runs());
+    char host[256] = {};
+    ::gethostname(host, sizeof(host) - 1);
+    for (const auto& sweep : active) {
+      const bool alive = sweep.state == SweepState::running && sweep.orchestrator_pid &&
+                         sweep.orchestrator_host == std::string(host) &&
+                         ::kill(pid_t(*sweep.orchestrator_pid), 0) == 0;
+      if (!alive) {
+        findings.push_back({Level::problem, "sweep '" + sweep.name + "' has " + std::to_string(sweep.active_runs) +
+                                                " runs marked running but no live orchestrator: 'headroom resume " +
+                                                sweep.name + "' adopts or retries them"});
+      }
+    }
+    return Ok{};
+  });
+  return findings;
+}
+
+// A file too damaged to open as a Headroom database: what SQLite's own
+// integrity check finds in it, when it can read that much.
+std::vector<Finding> check_unopenable(const std::string& path, const Error& why) {
+  std::vector<Finding> findings = {{Level::problem, "cannot open: " + why.to_string()}};
+  try {
+    sqlite::Connection connection(path, sqlite::Connection::Mode::read_only);
+    sqlite::Statement integrity(connection.handle(), "PRAGMA integrity_check");
+    while (integrity.step()) {
+      if (integrity.text(0) != "ok") findings.push_back({Level::problem, "integrity: " + integrity.text(0)});
+    }
+  } catch (const std::exception& error) {
+    findings.push_back({Level::problem, std::string("integrity: cannot run the check: ") + error.what()});
   }
   return findings;
 }
 
 int db_check(const GlobalOptions& global) {
   auto store = Store::open_read_only(global.database);
-  if (!store) return report_error(store.error());
-  auto findings = check(*store.value());
-  if (!findings) return report_error(findings.error());
-  int problems = 0;
-  for (const auto& finding : findings.value()) {
-    std::printf("%s %s\n", finding.problem ? "PROBLEM" : "ok     ", finding.text.c_str());
-    problems += finding.problem;
+  if (!store && store.error().kind != ErrorKind::corrupt) return report_error(store.error());
+  auto findings = store ? check(*store.value()) : check_unopenable(global.database, store.error());
+  int problems = 0, notes = 0;
+  for (const auto& finding : findings) {
+    const char* label = finding.level == Level::problem ? "PROBLEM" : finding.level == Level::note ? "note   " : "ok     ";
+    std::printf("%s %s\n", label, printable(finding.text).c_str());
+    problems += finding.level == Level::problem;
+    notes += finding.level == Level::note;
   }
-  std::printf("%s: %d problem%s\n", global.database.c_str(), problems, problems == 1 ? "" : "s");
+  std::printf("%s: %d problem%s", global.database.c_str(), problems, problems == 1 ? "" : "s");
+  if (notes) std::printf(", %d note%s", notes, notes == 1 ? "" : "s");
+  std::printf("\n");
   return problems ? 1 : 0;
 }
 

@@ -9,6 +9,7 @@ namespace {
 
 struct QueryOptions {
   std::string sql;
+  std::vector<std::string> sweeps;  // runs_wide covers these; empty: every sweep
   std::string format = "table";
   QueryLimits limits{30, 1000000};
 };
@@ -18,6 +19,16 @@ int query(const QueryOptions& options, const GlobalOptions& global) {
   // is query_only, and Store::select refuses statements that could write.
   auto store = Store::open_read_only(global.database);
   if (!store) return report_error(store.error());
+  std::vector<int64_t> sweep_ids;
+  for (const auto& name : options.sweeps) {
+    auto sweep = find_sweep(*store.value(), name);
+    if (!sweep) return report_error(sweep.error());
+    sweep_ids.push_back(sweep->id);
+  }
+  // A view of this connection only: the database file gets nothing.
+  if (auto view = store.value()->create_wide_view(sweep_ids, options.sql); !view.ok()) {
+    return report_error(view.error());
+  }
   return print_table(store.value()->select(options.sql, {}, options.limits), options.format);
 }
 
@@ -26,9 +37,13 @@ int query(const QueryOptions& options, const GlobalOptions& global) {
 void add_query_command(CLI::App& app, const GlobalOptions& global, int& exit_status) {
   auto options = std::make_shared<QueryOptions>();
   auto* command = app.add_subcommand(
-      "query", "Run one read-only SQL statement on the database (tables: docs/schema.md; runs_wide has one "
-               "column per parameter and final metric)");
+      "query", "Run one read-only SQL statement on the database (tables: docs/schema.md; the view runs_wide "
+               "has a row per run and a column per parameter and final metric)");
   command->add_option("sql", options->sql, "the SELECT statement")->required();
+  command->add_option("--sweep", options->sweeps, "runs_wide holds only this sweep's runs (repeat or comma-separate "
+                                                  "for more; default: every sweep)")
+      ->allow_extra_args(false)
+      ->delimiter(',');
   command->add_option("-f,--format", options->format, "table, csv, json, jsonl or markdown")->capture_default_str();
   command->add_option("--timeout", options->limits.seconds, "stop the query after this many seconds (0: never)")
       ->capture_default_str();

@@ -23,7 +23,7 @@ const std::vector<std::string> kDefaultMetrics = {"eval/accuracy", "eval/loss", 
 int runs(RunsOptions options, const GlobalOptions& global) {
   auto store = Store::open_read_only(global.database);
   if (!store) return report_error(store.error());
-  auto known = queryable_columns(*store.value());
+  auto known = queryable_columns(*store.value(), options.query.sweeps);
   if (!known) return report_error(known.error());
   if (options.query.columns.size() == 1 && options.query.columns[0] == "help") {
     std::printf("columns of 'headroom runs' (--columns, --where, --sort):\n");

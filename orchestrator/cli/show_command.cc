@@ -7,6 +7,7 @@
 #include "orchestrator/cli/commands.h"
 #include "common/table.h"
 #include "common/number_format.h"
+#include "common/text_file.h"
 
 namespace headroom::cli {
 namespace {
@@ -65,6 +66,8 @@ Result<nlohmann::ordered_json> describe(Store& store, const RunRecord& run) {
   out["flops_per_token"] = cell.flops_per_token;
   out["tags"] = tags;
   out["error"] = run.error ? nlohmann::json(*run.error) : nlohmann::json();
+  out["rejected_event_lines"] = run.rejected_lines;
+  out["event_problem"] = run.event_problem ? nlohmann::json(*run.event_problem) : nlohmann::json();
   nlohmann::ordered_json metrics = nlohmann::ordered_json::object();
   for (const auto& row : summaries.rows) {
     metrics[row[0].get<std::string>()] = {{"step", row[1]}, {"last", row[2]}, {"min", row[3]}, {"max", row[4]}};
@@ -130,6 +133,10 @@ std::string text_of(const nlohmann::ordered_json& run) {
     line("tags", tags);
   }
   if (!run["error"].is_null()) out += "error\n" + indent(str(run["error"]), "  ");
+  if (run["rejected_event_lines"].get<int64_t>() > 0) {
+    line("events", str(run["rejected_event_lines"]) + " line(s) of " + std::string(protocol::kEventsFile) +
+                       " refused (docs/events.md); the first: " + str(run["event_problem"]));
+  }
   Table metrics;
   metrics.columns = {"metric", "step", "last", "min", "max"};
   for (const auto& [name, summary] : run["final_metrics"].items()) {
@@ -173,7 +180,8 @@ int show(const ShowOptions& options, const GlobalOptions& global) {
   if (options.format == "json") {
     std::printf("%s\n", description->dump(2).c_str());
   } else {
-    std::fputs(text_of(description.value()).c_str(), stdout);
+    // The error and refused-line problem quote a worker's output: escape it.
+    std::fputs(printable(text_of(description.value())).c_str(), stdout);
   }
   return 0;
 }

@@ -2,8 +2,11 @@
 
 #include <simdjson.h>
 
+#include <algorithm>
+#include <cmath>
 #include <filesystem>
 #include <fstream>
+#include <unordered_set>
 
 #include "common/protocol.h"
 
@@ -40,16 +43,36 @@ Refusal parse_rare_event(std::string_view line, EventKind kind, EventBatch& batc
   return "";  // checkpoint: nothing to store
 }
 
+// The metric names a run may still add: protocol::kMaxMetricNamesPerRun
+// less those it has, in the database and in this pass.
+struct NameBudget {
+  std::unordered_set<std::string> stored;  // the run's names in the database
+  size_t left = 0;
+};
+
+// A step: a whole number from 0 to the largest int64 (written as 12, 12.0 or
+// 1.2e1); nullopt for anything else, which must not be wrapped or truncated.
+std::optional<int64_t> step_of(simdjson::simdjson_result<simdjson::ondemand::value>& value) {
+  int64_t whole = 0;
+  if (!value.get_int64().get(whole)) return whole >= 0 ? std::optional<int64_t>(whole) : std::nullopt;
+  double number = 0;
+  if (value.get_double().get(number)) return std::nullopt;
+  // 2^63 is the first double past int64; NaN fails every comparison.
+  if (!(number >= 0 && number < 9223372036854775808.0) || number != std::floor(number)) return std::nullopt;
+  return int64_t(number);
+}
+
 // Parses one complete line into `batch`: metric and eval events through
 // simdjson (the bulk of every file, in one pass over the fields in any
 // order), the rare other kinds through nlohmann::json.
 Refusal parse_line(simdjson::ondemand::parser& parser, const char* line, size_t length, size_t capacity,
-                   EventBatch& batch) {
+                   EventBatch& batch, NameBudget& names) {
   simdjson::ondemand::document document;
   simdjson::ondemand::object object;
-  if (parser.iterate(line, length, capacity).get(document) || document.get_object().get(object)) {
-    return "not a JSON object";
+  if (auto error = parser.iterate(line, length, capacity).get(document)) {
+    return error == simdjson::UTF8_ERROR ? "not valid UTF-8" : "not a JSON object";
   }
+  if (document.get_object().get(object)) return "not a JSON object";
   std::optional<EventKind> kind;
   std::string_view kind_text;
   int64_t step = 0;
@@ -58,14 +81,18 @@ Refusal parse_line(simdjson::ondemand::parser& parser, const char* line, size_t 
   // Points go straight into the batch; their step and time are filled in
   // once the whole line is read (the fields may come in any order).
   const size_t first = batch.points.size();
+  const size_t first_name = batch.names.size();
   struct DropPointsOnFailure {
     EventBatch& batch;
-    size_t first;
+    size_t first, first_name;
     bool kept = false;
     ~DropPointsOnFailure() {
-      if (!kept) batch.points.resize(first);
+      if (!kept) {
+        batch.points.resize(first);
+        batch.drop_names_from(first_name);  // names only this line brought
+      }
     }
-  } drop{batch, first};
+  } drop{batch, first, first_name};
   bool rare = false;
   for (auto field : object) {
     std::string_view key;
@@ -82,11 +109,9 @@ Refusal parse_line(simdjson::ondemand::parser& parser, const char* line, size_t 
         break;  // parsed whole below
       }
     } else if (key == "step") {
-      if (value.get_int64().get(step)) {
-        double fractional = 0;
-        if (value.get_double().get(fractional)) return "\"step\" is not a number";
-        step = int64_t(fractional);
-      }
+      auto whole = step_of(value);
+      if (!whole) return "\"step\" is not a whole number from 0 to 2^63-1";
+      step = *whole;
     } else if (key == "time") {
       if (value.get_double().get(time)) return "\"time\" is not a number";
     } else if (key == "values") {
@@ -95,9 +120,11 @@ Refusal parse_line(simdjson::ondemand::parser& parser, const char* line, size_t 
       for (auto metric : metrics) {
         std::string_view name;
         if (metric.unescaped_key().get(name)) return "\"values\" is not an object";
+        if (auto problem = protocol::metric_name_problem(name); !problem.empty()) return problem;
         auto number = metric.value();
         simdjson::ondemand::json_type type;
-        if (number.type().get(type)) return "\"values\" is not an object";
+        // NaN and Infinity are not JSON (Python's json.dumps writes them unless allow_nan=False).
+        if (number.type().get(type)) return "the value of '" + std::string(name) + "' is not JSON (NaN? write null)";
         if (type == simdjson::ondemand::json_type::number) {
           double parsed = 0;
           if (number.get_double().get(parsed)) return "the value of '" + std::string(name) + "' is not a number";
@@ -120,6 +147,12 @@ Refusal parse_line(simdjson::ondemand::parser& parser, const char* line, size_t 
     return parse_rare_event(std::string_view(line, length), *kind, batch);
   }
   if (version != protocol::kVersion) return version_refusal(version);
+  size_t new_names = 0;
+  for (size_t i = first_name; i < batch.names.size(); ++i) new_names += !names.stored.count(batch.names[i]);
+  if (new_names > names.left) {
+    return "more than " + std::to_string(protocol::kMaxMetricNamesPerRun) + " distinct metric names in one run";
+  }
+  names.left -= new_names;
   for (size_t i = first; i < batch.points.size(); ++i) {
     batch.points[i].step = step;
     batch.points[i].time = time;
@@ -130,7 +163,7 @@ Refusal parse_line(simdjson::ondemand::parser& parser, const char* line, size_t 
 
 }  // namespace
 
-Result<IngestReport> ingest_run(Store& store, int64_t run_id) {
+Result<IngestReport> ingest_run(Store& store, int64_t run_id, WorkerEnded ended) {
   HEADROOM_ASSIGN_OR_RETURN(RunRecord run, store.run(run_id));
   IngestReport report;
   std::filesystem::path path = std::filesystem::path(run.run_dir) / protocol::kEventsFile;
@@ -147,21 +180,32 @@ Result<IngestReport> ingest_run(Store& store, int64_t run_id) {
   const size_t capacity = chunk.size() + simdjson::SIMDJSON_PADDING;
 
   thread_local simdjson::ondemand::parser parser;
+  NameBudget names;
+  HEADROOM_ASSIGN_OR_RETURN(auto stored, store.run_metric_names(run_id));
+  names.stored.insert(stored.begin(), stored.end());
+  names.left = protocol::kMaxMetricNamesPerRun - std::min(protocol::kMaxMetricNamesPerRun, stored.size());
   EventBatch batch;
   size_t consumed = 0, events = 0;
-  std::string_view text(chunk.data(), length);
-  for (size_t newline; (newline = text.find('\n', consumed)) != std::string_view::npos; consumed = newline + 1) {
-    if (newline == consumed) continue;
-    Refusal refusal = parse_line(parser, chunk.data() + consumed, newline - consumed, capacity - consumed, batch);
+  auto read_line = [&](size_t end, const std::string& what) {
+    Refusal refusal = parse_line(parser, chunk.data() + consumed, end - consumed, capacity - consumed, batch, names);
     if (refusal.empty()) {
       ++events;
-      continue;
+      return;
     }
     ++batch.rejected_lines;
     if (!batch.problem) {
       batch.problem = std::string(protocol::kEventsFile) + " at byte " +
-                      std::to_string(run.events_offset + int64_t(consumed)) + ": " + refusal;
+                      std::to_string(run.events_offset + int64_t(consumed)) + ": " + what + refusal;
     }
+  };
+  std::string_view text(chunk.data(), length);
+  for (size_t newline; (newline = text.find('\n', consumed)) != std::string_view::npos; consumed = newline + 1) {
+    if (newline > consumed) read_line(newline, "");
+  }
+  if (ended == WorkerEnded::yes && consumed < length) {
+    read_line(length, "an unfinished last line (" + std::to_string(length - consumed) +
+                          " bytes; the worker ended before its newline): ");
+    consumed = length;
   }
   if (consumed == 0) return report;
   HEADROOM_RETURN_IF_ERROR(store.apply_events(run_id, batch, run.events_offset + int64_t(consumed)));

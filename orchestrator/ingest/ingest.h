@@ -22,8 +22,15 @@ struct IngestReport {
   size_t rejected_lines = 0;   // complete lines refused in this pass (runs.rejected_lines)
 };
 
+// Whether the run's worker has ended. A running worker may still finish its
+// last line, so one without a newline waits; once the worker has ended, that
+// line is read as it stands: an event whose newline is all that is missing is
+// stored, a torn one is refused and counted like any other bad line, and
+// either way nothing is left pending forever.
+enum class WorkerEnded : bool { no, yes };
+
 // Ingests everything new in run_dir/events.jsonl of the run. A missing file
 // is not an error (the worker may not have started writing yet).
-Result<IngestReport> ingest_run(Store& store, int64_t run_id);
+Result<IngestReport> ingest_run(Store& store, int64_t run_id, WorkerEnded ended = WorkerEnded::no);
 
 }  // namespace headroom

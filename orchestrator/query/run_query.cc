@@ -1,7 +1,6 @@
 #include "orchestrator/query/run_query.h"
 
 #include <algorithm>
-#include <set>
 
 #include "common/spelling.h"
 #include "orchestrator/query/filter.h"
@@ -30,27 +29,24 @@ Result<std::vector<SweepRecord>> chosen_sweeps(Store& store, const std::vector<s
   return chosen;
 }
 
-Result<std::vector<std::string>> default_columns(Store& store, const std::vector<SweepRecord>& sweeps,
-                                                 const std::vector<std::string>& metrics) {
-  std::vector<std::string> columns = {"run", "sweep", "cell", "attempt", "state"};
-  std::set<std::string> parameters, logged;
-  for (const auto& sweep : sweeps) {
-    HEADROOM_ASSIGN_OR_RETURN(auto names, store.parameter_names(sweep.id));
-    parameters.insert(names.begin(), names.end());
-    HEADROOM_ASSIGN_OR_RETURN(auto metric_names, store.metric_names(sweep.id));
-    logged.insert(metric_names.begin(), metric_names.end());
+std::vector<int64_t> ids_of(const std::vector<SweepRecord>& sweeps, bool every_sweep) {
+  std::vector<int64_t> ids;
+  if (!every_sweep) {
+    for (const auto& sweep : sweeps) ids.push_back(sweep.id);
   }
+  return ids;
+}
+
+std::vector<std::string> default_columns(const std::vector<std::string>& parameters,
+                                         const std::vector<std::string>& metrics) {
+  std::vector<std::string> columns = {"run", "sweep", "cell", "attempt", "state"};
   const auto& builtins = wide_view_builtin_columns();
   for (const auto& name : parameters) {
     if (!contains(builtins, name)) columns.push_back(name);
   }
   columns.push_back("head_size");
-  if (metrics.empty()) {
-    columns.insert(columns.end(), logged.begin(), logged.end());
-  } else {
-    for (const auto& name : metrics) {
-      if (!contains(columns, name)) columns.push_back(name);
-    }
+  for (const auto& name : metrics) {
+    if (!contains(columns, name)) columns.push_back(name);
   }
   columns.insert(columns.end(), {"parameters", "seconds", "error"});
   return columns;
@@ -64,53 +60,67 @@ Status check_column(const std::string& name, const std::vector<std::string>& kno
 
 }  // namespace
 
-Result<std::vector<std::string>> queryable_columns(Store& store) { return store.wide_columns(); }
+Result<std::vector<std::string>> queryable_columns(Store& store, const std::vector<std::string>& sweeps) {
+  HEADROOM_ASSIGN_OR_RETURN(auto chosen, chosen_sweeps(store, sweeps));
+  HEADROOM_ASSIGN_OR_RETURN(WideColumns wide, store.wide_columns(ids_of(chosen, sweeps.empty())));
+  return wide.names();
+}
 
 Result<Table> query_runs(Store& store, const RunQuery& query) {
-  HEADROOM_ASSIGN_OR_RETURN(auto known, store.wide_columns());
   HEADROOM_ASSIGN_OR_RETURN(auto sweeps, chosen_sweeps(store, query.sweeps));
+  const std::vector<int64_t> sweep_ids = ids_of(sweeps, query.sweeps.empty());
+  HEADROOM_ASSIGN_OR_RETURN(WideColumns wide, store.wide_columns(sweep_ids));
+  const std::vector<std::string> known = wide.names();
   for (const auto& name : query.metrics) HEADROOM_RETURN_IF_ERROR(check_column(name, known, "--metrics"));
   std::vector<std::string> columns = query.columns;
   if (columns.empty()) {
-    HEADROOM_ASSIGN_OR_RETURN(columns, default_columns(store, sweeps, query.metrics));
+    std::vector<std::string> parameters, metrics = query.metrics;
+    for (const auto& sweep : sweeps) {
+      HEADROOM_ASSIGN_OR_RETURN(auto names, store.parameter_names(sweep.id));
+      parameters.insert(parameters.end(), names.begin(), names.end());
+      if (query.metrics.empty()) {
+        HEADROOM_ASSIGN_OR_RETURN(auto logged, store.metric_names(sweep.id));
+        metrics.insert(metrics.end(), logged.begin(), logged.end());
+      }
+    }
+    std::sort(parameters.begin(), parameters.end());
+    parameters.erase(std::unique(parameters.begin(), parameters.end()), parameters.end());
+    if (query.metrics.empty()) std::sort(metrics.begin(), metrics.end());  // duplicates are dropped below
+    columns = default_columns(parameters, metrics);
   }
   for (const auto& name : columns) HEADROOM_RETURN_IF_ERROR(check_column(name, known, "--columns"));
+  if (columns.size() > size_t(store.column_limit())) {
+    return Error::invalid("the runs asked about have " + std::to_string(columns.size()) +
+                          " columns, more than SQLite's limit of " + std::to_string(store.column_limit()) +
+                          ": choose them with --columns or --metrics, or fewer sweeps");
+  }
 
+  // Every column is its own expression: only those the query names are built.
   auto resolve = [&](const std::string& name) -> std::optional<std::string> {
-    if (!contains(known, name)) return std::nullopt;
-    return quote_identifier(name);
+    const WideColumn* column = wide.find(name);
+    if (!column) return std::nullopt;
+    return column->sql;
   };
   HEADROOM_ASSIGN_OR_RETURN(CompiledFilter filter, compile_filter(query.where, resolve, known));
 
   std::string sql = "SELECT ";
-  for (size_t i = 0; i < columns.size(); ++i) sql += (i ? ", " : "") + quote_identifier(columns[i]);
-  sql += " FROM runs_wide WHERE " + filter.sql;
-  std::vector<nlohmann::json> bindings = filter.bindings;
-  if (!query.sweeps.empty()) {
-    sql += " AND sweep IN (";
-    for (size_t i = 0; i < sweeps.size(); ++i) {
-      sql += i ? ", ?" : "?";
-      bindings.push_back(sweeps[i].name);
-    }
-    sql += ")";
+  for (size_t i = 0; i < columns.size(); ++i) {
+    sql += (i ? ", " : "") + wide.find(columns[i])->sql + " AS " + quote_identifier(columns[i]);
   }
+  sql += " " + wide_rows_from(sweep_ids) + " AND (" + filter.sql + ")";
   std::string order;
   for (const auto& key : query.sort) {
     bool descending = !key.empty() && key[0] == '-';
     std::string name = !key.empty() && (key[0] == '-' || key[0] == '+') ? key.substr(1) : key;
     HEADROOM_RETURN_IF_ERROR(check_column(name, known, "--sort"));
+    const std::string& value = wide.find(name)->sql;
     // Missing values last, whichever the direction.
-    order += (order.empty() ? "" : ", ") + quote_identifier(name) + " IS NULL, " + quote_identifier(name) +
-             (descending ? " DESC" : " ASC");
+    order += (order.empty() ? "" : ", ") + value + " IS NULL, " + value + (descending ? " DESC" : " ASC");
   }
-  // Grid order within a sweep: the run id follows it only per attempt, so
-  // order by the cell's ordinal through a lookup.
-  sql += " ORDER BY " + order + (order.empty() ? "" : ", ") +
-         "(SELECT c.sweep_id FROM runs r JOIN cells c ON c.id = r.cell_id WHERE r.id = runs_wide.run), "
-         "(SELECT c.ordinal FROM runs r JOIN cells c ON c.id = r.cell_id WHERE r.id = runs_wide.run), "
-         "runs_wide.attempt";
+  // Then grid order: sweep, the cell's place in its grid, attempt.
+  sql += " ORDER BY " + order + (order.empty() ? "" : ", ") + "c.sweep_id, c.ordinal, r.attempt";
   if (query.limit > 0) sql += " LIMIT " + std::to_string(query.limit);
-  return store.select(sql, bindings);
+  return store.select(sql, filter.bindings);
 }
 
 }  // namespace headroom

@@ -1,7 +1,8 @@
 #pragma once
-// Typed questions about runs, answered from the runs_wide view: which sweeps,
-// a --where filter (filter.h), sort keys and the columns to show. Used by
-// `headroom runs`, `export` and the reports, so they all see the same rows.
+// Typed questions about runs, answered from their wide rows (wide_view.h,
+// built for the sweeps asked about): which sweeps, a --where filter
+// (filter.h), sort keys and the columns to show. Used by `headroom runs`,
+// `export` and the reports, so they all see the same rows.
 
 #include <string>
 #include <vector>
@@ -29,7 +30,8 @@ struct RunQuery {
 // suggestion.
 Result<Table> query_runs(Store& store, const RunQuery& query);
 
-// The columns a query may name, for `--columns help` and error messages.
-Result<std::vector<std::string>> queryable_columns(Store& store);
+// The columns a query about these sweeps (empty: every sweep) may name, for
+// `--columns help`.
+Result<std::vector<std::string>> queryable_columns(Store& store, const std::vector<std::string>& sweeps);
 
 }  // namespace headroom

@@ -50,7 +50,7 @@ std::map<std::string, std::string> worker_environment(int threads, const std::st
 }
 
 Result<Decision> end_attempt(Store& store, int64_t run_id, AttemptFacts facts, const LifecyclePolicy& policy) {
-  HEADROOM_RETURN_IF_ERROR(ingest_run(store, run_id));
+  HEADROOM_RETURN_IF_ERROR(ingest_run(store, run_id, WorkerEnded::yes));
   HEADROOM_ASSIGN_OR_RETURN(RunRecord run, store.run(run_id));
   facts.end_status = run.end_status.value_or("");
   facts.error_recorded = run.error.has_value();

@@ -37,7 +37,8 @@ const std::vector<std::string>& thread_count_variables();
 // to `threads`, and CUDA_VISIBLE_DEVICES (empty: no GPU at all).
 std::map<std::string, std::string> worker_environment(int threads, const std::string& cuda_visible_devices);
 
-// Ingests the attempt's last events, adds what its run records to `facts`
+// Ingests the attempt's last events (its worker has ended, so an unfinished
+// last line is read as it stands: ingest.h), adds what its run records to `facts`
 // (end status, errors, the tail of stderr) and records what lifecycle.h
 // decides about it and its cell; returns the decision.
 Result<Decision> end_attempt(Store& store, int64_t run_id, AttemptFacts facts, const LifecyclePolicy& policy);

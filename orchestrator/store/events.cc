@@ -1,7 +1,6 @@
 // Store: what ingestion read from a run's events.
 #include "orchestrator/store/rows.h"
 #include "orchestrator/store/store.h"
-#include "orchestrator/store/wide_view.h"
 
 namespace headroom {
 
@@ -127,7 +126,6 @@ int64_t Store::metric_id(const std::string& name) {
     insert.bind(1, name);
     insert.run();
     id = connection_->last_insert_id();
-    refresh_wide_view(*connection_);  // a new column
   }
   metric_ids_.emplace(name, id);
   return id;

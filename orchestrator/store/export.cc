@@ -74,7 +74,6 @@ Status export_sweeps(const std::string& source, const std::vector<std::string>& 
       update.bind(1, name).bind(2, id);
       update.run();
     }
-    refresh_wide_view(copy);
     transaction.commit();
     copy.execute("VACUUM");
     return Ok{};

@@ -9,10 +9,29 @@ using namespace store_rows;
 
 Result<std::vector<std::string>> Store::integrity_problems() {
   return guarded("checking integrity", [&]() -> Result<std::vector<std::string>> {
-    Statement query(connection_->handle(), "PRAGMA integrity_check");
     std::vector<std::string> problems;
-    while (query.step()) {
-      if (query.text(0) != "ok") problems.push_back(query.text(0));
+    try {
+      Statement query(connection_->handle(), "PRAGMA integrity_check");
+      while (query.step()) {
+        if (query.text(0) != "ok") problems.push_back(query.text(0));
+      }
+    } catch (const sqlite::SqliteError& error) {
+      // SQLite stops at damage it cannot walk past, after the rows it found
+      // so far: keep those, then check table by table to name the damaged.
+      problems.push_back(std::string("the check stopped: ") + error.what());
+      std::vector<std::string> tables;
+      Statement names(connection_->handle(), "SELECT name FROM sqlite_schema WHERE type = 'table' ORDER BY name");
+      while (names.step()) tables.push_back(names.text(0));
+      for (const auto& table : tables) {
+        try {
+          Statement check(connection_->handle(), "PRAGMA integrity_check(" + quote_literal(table) + ")");
+          while (check.step()) {
+            if (check.text(0) != "ok") problems.push_back("table " + table + ": " + check.text(0));
+          }
+        } catch (const sqlite::SqliteError& table_error) {
+          problems.push_back("table " + table + " is damaged: " + table_error.what());
+        }
+      }
     }
     return problems;
   });
@@ -58,12 +77,14 @@ Result<std::vector<std::pair<int64_t, std::string>>> Store::stale_summaries(int 
 Result<std::vector<IngestionPosition>> Store::ingestion_positions() {
   return guarded("reading ingestion positions", [&]() -> Result<std::vector<IngestionPosition>> {
     Statement query(connection_->handle(),
-                    "SELECT r.id, r.run_dir, r.events_offset, r.state, s.state FROM runs r "
-                    "JOIN cells c ON c.id = r.cell_id JOIN sweeps s ON s.id = c.sweep_id ORDER BY r.id");
+                    "SELECT r.id, r.run_dir, r.events_offset, r.state, s.state, r.rejected_lines, "
+                    "r.event_problem FROM runs r JOIN cells c ON c.id = r.cell_id JOIN sweeps s ON "
+                    "s.id = c.sweep_id ORDER BY r.id");
     std::vector<IngestionPosition> positions;
     while (query.step()) {
       positions.push_back({query.integer(0), query.text(1), query.integer(2), run_state(query.text(3)),
-                           sweep_state(query.text(4))});
+                           sweep_state(query.text(4)), query.integer(5),
+                           query.is_null(6) ? std::nullopt : std::optional<std::string>(query.text(6))});
     }
     return positions;
   });

@@ -2,6 +2,7 @@
 // watch, of results for reports; notes and tags.
 #include "orchestrator/store/rows.h"
 #include "orchestrator/store/store.h"
+#include "orchestrator/store/wide_view.h"
 
 namespace headroom {
 
@@ -30,14 +31,27 @@ Result<std::vector<std::string>> Store::metric_names(int64_t sweep_id) {
   });
 }
 
-
-Result<std::vector<std::string>> Store::wide_columns() {
-  return guarded("reading the runs_wide view", [&]() -> Result<std::vector<std::string>> {
-    Statement query(connection_->handle(), "SELECT name FROM pragma_table_info('runs_wide')");
+Result<std::vector<std::string>> Store::run_metric_names(int64_t run_id) {
+  return guarded("reading metric names", [&]() -> Result<std::vector<std::string>> {
+    Statement& query = prepared("SELECT name FROM summaries WHERE run_id = ? ORDER BY name");
+    ResetOnExit reset{query};
+    query.bind(1, run_id);
     std::vector<std::string> names;
     while (query.step()) names.push_back(query.text(0));
     return names;
   });
+}
+
+Result<WideColumns> Store::wide_columns(const std::vector<int64_t>& sweep_ids) {
+  return guarded("reading parameter and metric names",
+                 [&]() -> Result<WideColumns> { return wide_columns_of(*connection_, sweep_ids); });
+}
+
+int Store::column_limit() { return headroom::column_limit(*connection_); }
+
+Status Store::create_wide_view(const std::vector<int64_t>& sweep_ids, const std::string& sql) {
+  return guarded("creating the runs_wide view",
+                 [&]() -> Status { return create_temporary_wide_view(*connection_, sweep_ids, sql); });
 }
 
 

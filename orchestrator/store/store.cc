@@ -7,7 +7,6 @@
 
 #include "orchestrator/store/migrations.h"
 #include "orchestrator/store/rows.h"
-#include "orchestrator/store/wide_view.h"
 
 namespace headroom {
 
@@ -38,11 +37,6 @@ Result<std::unique_ptr<Store>> Store::open_for_writing(const std::string& path) 
     // 64 MB of page cache: ingestion touches the right edge of large B-trees.
     connection->execute("PRAGMA cache_size = -65536");
     migrate(*connection, path);
-    {
-      sqlite::Transaction transaction(*connection);
-      refresh_wide_view(*connection);
-      transaction.commit();
-    }
     return std::unique_ptr<Store>(new Store(std::move(connection), path));
   });
 }

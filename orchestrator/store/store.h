@@ -20,6 +20,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -30,6 +31,7 @@
 #include "orchestrator/spec/resources.h"
 #include "orchestrator/spec/sweep_spec.h"
 #include "orchestrator/store/states.h"
+#include "orchestrator/store/wide_view.h"
 
 namespace headroom {
 
@@ -124,12 +126,35 @@ struct EventBatch {
 
   // The index of `name` in names, added on first sight.
   uint32_t name_index(std::string_view name) {
-    for (size_t i = 0; i < names.size(); ++i) {
-      if (names[i] == name) return uint32_t(i);
+    // A scan beats hashing for the handful of names most runs log; a run
+    // that logs hundreds per line must not cost names² per line.
+    if (names.size() <= kScanned) {
+      for (size_t i = 0; i < names.size(); ++i) {
+        if (names[i] == name) return uint32_t(i);
+      }
+    } else {
+      auto found = index_.find(std::string(name));
+      if (found != index_.end()) return found->second;
     }
     names.emplace_back(name);
+    if (names.size() > kScanned) {
+      if (index_.empty()) {
+        for (size_t i = 0; i + 1 < names.size(); ++i) index_.emplace(names[i], uint32_t(i));
+      }
+      index_.emplace(names.back(), uint32_t(names.size() - 1));
+    }
     return uint32_t(names.size() - 1);
   }
+  // Forgets the names from index `first` on (those of a refused line).
+  void drop_names_from(size_t first) {
+    for (size_t i = first; i < names.size(); ++i) index_.erase(names[i]);
+    names.resize(std::min(first, names.size()));
+    if (names.size() <= kScanned) index_.clear();
+  }
+
+ private:
+  static constexpr size_t kScanned = 16;
+  std::unordered_map<std::string, uint32_t> index_;
 };
 
 struct Note {
@@ -210,6 +235,8 @@ struct IngestionPosition {
   int64_t events_offset = 0;
   RunState run_state = RunState::starting;
   SweepState sweep_state = SweepState::registered;
+  int64_t rejected_lines = 0;  // event lines ingestion refused, and the first one's problem
+  std::optional<std::string> event_problem;
 };
 
 // A sweep with attempts still marked active (db check).
@@ -300,8 +327,15 @@ class Store {
 
   // Metric names that have summaries in this sweep, sorted.
   Result<std::vector<std::string>> metric_names(int64_t sweep_id);
-  // The columns of the runs_wide view (wide_view.h), in order.
-  Result<std::vector<std::string>> wide_columns();
+  // Metric names this run has logged (ingested), sorted.
+  Result<std::vector<std::string>> run_metric_names(int64_t run_id);
+  // The wide-row columns of these sweeps' runs (wide_view.h; empty: every sweep).
+  Result<WideColumns> wide_columns(const std::vector<int64_t>& sweep_ids);
+  // The most columns one SELECT may have.
+  int column_limit();
+  // The TEMP view runs_wide of this connection, over these sweeps' runs, for
+  // a user's SQL statement `sql` (wide_view.h).
+  Status create_wide_view(const std::vector<int64_t>& sweep_ids, const std::string& sql);
   // One metric's points of one run, by step.
   Result<std::vector<MetricPoint>> curve(int64_t run_id, const std::string& name);
   // Every metric's points of one run: name -> points by step.
@@ -336,7 +370,8 @@ class Store {
 
   // --- Health (health.cc) ---
 
-  // What SQLite's integrity_check reports other than "ok".
+  // What SQLite's integrity_check reports other than "ok". Where damage stops
+  // the check, what it found so far, why it stopped and each damaged table.
   Result<std::vector<std::string>> integrity_problems();
   // Rows whose parent row is missing: "table rowid N points at a missing
   // parent row", and per table without rowid a count.

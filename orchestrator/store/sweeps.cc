@@ -4,7 +4,6 @@
 #include "orchestrator/core/sha256.h"
 #include "orchestrator/store/rows.h"
 #include "orchestrator/store/store.h"
-#include "orchestrator/store/wide_view.h"
 
 namespace headroom {
 
@@ -84,7 +83,6 @@ Result<SweepRecord> Store::register_sweep(const SweepSpec& spec, const Expansion
       sweep_id = connection_->last_insert_id();
     }
     insert_cells(*connection_, sweep_id, expansion);
-    refresh_wide_view(*connection_);
     find.reset();
     find.bind(1, spec.name);
     find.step();

@@ -1,13 +1,14 @@
 #include "orchestrator/store/wide_view.h"
 
 #include <algorithm>
+#include <set>
 
 namespace headroom {
 namespace {
 
 // Built-in columns and their definitions over sweeps s, cells c and runs r.
-const std::vector<std::pair<std::string, std::string>>& builtins() {
-  static const std::vector<std::pair<std::string, std::string>> columns = {
+const std::vector<WideColumn>& builtins() {
+  static const std::vector<WideColumn> columns = {
       {"run", "r.id"},
       {"sweep", "s.name"},
       {"cell", "substr(c.hash, 1, 12)"},
@@ -32,6 +33,13 @@ const std::vector<std::pair<std::string, std::string>>& builtins() {
   return columns;
 }
 
+std::string id_list(const std::vector<int64_t>& ids) {
+  std::string list;
+  for (int64_t id : ids) list += (list.empty() ? "" : ", ") + std::to_string(id);
+  return list;
+}
+
+// Distinct names from a one-column query, sorted.
 std::vector<std::string> names_from(sqlite::Connection& connection, const std::string& sql) {
   sqlite::Statement statement(connection.handle(), sql);
   std::vector<std::string> names;
@@ -41,13 +49,91 @@ std::vector<std::string> names_from(sqlite::Connection& connection, const std::s
 
 }  // namespace
 
+const WideColumn* WideColumns::find(const std::string& name) const {
+  auto found = std::find_if(columns.begin(), columns.end(), [&](const WideColumn& c) { return c.name == name; });
+  return found == columns.end() ? nullptr : &*found;
+}
+
+std::vector<std::string> WideColumns::names() const {
+  std::vector<std::string> result;
+  for (const auto& column : columns) result.push_back(column.name);
+  return result;
+}
+
 const std::vector<std::string>& wide_view_builtin_columns() {
-  static const std::vector<std::string> names = [] {
-    std::vector<std::string> result;
-    for (const auto& [name, definition] : builtins()) result.push_back(name);
-    return result;
-  }();
+  static const std::vector<std::string> names = WideColumns{builtins()}.names();
   return names;
+}
+
+WideColumns wide_columns_of(sqlite::Connection& connection, const std::vector<int64_t>& sweep_ids) {
+  WideColumns wide{builtins()};
+  std::set<std::string> taken(wide_view_builtin_columns().begin(), wide_view_builtin_columns().end());
+  auto add = [&](const std::string& name, const std::string& sql) {
+    if (taken.insert(name).second) wide.columns.push_back({name, sql});
+  };
+  const std::string cells = sweep_ids.empty() ? "SELECT id FROM cells"
+                                              : "SELECT id FROM cells WHERE sweep_id IN (" + id_list(sweep_ids) + ")";
+  for (const auto& name : names_from(connection, "SELECT DISTINCT name FROM cell_parameters WHERE cell_id IN (" +
+                                                     cells + ") ORDER BY name")) {
+    add(name, "(SELECT value FROM cell_parameters WHERE cell_id = c.id AND name = " + quote_literal(name) + ")");
+  }
+  for (const auto& name :
+       names_from(connection, "SELECT DISTINCT name FROM summaries WHERE run_id IN (SELECT id FROM runs WHERE "
+                              "cell_id IN (" + cells + ")) ORDER BY name")) {
+    add(name, "(SELECT last_value FROM summaries WHERE run_id = r.id AND name = " + quote_literal(name) + ")");
+  }
+  return wide;
+}
+
+std::string wide_rows_from(const std::vector<int64_t>& sweep_ids) {
+  return "FROM runs r JOIN cells c ON c.id = r.cell_id JOIN sweeps s ON s.id = c.sweep_id WHERE " +
+         (sweep_ids.empty() ? std::string("1") : "c.sweep_id IN (" + id_list(sweep_ids) + ")");
+}
+
+int column_limit(sqlite::Connection& connection) { return sqlite3_limit(connection.handle(), SQLITE_LIMIT_COLUMN, -1); }
+
+Status create_temporary_wide_view(sqlite::Connection& connection, const std::vector<int64_t>& sweep_ids,
+                                  const std::string& sql) {
+  WideColumns wide = wide_columns_of(connection, sweep_ids);
+  const size_t limit = size_t(column_limit(connection));
+  std::vector<const WideColumn*> chosen;
+  for (const auto& column : wide.columns) chosen.push_back(&column);
+  if (chosen.size() > limit) {
+    // Too wide to offer whole: keep what the statement can be naming.
+    const size_t offered = chosen.size();
+    chosen.clear();
+    for (size_t i = 0; i < wide.columns.size(); ++i) {
+      if (i < builtins().size() || sql.find(wide.columns[i].name) != std::string::npos) {
+        chosen.push_back(&wide.columns[i]);
+      }
+    }
+    if (chosen.size() > limit) {
+      return Error::invalid("runs_wide would have " + std::to_string(chosen.size()) +
+                            " of its " + std::to_string(offered) + " columns, more than SQLite's limit of " +
+                            std::to_string(limit) + ": choose fewer sweeps with --sweep");
+    }
+  }
+  std::string select;
+  for (const WideColumn* column : chosen) {
+    select += (select.empty() ? "" : ",\n  ") + column->sql + " AS " + quote_identifier(column->name);
+  }
+  // The connection may be query_only (headroom query): a TEMP view writes
+  // nothing to the database file, so lift the guard for this one statement.
+  bool was_query_only = false;
+  {
+    sqlite::Statement query_only(connection.handle(), "PRAGMA query_only");
+    was_query_only = query_only.step() && query_only.integer(0) != 0;
+  }
+  connection.execute("PRAGMA query_only = OFF");
+  try {
+    connection.execute("DROP VIEW IF EXISTS temp.runs_wide");
+    connection.execute("CREATE TEMP VIEW runs_wide AS SELECT\n  " + select + "\n" + wide_rows_from(sweep_ids));
+  } catch (...) {
+    if (was_query_only) connection.execute("PRAGMA query_only = ON");
+    throw;
+  }
+  if (was_query_only) connection.execute("PRAGMA query_only = ON");
+  return Ok{};
 }
 
 std::string quote_identifier(const std::string& name) {
@@ -60,31 +146,6 @@ std::string quote_literal(const std::string& text) {
   std::string quoted = "'";
   for (char c : text) quoted += c == '\'' ? std::string("''") : std::string(1, c);
   return quoted + "'";
-}
-
-void refresh_wide_view(sqlite::Connection& connection) {
-  std::vector<std::string> taken = wide_view_builtin_columns();
-  std::string select;
-  for (const auto& [name, definition] : builtins()) {
-    select += (select.empty() ? "" : ",\n  ") + definition + " AS " + quote_identifier(name);
-  }
-  auto add = [&](const std::string& name, const std::string& definition) {
-    if (std::find(taken.begin(), taken.end(), name) != taken.end()) return;
-    taken.push_back(name);
-    select += ",\n  " + definition + " AS " + quote_identifier(name);
-  };
-  for (const auto& name :
-       names_from(connection, "SELECT DISTINCT name FROM cell_parameters ORDER BY name")) {
-    add(name, "(SELECT value FROM cell_parameters WHERE cell_id = c.id AND name = " +
-                  quote_literal(name) + ")");
-  }
-  for (const auto& name : names_from(connection, "SELECT name FROM metric_names ORDER BY name")) {
-    add(name, "(SELECT last_value FROM summaries WHERE run_id = r.id AND name = " +
-                  quote_literal(name) + ")");
-  }
-  connection.execute("DROP VIEW IF EXISTS runs_wide");
-  connection.execute("CREATE VIEW runs_wide AS SELECT\n  " + select +
-                     "\nFROM runs r JOIN cells c ON c.id = r.cell_id JOIN sweeps s ON s.id = c.sweep_id");
 }
 
 }  // namespace headroom

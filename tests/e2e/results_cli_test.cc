@@ -177,15 +177,55 @@ TEST_F(ResultsCli, DbCheckFindsOrphansAndLagAndIsCleanOtherwise) {
     connection.execute("INSERT INTO metrics VALUES (999, 1, 1, 0.5, 0)");
     connection.execute("UPDATE summaries SET last_step = 7 WHERE run_id = 1 AND name = 'train/loss'");
   }
-  // An events file with bytes the database has not seen.
-  auto run_dir = nlohmann::json::parse(headroom({"show", "2", "-f", "json"}).out)["paths"]["run_dir"];
-  fs::create_directories(run_dir.get<std::string>());
-  std::ofstream(fs::path(run_dir.get<std::string>()) / "events.jsonl", std::ios::app) << "{\"event\":\"metric\"}\n";
+  // Events files with bytes the database has not seen: of an active run
+  // whose orchestrator is gone (resume ingests them), of an ended run (a
+  // note: nothing will read them), and an ended run's refused lines.
+  auto append_events = [&](const std::string& run, const std::string& text) {
+    auto run_dir = nlohmann::json::parse(headroom({"show", run, "-f", "json"}).out)["paths"]["run_dir"];
+    fs::create_directories(run_dir.get<std::string>());
+    std::ofstream(fs::path(run_dir.get<std::string>()) / "events.jsonl", std::ios::app) << text;
+  };
+  append_events("2", "{\"event\":\"metric\"}\n");
+  append_events("3", "{\"event\":\"metric\"}\n");
+  append_events("4", "{\"event\":\"met");
+  {
+    sqlite::Connection connection(database_, sqlite::Connection::Mode::read_write_create);
+    connection.execute("UPDATE runs SET state = 'running' WHERE id = 2");
+    connection.execute("UPDATE runs SET rejected_lines = 3, event_problem = 'events.jsonl at byte 0: not a JSON "
+                       "object' WHERE id = 5");
+  }
   auto dirty = headroom({"db", "check"});
   EXPECT_EQ(dirty.exit_status, 1);
   EXPECT_NE(dirty.out.find("PROBLEM orphan rows: 1 in metrics"), std::string::npos) << dirty.out;
   EXPECT_NE(dirty.out.find("PROBLEM summary of run 1 'train/loss' disagrees"), std::string::npos) << dirty.out;
-  EXPECT_NE(dirty.out.find("PROBLEM ingestion lag: run 2 has"), std::string::npos) << dirty.out;
+  EXPECT_NE(dirty.out.find("PROBLEM ingestion lag: run 2 has 19 bytes of events not yet ingested; 'headroom "
+                           "resume' of its sweep ingests them"), std::string::npos) << dirty.out;
+  EXPECT_NE(dirty.out.find("note    run 3 has 19 bytes of events.jsonl written after its attempt ended"),
+            std::string::npos) << dirty.out;
+  EXPECT_NE(dirty.out.find("note    run 4 has 13 bytes of events.jsonl in an unfinished last line its worker left"),
+            std::string::npos) << dirty.out;
+  EXPECT_NE(dirty.out.find("note    run 5: 3 event line(s) refused; the first: events.jsonl at byte 0: not a JSON "
+                           "object"), std::string::npos) << dirty.out;
+  EXPECT_NE(dirty.out.find("problems, 3 notes"), std::string::npos) << dirty.out;
+}
+
+TEST_F(ResultsCli, DbCheckOfADamagedFileListsWhatTheIntegrityCheckFinds) {
+  // Overwrite pages in the middle of the file (past the schema on page 1).
+  {
+    std::fstream file(database_, std::ios::in | std::ios::out | std::ios::binary);
+    file.seekp(3 * 4096);
+    const std::string garbage(2 * 4096, '\x5a');
+    file.write(garbage.data(), std::streamsize(garbage.size()));
+  }
+  auto damaged = headroom({"db", "check"});
+  EXPECT_EQ(damaged.exit_status, 1) << damaged.out << damaged.err;
+  EXPECT_NE(damaged.out.find("PROBLEM integrity: "), std::string::npos) << damaged.out << damaged.err;
+  EXPECT_NE(damaged.out.find("problems"), std::string::npos) << damaged.out;
+  // A file that is not a database at all says so.
+  { std::ofstream(database_, std::ios::trunc) << std::string(8192, 'x'); }
+  auto garbage = headroom({"db", "check"});
+  EXPECT_EQ(garbage.exit_status, 1) << garbage.out << garbage.err;
+  EXPECT_NE(garbage.out.find("PROBLEM cannot open: "), std::string::npos) << garbage.out << garbage.err;
 }
 
 TEST_F(ResultsCli, DbExportKeepsTheNamedSweepsOnlyWithoutMachineDetails) {

@@ -75,8 +75,9 @@ TEST_F(SweepEndToEnd, RunsEveryCellOnceRecordsMetricsAndReports) {
 
   EXPECT_EQ(scalar("SELECT count(*) FROM cells WHERE state = 'succeeded'"), 4);
   EXPECT_EQ(scalar("SELECT count(*) FROM runs WHERE state = 'succeeded' AND end_status = 'ok'"), 4);
-  // 3 logging steps x 4 train metrics + 2 evaluations x (2 + 2 rank metrics), per run.
-  EXPECT_EQ(scalar("SELECT count(*) FROM metrics"), 4 * (3 * 4 + 2 * 4));
+  // 3 logging steps x 4 train metrics + 2 evaluations x (loss, accuracy,
+  // unigram accuracy + 2 rank metrics), per run.
+  EXPECT_EQ(scalar("SELECT count(*) FROM metrics"), 4 * (3 * 4 + 2 * 5));
   EXPECT_EQ(scalar("SELECT count(*) FROM summaries WHERE name = 'eval/accuracy' AND last_step = 30"), 4);
   EXPECT_EQ(scalar("SELECT count(DISTINCT run_dir) FROM runs"), 4);
 

@@ -8,7 +8,9 @@
 //   HEADROOM_TEST_WORKER="SEED=BEHAVIOUR,..."  behaviour of the cell with that
 //       config seed: ok (default), crash (exit 1 halfway), crash_once (crash on
 //       attempt 1 only), hang (start, then silence), ignore_term (no events,
-//       ignores SIGTERM), diverge (end "diverged", exit 3)
+//       ignores SIGTERM), diverge (end "diverged", exit 3), many_metrics
+//       (first logs 1,001 distinct metric names probe/SEED/N, one line each,
+//       which is one more than a run may have)
 //   HEADROOM_TEST_WORKER_STEP_MS  sleep per step (default 0)
 //   HEADROOM_TEST_WORKER_LOG      a file to append "start|end <time> <run-dir>
 //       <CUDA_VISIBLE_DEVICES> <OMP_NUM_THREADS>" lines to (O_APPEND, so
@@ -116,6 +118,10 @@ int main(int argc, char** argv) {
                           {"cuda_visible_devices", visible}, {"threads", env("OMP_NUM_THREADS")}});
   if (behaviour == "hang" || behaviour == "ignore_term") {
     while (true) std::this_thread::sleep_for(std::chrono::seconds(1));
+  }
+  if (behaviour == "many_metrics") {
+    const std::string prefix = "probe/" + std::to_string(config.value("seed", int64_t(0))) + "/";
+    for (int i = 0; i <= 1000; ++i) emit(EventKind::metric, {{"step", 0}, {"values", {{prefix + std::to_string(i), i}}}});
   }
   for (int64_t step = 1; step <= steps; ++step) {
     if (terminated) return end(EndStatus::preempted, {{"step", step - 1}});
