@@ -3,7 +3,9 @@
 #include <simdjson.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <cmath>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <unordered_set>
@@ -167,8 +169,21 @@ Result<IngestReport> ingest_run(Store& store, int64_t run_id, WorkerEnded ended)
   HEADROOM_ASSIGN_OR_RETURN(RunRecord run, store.run(run_id));
   IngestReport report;
   std::filesystem::path path = std::filesystem::path(run.run_dir) / protocol::kEventsFile;
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return report;
+  std::error_code status_error;
+  const auto status = std::filesystem::status(path, status_error);
+  if (!std::filesystem::exists(status)) return report;  // the worker has not written yet
+  std::ifstream in;
+  if (std::filesystem::is_regular_file(status)) in.open(path, std::ios::binary);
+  if (!in.is_open()) {
+    if (ended == WorkerEnded::no) return report;  // perhaps passing while the worker runs
+    // There but unreadable when the worker is done: say so on the run, whose
+    // failure would otherwise have no reason.
+    EventBatch batch;
+    batch.problem = std::string(protocol::kEventsFile) + " cannot be read: " +
+                    (std::filesystem::is_regular_file(status) ? std::strerror(errno) : "not a regular file");
+    HEADROOM_RETURN_IF_ERROR(store.apply_events(run_id, batch, run.events_offset));
+    return report;
+  }
   in.seekg(0, std::ios::end);
   const int64_t size = in.tellg();
   if (size <= run.events_offset) return report;

@@ -99,6 +99,15 @@ TEST_F(IngestTest, OnceTheWorkerHasEndedItsUnfinishedLastLineIsReadAsItStands) {
   EXPECT_EQ(store_->run(run_.id)->rejected_lines, 1);
 }
 
+TEST_F(IngestTest, AnEndedWorkersUnreadableEventsFileIsRecordedAsTheProblem) {
+  // A folder where the file should be: unreadable even for root.
+  std::filesystem::create_directories(std::filesystem::path(run_.run_dir) / "events.jsonl");
+  ASSERT_TRUE(ingest_run(*store_, run_.id).ok());
+  EXPECT_FALSE(store_->run(run_.id)->event_problem.has_value());  // perhaps passing while the worker runs
+  ASSERT_TRUE(ingest_run(*store_, run_.id, WorkerEnded::yes).ok());
+  EXPECT_EQ(store_->run(run_.id)->event_problem, "events.jsonl cannot be read: not a regular file");
+}
+
 TEST_F(IngestTest, ReplayingTheWholeLogAddsNothingTwice) {
   append(R"({"event":"metric","step":10,"time":2,"values":{"train/loss":3.0,"train/lr":0.1}})" "\n");
   ASSERT_TRUE(ingest_run(*store_, run_.id).ok());
