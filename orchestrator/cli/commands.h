@@ -27,6 +27,7 @@ void add_query_command(CLI::App& app, const GlobalOptions& global, int& exit_sta
 void add_show_command(CLI::App& app, const GlobalOptions& global, int& exit_status);
 void add_export_command(CLI::App& app, const GlobalOptions& global, int& exit_status);
 void add_cancel_command(CLI::App& app, const GlobalOptions& global, int& exit_status);
+void add_delete_command(CLI::App& app, const GlobalOptions& global, int& exit_status);
 void add_db_command(CLI::App& app, const GlobalOptions& global, int& exit_status);
 void add_annotate_commands(CLI::App& app, const GlobalOptions& global, int& exit_status);
 void add_logs_command(CLI::App& app, const GlobalOptions& global, int& exit_status);

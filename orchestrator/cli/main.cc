@@ -26,6 +26,7 @@ int main(int argc, char** argv) {
   headroom::cli::add_watch_command(app, global, exit_status);
   headroom::cli::add_annotate_commands(app, global, exit_status);
   headroom::cli::add_cancel_command(app, global, exit_status);
+  headroom::cli::add_delete_command(app, global, exit_status);
   headroom::cli::add_db_command(app, global, exit_status);
   try {
     app.parse(argc, argv);

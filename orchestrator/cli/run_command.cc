@@ -14,6 +14,7 @@
 #include "orchestrator/devices/devices.h"
 #include "orchestrator/grid/grid.h"
 #include "orchestrator/monitor/render.h"
+#include "orchestrator/scheduler/reopen.h"
 #include "orchestrator/scheduler/scheduler.h"
 #include "orchestrator/scheduler/slurm_scheduler.h"
 #include "orchestrator/scheduler/sweep_lock.h"
@@ -36,6 +37,7 @@ struct RunOptions {
   bool quiet = false;
   bool json = false;
   bool include_cancelled = false;  // resume: cancelled cells become pending again
+  RetryFailed retry_failed;        // failed cells to run again with fresh retries
   bool detach = false;             // continue in the background, output to a log file
   std::string gpus = "all";
   double hang_seconds = 0;
@@ -44,6 +46,15 @@ struct RunOptions {
   SlurmSpec slurm;       // flags that override the sweep's `slurm:` block
   bool slurm_gpus = false;
 };
+
+// The sweep's retries and timeout, and the hang timeout of the command line.
+LifecyclePolicy lifecycle_policy(const SweepSpec& spec, const RunOptions& options) {
+  LifecyclePolicy lifecycle;
+  lifecycle.retries = spec.retries;
+  lifecycle.timeout_seconds = spec.timeout_seconds;
+  lifecycle.hang_seconds = options.hang_seconds;
+  return lifecycle;
+}
 
 // The sweep's `slurm:` block with the command line's flags on top.
 SlurmSpec slurm_settings(const SweepSpec& spec, const RunOptions& options) {
@@ -197,11 +208,19 @@ int drive(const RunOptions& options, const GlobalOptions& global, const SweepSpe
       return report_error(reopened.error());
     }
   }
-
-  LifecyclePolicy lifecycle;
-  lifecycle.retries = spec.retries;
-  lifecycle.timeout_seconds = spec.timeout_seconds;
-  lifecycle.hang_seconds = options.hang_seconds;
+  const LifecyclePolicy lifecycle = lifecycle_policy(spec, options);
+  auto reopening = failed_cells_to_reopen(*store.value(), sweep.value(), lifecycle, options.retry_failed);
+  if (!reopening) return report_error(reopening.error());
+  if (auto reopened = reopen(*store.value(), sweep.value(), reopening.value()); !reopened) {
+    return report_error(reopened.error());
+  }
+  if (!options.quiet && !options.json && !reopening->empty()) {
+    std::fprintf(stderr, "headroom: %zu failed cell%s run%s again%s\n",
+                 reopening->asked_for.size() + reopening->allowed_by_retries.size(),
+                 reopening->asked_for.size() + reopening->allowed_by_retries.size() == 1 ? "" : "s",
+                 reopening->asked_for.size() + reopening->allowed_by_retries.size() == 1 ? "s" : "",
+                 reopening->allowed_by_retries.empty() ? "" : " (the sweep's retries allow more attempts now)");
+  }
   SchedulerOptions scheduler;
   scheduler.trainer_path = trainer;
   scheduler.lifecycle = lifecycle;
@@ -297,20 +316,31 @@ int resume(const RunOptions& options, const GlobalOptions& global) {
     auto parsed = parse_sweep(sweep->spec_text, sweep->spec_path);
     if (!parsed) return report_error(parsed.error());
     spec = parsed.value();
-    // The cells that may run: those not finished (and the cancelled ones when asked).
+    // The cells that may run: those not finished, the cancelled ones when
+    // asked, and the failed ones that run again (reopen.h).
+    auto reopening = failed_cells_to_reopen(*store.value(), sweep.value(), lifecycle_policy(spec, options),
+                                            options.retry_failed);
+    if (!reopening) return report_error(reopening.error());
     auto stored = store.value()->cells(sweep->id);
     if (!stored) return report_error(stored.error());
+    auto reopened = [&](int64_t id) {
+      for (const auto* ids : {&reopening->asked_for, &reopening->allowed_by_retries}) {
+        if (std::find(ids->begin(), ids->end(), id) != ids->end()) return true;
+      }
+      return false;
+    };
     for (const auto& cell : stored.value()) {
       const bool open = cell.state == CellState::pending || cell.state == CellState::running ||
-                        (options.include_cancelled && cell.state == CellState::cancelled);
+                        (options.include_cancelled && cell.state == CellState::cancelled) || reopened(cell.id);
       if (open) cells.push_back(cell.resources);
     }
   }
   return drive(options, global, spec, nullptr, cells);
 }
 
-// Flags shared by run and resume.
-void add_execution_flags(CLI::App* command, RunOptions& options) {
+// Flags shared by run and resume; returns --retry-failed, whose presence
+// matters apart from its values.
+CLI::Option* add_execution_flags(CLI::App* command, RunOptions& options) {
   command->add_option("-j,--jobs", options.placement.jobs,
                       "workers at once (default: the GPU slots, or usable cores / --threads)");
   command->add_option("--threads", options.placement.threads,
@@ -339,10 +369,23 @@ void add_execution_flags(CLI::App* command, RunOptions& options) {
   command->add_option("--mem", options.slurm.memory, "slurm: each task's memory (sbatch --mem, e.g. 16G)");
   command->add_flag("--slurm-gpus", options.slurm_gpus,
                     "slurm: ask for each cell's 'gpus' (sbatch --gpus-per-task); -j sets the array throttle");
+  auto* retry_failed = command->add_option("--retry-failed", options.retry_failed.cells,
+                      "run failed cells again, each with a fresh set of retries: every failed cell, or only these "
+                      "(hash prefixes from the 'cell' column, comma-separated)")
+      ->expected(0, 1)
+      ->allow_extra_args(false)
+      ->delimiter(',');
   command->add_option("--sbatch", options.slurm.sbatch_arguments,
                       "slurm: an extra sbatch argument, as it is (repeat for several)")
       ->expected(1)
       ->allow_extra_args(false);
+  return retry_failed;
+}
+
+// Reads --retry-failed after parsing: given at all, and which cells.
+void read_retry_failed(const CLI::Option* flag, RetryFailed& retry) {
+  retry.asked = flag->count() > 0;
+  std::erase(retry.cells, std::string());
 }
 
 }  // namespace
@@ -358,8 +401,11 @@ void add_run_command(CLI::App& app, const GlobalOptions& global, int& exit_statu
   command->add_option("--runs-root", options->runs_root, "where run folders go (default ./runs)");
   command->add_flag("--extend", options->extend,
                     "the sweep's file changed: add its new cells, keep the finished ones");
-  add_execution_flags(command, *options);
-  command->callback([options, &global, &exit_status] { exit_status = run(*options, global); });
+  auto* retry_failed = add_execution_flags(command, *options);
+  command->callback([options, retry_failed, &global, &exit_status] {
+    read_retry_failed(retry_failed, options->retry_failed);
+    exit_status = run(*options, global);
+  });
 
   auto resume_options = std::make_shared<RunOptions>();
   auto* resume_command = app.add_subcommand(
@@ -367,8 +413,11 @@ void add_run_command(CLI::App& app, const GlobalOptions& global, int& exit_statu
   resume_command->add_option("sweep", resume_options->sweep, "the sweep's name")->required();
   resume_command->add_flag("--include-cancelled", resume_options->include_cancelled,
                            "run cancelled cells too");
-  add_execution_flags(resume_command, *resume_options);
-  resume_command->callback([resume_options, &global, &exit_status] { exit_status = resume(*resume_options, global); });
+  auto* resume_retry_failed = add_execution_flags(resume_command, *resume_options);
+  resume_command->callback([resume_options, resume_retry_failed, &global, &exit_status] {
+    read_retry_failed(resume_retry_failed, resume_options->retry_failed);
+    exit_status = resume(*resume_options, global);
+  });
 }
 
 }  // namespace headroom::cli

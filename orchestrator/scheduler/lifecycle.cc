@@ -101,8 +101,7 @@ Decision by_rules(const AttemptFacts& facts, const CellHistory& history, const L
     if (slurm_said(slurm::State::out_of_memory)) d.end.error = facts.where + " ran out of memory (OUT_OF_MEMORY)";
   }
   if (d.end.state == RunState::failed) {
-    const int failures =
-        1 + int(std::count(history.earlier_attempts.begin(), history.earlier_attempts.end(), RunState::failed));
+    const int failures = 1 + counted_failures(history);
     if (failures <= policy.retries) {
       d.cell = CellState::pending;
       d.retry_after = retry_delay(failures, policy.retry_backoff);
@@ -135,6 +134,16 @@ Decision decide(const AttemptFacts& facts, const CellHistory& history, const Lif
 std::chrono::milliseconds retry_delay(int failures, std::chrono::milliseconds base) {
   const auto delay = base * (int64_t(1) << std::clamp(failures - 1, 0, 16));
   return std::min<std::chrono::milliseconds>(delay, std::chrono::minutes(5));
+}
+
+int counted_failures(const CellHistory& history) {
+  const auto failed = std::count(history.earlier_attempts.begin(), history.earlier_attempts.end(), RunState::failed);
+  return int(std::max<int64_t>(0, failed - history.forgiven_failures));
+}
+
+bool retries_now_allow(const CellHistory& history, const LifecyclePolicy& policy) {
+  return !history.earlier_attempts.empty() && history.earlier_attempts.back() == RunState::failed &&
+         counted_failures(history) <= policy.retries;
 }
 
 const std::vector<CellState>& cancellable_cell_states() {

@@ -28,6 +28,7 @@
 //   9. Anything else (a crash, a signal, an unknown status, SLURM's
 //      OUT_OF_MEMORY): failed; the cell is retried after a back-off while
 //      its failures stay within the sweep's `retries`, else it failed.
+//      Failures that `--retry-failed` set aside do not count.
 // A cell `headroom cancel` took stays cancelled unless the attempt succeeded.
 // Lost and cancelled attempts never count against `retries`.
 
@@ -100,6 +101,16 @@ Decision decide(const AttemptFacts& facts, const CellHistory& history, const Lif
 // base x 2^(failures - 1), at most 5 minutes, so that a crash that repeats at
 // once (a full disk, a busy GPU) does not burn every retry in a second.
 std::chrono::milliseconds retry_delay(int failures, std::chrono::milliseconds base);
+
+// Failed attempts in `history` that count against `retries`: those in state
+// failed, less the ones --retry-failed set aside.
+int counted_failures(const CellHistory& history);
+
+// Whether a failed cell whose attempts are all in `history` is one the
+// sweep's retries now allow to run again (its `retries` were raised since):
+// its last attempt failed (not diverged, invalid or timed out) and its
+// counted failures are within `retries`. Run and resume reopen such cells.
+bool retries_now_allow(const CellHistory& history, const LifecyclePolicy& policy);
 
 // The cells `headroom cancel` takes: those not finished (pending, running).
 const std::vector<CellState>& cancellable_cell_states();

@@ -79,13 +79,15 @@ Status Store::finish_run(int64_t run_id, const std::function<AttemptOutcome(cons
   return guarded("finishing a run", [&]() -> Status {
     // BEGIN IMMEDIATE: the cell read here cannot change before the write.
     sqlite::Transaction transaction(*connection_);
-    Statement& cell = prepared("SELECT c.id, c.state FROM cells c JOIN runs r ON r.cell_id = c.id WHERE r.id = ?");
+    Statement& cell = prepared("SELECT c.id, c.state, c.forgiven_failures FROM cells c JOIN runs r "
+                               "ON r.cell_id = c.id WHERE r.id = ?");
     ResetOnExit cell_reset{cell};
     cell.bind(1, run_id);
     if (!cell.step()) return Error::internal("no run " + std::to_string(run_id) + " to finish");
     const int64_t cell_id = cell.integer(0);
     CellHistory history;
     history.state = cell_state(cell.text(1));
+    history.forgiven_failures = cell.integer(2);
     cell.reset();
     Statement& others = prepared("SELECT state FROM runs WHERE cell_id = ? AND id != ? ORDER BY attempt");
     ResetOnExit others_reset{others};
@@ -106,6 +108,49 @@ Status Store::finish_run(int64_t run_id, const std::function<AttemptOutcome(cons
     next.run();
     transaction.commit();
     return Ok{};
+  });
+}
+
+Result<std::vector<FailedCellHistory>> Store::failed_cell_histories(int64_t sweep_id) {
+  return guarded("reading failed cells", [&]() -> Result<std::vector<FailedCellHistory>> {
+    Statement query(connection_->handle(),
+                    "SELECT c.id, c.hash, c.forgiven_failures, r.state FROM cells c JOIN runs r ON r.cell_id = c.id "
+                    "WHERE c.sweep_id = ? AND c.state = ? ORDER BY c.ordinal, r.attempt");
+    query.bind(1, sweep_id).bind(2, std::string(to_string(CellState::failed)));
+    std::vector<FailedCellHistory> cells;
+    while (query.step()) {
+      if (cells.empty() || cells.back().cell_id != query.integer(0)) {
+        FailedCellHistory cell;
+        cell.cell_id = query.integer(0);
+        cell.cell_hash = query.text(1);
+        cell.history.state = CellState::failed;
+        cell.history.forgiven_failures = query.integer(2);
+        cells.push_back(std::move(cell));
+      }
+      cells.back().history.earlier_attempts.push_back(run_state(query.text(3)));
+    }
+    return cells;
+  });
+}
+
+Result<int64_t> Store::reopen_failed_cells(int64_t sweep_id, const std::vector<int64_t>& cell_ids, bool forgive) {
+  return guarded("reopening failed cells", [&]() -> Result<int64_t> {
+    sqlite::Transaction transaction(*connection_);
+    Statement reopen(connection_->handle(),
+                     "UPDATE cells SET state = ?3, forgiven_failures = CASE WHEN ?4 THEN "
+                     "(SELECT count(*) FROM runs WHERE cell_id = cells.id AND state = ?5) "
+                     "ELSE forgiven_failures END WHERE id = ?1 AND sweep_id = ?2 AND state = ?6");
+    int64_t changed = 0;
+    for (int64_t id : cell_ids) {
+      reopen.reset();
+      reopen.bind(1, id).bind(2, sweep_id).bind(3, std::string(to_string(CellState::pending)));
+      reopen.bind(4, int64_t(forgive)).bind(5, std::string(to_string(RunState::failed)));
+      reopen.bind(6, std::string(to_string(CellState::failed)));
+      reopen.run();
+      changed += sqlite3_changes(connection_->handle());
+    }
+    transaction.commit();
+    return changed;
   });
 }
 

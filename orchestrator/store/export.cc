@@ -3,6 +3,7 @@
 #include <filesystem>
 
 #include "orchestrator/store/migrations.h"
+#include "orchestrator/store/removal.h"
 #include "orchestrator/store/rows.h"
 #include "orchestrator/store/sqlite.h"
 #include "orchestrator/store/wide_view.h"
@@ -42,18 +43,14 @@ Status export_sweeps(const std::string& source, const std::vector<std::string>& 
       keep.bind(1, name);
       keep.run();
     }
+    create_gone_tables(copy);
     copy.execute(R"sql(
-      CREATE TEMP TABLE gone_sweeps AS SELECT id FROM sweeps WHERE name NOT IN (SELECT name FROM kept);
-      CREATE TEMP TABLE gone_cells AS SELECT id FROM cells WHERE sweep_id IN (SELECT id FROM gone_sweeps);
-      CREATE TEMP TABLE gone_runs AS SELECT id FROM runs WHERE cell_id IN (SELECT id FROM gone_cells);
-      DELETE FROM metrics WHERE run_id IN (SELECT id FROM gone_runs);
-      DELETE FROM summaries WHERE run_id IN (SELECT id FROM gone_runs);
-      DELETE FROM tags WHERE run_id IN (SELECT id FROM gone_runs);
-      DELETE FROM notes WHERE run_id IN (SELECT id FROM gone_runs) OR sweep_id IN (SELECT id FROM gone_sweeps);
-      DELETE FROM runs WHERE id IN (SELECT id FROM gone_runs);
-      DELETE FROM cell_parameters WHERE cell_id IN (SELECT id FROM gone_cells);
-      DELETE FROM cells WHERE id IN (SELECT id FROM gone_cells);
-      DELETE FROM sweeps WHERE id IN (SELECT id FROM gone_sweeps);
+      INSERT INTO gone_sweeps SELECT id FROM sweeps WHERE name NOT IN (SELECT name FROM kept);
+      INSERT INTO gone_runs SELECT r.id FROM runs r JOIN cells c ON c.id = r.cell_id
+        WHERE c.sweep_id IN (SELECT id FROM gone_sweeps);
+    )sql");
+    delete_gone_rows(copy);
+    copy.execute(R"sql(
       DELETE FROM metric_names WHERE id NOT IN (SELECT DISTINCT metric_id FROM metrics)
         AND name NOT IN (SELECT DISTINCT name FROM summaries);
       UPDATE sweeps SET runs_root = 'runs', orchestrator_host = NULL, orchestrator_pid = NULL,

@@ -175,6 +175,19 @@ struct RunEnd {
 struct CellHistory {
   CellState state = CellState::running;    // cancelled when `headroom cancel` took it meanwhile
   std::vector<RunState> earlier_attempts;  // its other attempts, oldest first
+  int64_t forgiven_failures = 0;           // failed attempts --retry-failed set aside (the first ones)
+};
+
+// A failed cell and all its attempts, for deciding whether it runs again.
+struct FailedCellHistory {
+  int64_t cell_id = 0;
+  std::string cell_hash;
+  CellHistory history;  // every attempt, oldest first
+};
+
+// What deleting a sweep or a run removes, for the question before it.
+struct RemovalSize {
+  int64_t cells = 0, runs = 0, points = 0;
 };
 
 // What finish_run records: the attempt's end and its cell's next state.
@@ -311,6 +324,12 @@ class Store {
   // transaction that records what it returns, so a concurrent `headroom
   // cancel` is never overwritten.
   Status finish_run(int64_t run_id, const std::function<AttemptOutcome(const CellHistory&)>& decide);
+  // The sweep's failed cells with their histories, in grid order.
+  Result<std::vector<FailedCellHistory>> failed_cell_histories(int64_t sweep_id);
+  // Failed cells of the sweep become pending. With `forgive`, their failed
+  // attempts so far stop counting against retries (--retry-failed).
+  // Returns how many changed.
+  Result<int64_t> reopen_failed_cells(int64_t sweep_id, const std::vector<int64_t>& cell_ids, bool forgive);
   // Attempts of a sweep still active (after a crash: the orphans).
   Result<std::vector<RunRecord>> active_runs(int64_t sweep_id);
   Result<std::vector<RunRecord>> runs_of_cell(int64_t cell_id);
@@ -358,6 +377,18 @@ class Store {
   // `limits` stop one that would not end. An invalid-input error in each case.
   Result<Table> select(const std::string& sql, const std::vector<nlohmann::json>& bindings = {},
                        const QueryLimits& limits = {});
+
+  // --- Deleting (removal.cc) ---
+
+  // What deleting the sweep, or only the run, removes.
+  Result<RemovalSize> sweep_size(int64_t sweep_id);
+  Result<RemovalSize> run_size(int64_t run_id);
+  // Deletes a sweep with its cells, runs, points, notes and tags, in one
+  // transaction; other sweeps keep every row. Its run folders stay on disk.
+  Status delete_sweep(int64_t sweep_id);
+  // Deletes one ended attempt with its points, notes and tags. Its cell runs
+  // again (becomes pending) unless another attempt of it succeeded.
+  Status delete_run(int64_t run_id);
 
   // --- Notes and tags (reads.cc) ---
 

@@ -26,12 +26,20 @@ class Hardening : public ::testing::Test {
 
   // Runs a sweep `name` of the test worker over these seeds.
   testing::CommandResult run_sweep(const std::string& name, const std::string& seeds,
-                                   std::vector<std::string> extra = {}) {
-    const std::string file = folder_.write(name + ".yaml", "name: " + name + "\nbase: {steps: 5}\n"
+                                   std::vector<std::string> extra = {}, const std::string& settings = "") {
+    const std::string file = folder_.write(name + ".yaml", "name: " + name + "\n" + settings +
+                                                           "base: {steps: 5}\n"
                                                            "parameters:\n  seed: {values: [" + seeds + "]}\n");
     std::vector<std::string> arguments = {"run", file, "--trainer", testing::test_worker_binary(), "--quiet"};
     arguments.insert(arguments.end(), extra.begin(), extra.end());
     return headroom(arguments);
+  }
+
+  // The one number a query answers.
+  int64_t scalar(const std::string& sql) {
+    auto result = headroom({"query", sql, "-f", "csv"});
+    EXPECT_EQ(result.exit_status, 0) << sql << ": " << result.err;
+    return std::stoll(result.out.substr(result.out.find('\n') + 1));
   }
 
   TemporaryFolder folder_;
@@ -77,6 +85,88 @@ TEST_F(Hardening, AWorkerLoggingThousandsOfMetricNamesBreaksNoOtherSweep) {
   EXPECT_NE(everything.err.find("columns, more than SQLite's limit of 2000: choose them with --columns or --metrics"),
             std::string::npos) << everything.err;
   EXPECT_EQ(headroom({"db", "check"}).exit_status, 0);
+}
+
+// A cell that failed with its retries spent could never run again. Now
+// --retry-failed runs it (all failed cells, or those named), raising
+// `retries` with --extend applies, and each retried cell runs once more.
+TEST_F(Hardening, AFailedCellRunsAgainWhenTheUserAsks) {
+  environment_["HEADROOM_TEST_WORKER"] = "2=crash,3=crash";
+  ASSERT_EQ(run_sweep("s", "1, 2, 3").exit_status, 1);
+  // Running or resuming again changes nothing: retries: 0 means no retry.
+  EXPECT_EQ(run_sweep("s", "1, 2, 3").exit_status, 1);
+  EXPECT_EQ(headroom({"resume", "s", "--trainer", testing::test_worker_binary(), "--quiet"}).exit_status, 1);
+  EXPECT_EQ(scalar("SELECT count(*) FROM runs"), 3);
+
+  // Named cells must exist and have failed.
+  auto cells = headroom({"runs", "s", "-c", "seed,cell,state", "-f", "csv"});
+  auto cell_of = [&](const std::string& seed) {
+    const auto at = cells.out.find("\n" + seed + ",");
+    return cells.out.substr(at + 3, 12);
+  };
+  auto unknown = run_sweep("s", "1, 2, 3", {"--retry-failed", "ffffffffffff"});
+  EXPECT_EQ(unknown.exit_status, 2);
+  EXPECT_NE(unknown.err.find("--retry-failed: no cell 'ffffffffffff' in sweep 's'"), std::string::npos) << unknown.err;
+  auto succeeded = run_sweep("s", "1, 2, 3", {"--retry-failed", cell_of("1")});
+  EXPECT_EQ(succeeded.exit_status, 2);
+  EXPECT_NE(succeeded.err.find("is succeeded, not failed"), std::string::npos) << succeeded.err;
+
+  // The worker is fixed: retry one named cell, then the rest.
+  environment_["HEADROOM_TEST_WORKER"] = "";
+  auto one = run_sweep("s", "1, 2, 3", {"--retry-failed", cell_of("2").substr(0, 6)});
+  EXPECT_EQ(one.exit_status, 1) << one.err;  // seed 3 is still failed
+  EXPECT_EQ(scalar("SELECT count(*) FROM cells WHERE state = 'succeeded'"), 2);
+  auto rest = headroom({"resume", "s", "--retry-failed", "--trainer", testing::test_worker_binary(), "--quiet"});
+  EXPECT_EQ(rest.exit_status, 0) << rest.err;
+  EXPECT_EQ(scalar("SELECT count(*) FROM cells WHERE state = 'succeeded'"), 3);
+  EXPECT_EQ(scalar("SELECT count(*) FROM runs"), 5);  // each retried cell ran once more
+  EXPECT_EQ(scalar("SELECT max(attempt) FROM runs"), 2);
+}
+
+TEST_F(Hardening, RaisingRetriesWithExtendRunsTheCellsTheyNowAllow) {
+  environment_["HEADROOM_TEST_WORKER"] = "1=crash_once,2=diverge";
+  ASSERT_EQ(run_sweep("s", "1, 2", {}, "retries: 0\n").exit_status, 1);
+  EXPECT_EQ(scalar("SELECT count(*) FROM cells WHERE state = 'failed'"), 2);
+  auto raised = run_sweep("s", "1, 2", {"--extend"}, "retries: 1\n");
+  // The crashed cell gets its second attempt (and succeeds); a diverged one
+  // is never retried by the rules, only when asked.
+  EXPECT_EQ(raised.exit_status, 1) << raised.err;
+  EXPECT_EQ(scalar("SELECT count(*) FROM runs"), 3);
+  EXPECT_EQ(scalar("SELECT count(*) FROM cells WHERE state = 'succeeded'"), 1);
+  EXPECT_EQ(run_sweep("s", "1, 2", {}, "retries: 1\n").exit_status, 1);  // nothing more to run
+  EXPECT_EQ(scalar("SELECT count(*) FROM runs"), 3);
+}
+
+TEST_F(Hardening, DeletingASweepOrARunAsksFirstAndNeverTouchesOtherSweeps) {
+  ASSERT_EQ(run_sweep("a", "1, 2").exit_status, 0);
+  ASSERT_EQ(run_sweep("b", "3, 4").exit_status, 0);
+  const int64_t points_of_b = scalar("SELECT count(*) FROM metrics WHERE run_id IN (SELECT run FROM runs_wide "
+                                     "WHERE sweep = 'b')");
+  // No terminal to ask on, no --yes: nothing happens.
+  auto unasked = headroom({"delete", "sweep", "a"});
+  EXPECT_EQ(unasked.exit_status, 2);
+  EXPECT_NE(unasked.err.find("Delete sweep 'a' (2 cells, 2 runs and 22 metric points)"), std::string::npos)
+      << unasked.err;
+  EXPECT_NE(unasked.err.find("pass --yes to delete without asking"), std::string::npos) << unasked.err;
+  EXPECT_EQ(scalar("SELECT count(*) FROM sweeps"), 2);
+
+  auto deleted = headroom({"delete", "sweep", "a", "--yes"});
+  ASSERT_EQ(deleted.exit_status, 0) << deleted.err;
+  EXPECT_EQ(deleted.out, "deleted sweep 'a': 2 cells, 2 runs and 22 metric points\n");
+  EXPECT_EQ(scalar("SELECT count(*) FROM sweeps"), 1);
+  EXPECT_EQ(scalar("SELECT count(*) FROM runs"), 2);
+  EXPECT_EQ(scalar("SELECT count(*) FROM metrics"), points_of_b);
+  EXPECT_TRUE(fs::exists(folder_.path() / "runs" / "a"));  // folders stay unless --files
+  EXPECT_EQ(headroom({"db", "check"}).exit_status, 0);
+
+  // A deleted run's cell runs again; the sweep's other cell does not.
+  auto run = headroom({"delete", "run", "3", "--yes", "--files"});
+  ASSERT_EQ(run.exit_status, 0) << run.err;
+  EXPECT_EQ(scalar("SELECT count(*) FROM cells WHERE state = 'pending'"), 1);
+  ASSERT_EQ(run_sweep("b", "3, 4").exit_status, 0);
+  EXPECT_EQ(scalar("SELECT count(*) FROM runs"), 2);
+  EXPECT_EQ(scalar("SELECT count(*) FROM cells WHERE state = 'succeeded'"), 2);
+  EXPECT_EQ(headroom({"delete", "sweep", "nope", "--yes"}).exit_status, 2);
 }
 
 }  // namespace

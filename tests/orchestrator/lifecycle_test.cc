@@ -169,6 +169,31 @@ TEST(Lifecycle, FailuresBeyondTheRetriesFailTheCellAndLostAttemptsDoNotCount) {
         1);
 }
 
+TEST(Lifecycle, FailuresSetAsideByRetryFailedDoNotCount) {
+  CellHistory forgiven = cell(CellState::running, {RunState::failed, RunState::failed});
+  forgiven.forgiven_failures = 2;
+  check({"first crash after --retry-failed, one retry", exited(1), forgiven, RunState::failed, CellState::pending,
+         2000ms, "exited"},
+        1);
+}
+
+TEST(Lifecycle, RaisedRetriesAllowOnlyCellsWhoseLastAttemptCrashed) {
+  auto failed = [](std::vector<RunState> attempts, int64_t forgiven = 0) {
+    CellHistory history{CellState::failed, std::move(attempts)};
+    history.forgiven_failures = forgiven;
+    return history;
+  };
+  EXPECT_EQ(counted_failures(failed({RunState::failed, RunState::lost, RunState::failed})), 2);
+  EXPECT_EQ(counted_failures(failed({RunState::failed, RunState::failed}, 1)), 1);
+  EXPECT_FALSE(retries_now_allow(failed({RunState::failed}), policy(0)));
+  EXPECT_TRUE(retries_now_allow(failed({RunState::failed}), policy(1)));
+  EXPECT_FALSE(retries_now_allow(failed({RunState::failed, RunState::failed}), policy(1)));
+  EXPECT_TRUE(retries_now_allow(failed({RunState::failed, RunState::failed}, 1), policy(1)));
+  EXPECT_FALSE(retries_now_allow(failed({RunState::diverged}), policy(5)));
+  EXPECT_FALSE(retries_now_allow(failed({RunState::timeout}), policy(5)));
+  EXPECT_FALSE(retries_now_allow(failed({RunState::invalid}), policy(5)));
+}
+
 TEST(Lifecycle, RetryDelayDoublesUpToFiveMinutes) {
   EXPECT_EQ(retry_delay(1, 2000ms), 2000ms);
   EXPECT_EQ(retry_delay(2, 2000ms), 4000ms);
