@@ -189,6 +189,13 @@ std::vector<ConfigProblem> resolve(TrainerConfig& c) {
 }
 
 ParsedConfig parse_config(const nlohmann::json& object) {
+  ParsedConfig parsed = read_config(object);
+  if (!parsed.problems.empty()) return parsed;
+  parsed.problems = resolve(parsed.config);
+  return parsed;
+}
+
+ParsedConfig read_config(const nlohmann::json& object) {
   ParsedConfig parsed;
   if (!object.is_object()) {
     parsed.problems.push_back({"", "the config must be a JSON object"});
@@ -196,7 +203,7 @@ ParsedConfig parse_config(const nlohmann::json& object) {
   }
   for (const auto& [key, value] : object.items()) {
     auto field = std::find_if(fields().begin(), fields().end(),
-                              [&](const Field& f) { return key == f.name; });
+                              [&name = key](const Field& f) { return name == f.name; });
     if (field == fields().end()) {
       parsed.problems.push_back({key, "unknown key" + did_you_mean(key, config_keys())});
       continue;
@@ -205,8 +212,6 @@ ParsedConfig parse_config(const nlohmann::json& object) {
       parsed.problems.push_back({key, *problem});
     }
   }
-  if (!parsed.problems.empty()) return parsed;
-  parsed.problems = resolve(parsed.config);
   return parsed;
 }
 

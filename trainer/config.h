@@ -82,6 +82,11 @@ struct ParsedConfig {
 // the config is resolved (see resolve()).
 ParsedConfig parse_config(const nlohmann::json& object);
 
+// parse_config() without resolve(): each key read into its field, nothing
+// checked across fields. For callers that vary a field many times and
+// resolve each variant (grid/budget.cc).
+ParsedConfig read_config(const nlohmann::json& object);
+
 // Validates value ranges and fills derived fields: head_size for standard
 // attention is d_model / heads (an error when heads does not divide d_model or
 // when a different head_size was given); fixed attention defaults head_size to

@@ -4,6 +4,8 @@
 // non-embedding parameters, training FLOPs) comes closest to the target.
 // Pure: no I/O.
 
+#include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <variant>
@@ -33,5 +35,22 @@ bool budget_applies(const BudgetMatch& match, const nlohmann::json& settings);
 // the target (the smaller on a tie). The reason, when the target cannot be
 // computed or no value comes within the tolerance.
 std::variant<BudgetSolution, std::string> solve_budget(const BudgetMatch& match, const nlohmann::json& settings);
+
+// The budget of a config read from a cell's settings (trainer::read_config)
+// with the free setting at `candidate`; nullopt when that config is invalid.
+std::optional<double> budget_with(const BudgetMatch& match, const trainer::TrainerConfig& read, int64_t candidate);
+
+struct Candidate {
+  int64_t value = 0;
+  double budget = 0;
+};
+
+// The candidate in [first, last] whose budget is closest to `target`, the
+// smaller on a tie; `budget` is nullopt for an invalid candidate. Every
+// budget grows (never shrinks) with each free setting, so a binary search
+// finds it with a few dozen budgets instead of thousands per cell (a grid of
+// many matched cells plans in seconds). nullopt when no candidate is valid.
+std::optional<Candidate> closest_candidate(int64_t first, int64_t last, double target,
+                                           const std::function<std::optional<double>(int64_t)>& budget);
 
 }  // namespace headroom

@@ -2,6 +2,9 @@
 #include "orchestrator/grid/budget.h"
 
 #include <gtest/gtest.h>
+#include <rapidcheck/gtest.h>
+
+#include <cmath>
 
 #include "orchestrator/grid/grid.h"
 
@@ -131,6 +134,68 @@ TEST(Budget, BadMatchBlocksSayWhat) {
       "c.yaml");
   ASSERT_FALSE(solving_like.ok());
   EXPECT_NE(solving_like.error().to_string().find("'like' may not set 'heads'"), std::string::npos);
+}
+
+// What closest_candidate() must agree with: every candidate, in order.
+std::optional<Candidate> closest_by_scanning(int64_t first, int64_t last, double target,
+                                             const std::function<std::optional<double>(int64_t)>& budget) {
+  std::optional<Candidate> best;
+  for (int64_t c = first; c <= last; ++c) {
+    auto b = budget(c);
+    if (b && (!best || std::fabs(*b - target) < std::fabs(best->budget - target))) best = Candidate{c, *b};
+  }
+  return best;
+}
+
+// Real budgets of random configs, each free setting, any target: the binary
+// search finds what scanning every candidate finds.
+RC_GTEST_PROP(BudgetProperties, TheSearchFindsWhatScanningFinds, ()) {
+  const auto solve = *rc::gen::element<std::string>("ffn_mult", "d_model", "heads");
+  const auto kind = *rc::gen::element<std::string>("parameters", "non_embedding_parameters",
+                                                   "training_flops_per_token", "training_flops");
+  nlohmann::json settings = {{"task", *rc::gen::element<std::string>("mlm", "lm")},
+                             {"attention", *rc::gen::element<std::string>("standard", "fixed")},
+                             {"d_model", *rc::gen::element(24, 48, 64, 96, 100)},
+                             {"heads", *rc::gen::element(1, 2, 3, 4, 8)},
+                             {"layers", *rc::gen::inRange(1, 4)},
+                             {"seq_len", *rc::gen::element(16, 32, 64)},
+                             {"steps", 100}};
+  if (settings["attention"] == "fixed") settings["head_size"] = *rc::gen::element(8, 16, 32);
+  BudgetMatch match;
+  match.budget = kind;
+  match.solve = solve;
+  auto read = trainer::read_config(settings);
+  RC_ASSERT(read.problems.empty());
+  auto budget = [&](int64_t c) { return budget_with(match, read.config, c); };
+  const int64_t last = solve == "ffn_mult" ? 64 : solve == "d_model" ? 600 : 200;
+  // Targets anywhere: below every budget, between, past every one.
+  const double scale = budget(last).value_or(1e6);
+  const double target = *rc::gen::inRange(0, 1200) / 1000.0 * scale;
+  auto searched = closest_candidate(1, last, target, budget);
+  auto scanned = closest_by_scanning(1, last, target, budget);
+  RC_ASSERT(searched.has_value() == scanned.has_value());
+  if (scanned) {
+    RC_ASSERT(searched->value == scanned->value);
+    RC_ASSERT(searched->budget == scanned->budget);
+  }
+}
+
+// Invalid candidates anywhere, plateaus, ties: still what scanning finds.
+RC_GTEST_PROP(BudgetProperties, HolesPlateausAndTiesAreHandledAsScanningDoes, ()) {
+  const auto steps = *rc::gen::container<std::vector<int>>(60, rc::gen::inRange(0, 3));
+  const auto valid = *rc::gen::container<std::vector<bool>>(60, rc::gen::arbitrary<bool>());
+  std::vector<double> values;
+  double value = 0;
+  for (int step : steps) values.push_back(value += step);
+  auto budget = [&](int64_t c) -> std::optional<double> {
+    if (!valid[size_t(c - 1)]) return std::nullopt;
+    return values[size_t(c - 1)];
+  };
+  const double target = *rc::gen::inRange(-4, 2 * int(value) + 8) / 2.0;
+  auto searched = closest_candidate(1, 60, target, budget);
+  auto scanned = closest_by_scanning(1, 60, target, budget);
+  RC_ASSERT(searched.has_value() == scanned.has_value());
+  if (scanned) RC_ASSERT(searched->value == scanned->value);
 }
 
 }  // namespace
