@@ -29,6 +29,9 @@ Result<std::unique_ptr<Store>> Store::open_for_writing(const std::string& path) 
   return guarded("database '" + path + "'", [&]() -> Result<std::unique_ptr<Store>> {
     auto connection =
         std::make_unique<sqlite::Connection>(path, sqlite::Connection::Mode::read_write_create);
+    // Refuse another program's file (or a newer Headroom's) before anything
+    // here writes to it: switching to WAL rewrites the file's header.
+    check_schema(*connection, path);
     connection->execute("PRAGMA journal_mode = WAL");
     // NORMAL in WAL mode loses no committed transaction on a process crash,
     // only possibly the last ones on power loss.

@@ -2,19 +2,24 @@
 // with headroom-test-worker: each class of input that once broke Headroom
 // (issue #17) stays closed at the level a user meets it.
 #include <gtest/gtest.h>
+#include <signal.h>
 
+#include <boost/process.hpp>
+#include <chrono>
 #include <filesystem>
 #include <fstream>
 #include <map>
 
 #include <nlohmann/json.hpp>
 
+#include "orchestrator/store/sqlite.h"
 #include "tests/support/test_support.h"
 
 namespace headroom {
 namespace {
 
 namespace fs = std::filesystem;
+namespace bp = boost::process;
 using testing::TemporaryFolder;
 
 class Hardening : public ::testing::Test {
@@ -167,6 +172,66 @@ TEST_F(Hardening, DeletingASweepOrARunAsksFirstAndNeverTouchesOtherSweeps) {
   EXPECT_EQ(scalar("SELECT count(*) FROM runs"), 2);
   EXPECT_EQ(scalar("SELECT count(*) FROM cells WHERE state = 'succeeded'"), 2);
   EXPECT_EQ(headroom({"delete", "sweep", "nope", "--yes"}).exit_status, 2);
+}
+
+TEST_F(Hardening, AFilterNestedTenThousandDeepIsRefusedNotACrash) {
+  ASSERT_EQ(run_sweep("s", "1").exit_status, 0);
+  const std::string parentheses = std::string(10000, '(') + "seed = 1" + std::string(10000, ')');
+  for (const std::string& filter : {parentheses, [] {
+         std::string nots;
+         for (int i = 0; i < 20000; ++i) nots += "not ";
+         return nots + "seed = 1";
+       }()}) {
+    auto refused = headroom({"runs", "--where", filter});
+    EXPECT_EQ(refused.exit_status, 2) << refused.err.substr(0, 300);
+    EXPECT_NE(refused.err.find("--where"), std::string::npos) << refused.err.substr(0, 300);
+  }
+  auto nested = headroom({"runs", "--where", std::string(50, '(') + "seed = 1" + std::string(50, ')'), "-c", "seed",
+                          "-f", "csv"});
+  EXPECT_EQ(nested.out, "seed\n1\n") << nested.err;
+}
+
+TEST_F(Hardening, AnotherProgramsDatabaseIsRefusedAndLeftAsItWas) {
+  const fs::path other = folder_.path() / "other.db";
+  {
+    sqlite::Connection connection(other.string(), sqlite::Connection::Mode::read_write_create);
+    connection.execute("CREATE TABLE photos (id INTEGER PRIMARY KEY, path TEXT); INSERT INTO photos VALUES (1, 'a.jpg')");
+  }
+  const std::string before = testing::read_file(other);
+  for (const std::vector<std::string>& command :
+       {std::vector<std::string>{"--db", other.string(), "runs"}, {"--db", other.string(), "db", "migrate"}}) {
+    auto refused = headroom(command);
+    EXPECT_EQ(refused.exit_status, 2) << refused.err;
+    EXPECT_NE(refused.err.find("not a Headroom database"), std::string::npos) << refused.err;
+  }
+  const std::string file = folder_.write("s.yaml", "name: s\nbase: {steps: 5}\nparameters:\n  seed: {values: [1]}\n");
+  auto run = headroom({"--db", other.string(), "run", file, "--trainer", testing::test_worker_binary(), "--quiet"});
+  EXPECT_EQ(run.exit_status, 2) << run.err;
+  EXPECT_TRUE(testing::read_file(other) == before) << "the file changed";
+}
+
+// SIGHUP (the terminal closed) stops a sweep as SIGTERM does: workers stop
+// after a checkpoint, the sweep is recorded interrupted, resume finishes it.
+TEST_F(Hardening, SighupInterruptsTheSweepCleanlyAndResumeFinishesIt) {
+  const std::string file = folder_.write("s.yaml", "name: s\nbase: {steps: 400}\nparameters:\n  seed: {values: [1, 2]}\n");
+  const fs::path log = folder_.path() / "workers.log";
+  bp::child orchestrator(bp::search_path("env"),
+                         std::vector<std::string>{"HEADROOM_TEST_WORKER_STEP_MS=20", "HEADROOM_TEST_WORKER_LOG=" + log.string(),
+                                                  testing::headroom_binary(), "run", file, "--trainer",
+                                                  testing::test_worker_binary(), "--quiet", "-j", "2"},
+                         bp::start_dir = folder_.path().string(), bp::std_out > bp::null, bp::std_err > bp::null);
+  for (int i = 0; i < 200 && !fs::exists(log); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  ASSERT_TRUE(fs::exists(log)) << "no worker started";
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  ASSERT_EQ(::kill(orchestrator.id(), SIGHUP), 0);
+  orchestrator.wait();
+  EXPECT_EQ(orchestrator.exit_code(), 130);
+  auto status = nlohmann::json::parse(headroom({"status", "s", "--format", "json"}).out);
+  EXPECT_EQ(status[0]["state"], "interrupted") << status.dump();
+  EXPECT_EQ(scalar("SELECT count(*) FROM runs WHERE state = 'cancelled'"), 2);
+  auto resumed = headroom({"resume", "s", "--trainer", testing::test_worker_binary(), "--quiet"});
+  EXPECT_EQ(resumed.exit_status, 0) << resumed.err;
+  EXPECT_EQ(scalar("SELECT count(*) FROM cells WHERE state = 'succeeded'"), 2);
 }
 
 }  // namespace
