@@ -52,7 +52,9 @@ Result<std::vector<std::string>> Store::orphan_problems() {
                      "UNION ALL SELECT 'summaries', count(*) FROM summaries WHERE run_id NOT IN (SELECT id FROM runs) "
                      "UNION ALL SELECT 'cell_parameters', count(*) FROM cell_parameters "
                      "  WHERE cell_id NOT IN (SELECT id FROM cells) "
-                     "UNION ALL SELECT 'tags', count(*) FROM tags WHERE run_id NOT IN (SELECT id FROM runs)");
+                     "UNION ALL SELECT 'tags', count(*) FROM tags WHERE run_id NOT IN (SELECT id FROM runs) "
+                     "UNION ALL SELECT 'setting_names', count(*) FROM setting_names "
+                     "  WHERE sweep_id NOT IN (SELECT id FROM sweeps)");
     while (counts.step()) {
       if (counts.integer(1) > 0) problems.push_back(std::to_string(counts.integer(1)) + " in " + counts.text(0));
     }

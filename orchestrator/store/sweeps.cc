@@ -1,6 +1,8 @@
 // Store: sweeps and their cells.
 #include <unistd.h>
 
+#include <set>
+
 #include "orchestrator/core/sha256.h"
 #include "orchestrator/store/rows.h"
 #include "orchestrator/store/store.h"
@@ -21,6 +23,15 @@ void insert_cells(sqlite::Connection& db, int64_t sweep_id, const Expansion& exp
                  "?, ?, ?, ?, ?, ?, ?, ?, ?)");
   Statement parameter(db.handle(),
                       "INSERT OR IGNORE INTO cell_parameters (cell_id, name, value) VALUES (?, ?, ?)");
+  Statement setting(db.handle(), "INSERT OR IGNORE INTO setting_names (sweep_id, name) VALUES (?, ?)");
+  std::set<std::string> settings;
+  for (const auto& c : expansion.cells) {
+    for (const auto& [name, value] : c.config.items()) settings.insert(name);
+  }
+  for (const auto& name : settings) {
+    setting.bind(1, sweep_id).bind(2, name);
+    setting.run();
+  }
   for (const auto& c : expansion.cells) {
     cell.bind(1, sweep_id).bind(2, sweep_id).bind(3, c.hash).bind(4, c.parameters.dump());
     cell.bind(5, c.config.dump()).bind(6, to_json(c.resources).dump());

@@ -73,9 +73,20 @@ WideColumns wide_columns_of(sqlite::Connection& connection, const std::vector<in
   };
   const std::string cells = sweep_ids.empty() ? "SELECT id FROM cells"
                                               : "SELECT id FROM cells WHERE sweep_id IN (" + id_list(sweep_ids) + ")";
-  for (const auto& name : names_from(connection, "SELECT DISTINCT name FROM cell_parameters WHERE cell_id IN (" +
-                                                     cells + ") ORDER BY name")) {
-    add(name, "(SELECT value FROM cell_parameters WHERE cell_id = c.id AND name = " + quote_literal(name) + ")");
+  // Every setting of the runs, swept or not: a swept value where the cell has
+  // one, else the resolved config's (a sweep may set in `base` what another
+  // sweeps, and a filter must not silently miss its runs).
+  const std::string sweeps = sweep_ids.empty() ? "1" : "sweep_id IN (" + id_list(sweep_ids) + ")";
+  for (const auto& name : names_from(connection, "SELECT name FROM cell_parameters WHERE cell_id IN (" + cells +
+                                                     ") UNION SELECT name FROM setting_names WHERE " + sweeps +
+                                                     " ORDER BY 1")) {
+    const std::string swept =
+        "(SELECT value FROM cell_parameters WHERE cell_id = c.id AND name = " + quote_literal(name) + ")";
+    // SQLite's JSON paths cannot spell a key with a double quote: such a
+    // setting is reachable when swept only.
+    add(name, name.find('"') != std::string::npos
+                  ? swept
+                  : "coalesce(" + swept + ", json_extract(c.config, " + quote_literal("$.\"" + name + "\"") + "))");
   }
   for (const auto& name :
        names_from(connection, "SELECT DISTINCT name FROM summaries WHERE run_id IN (SELECT id FROM runs WHERE "

@@ -142,5 +142,31 @@ TEST_F(RunQueryTest, SnapshotOfAFinishedSweepCountsCellsAndHasNoEta) {
   EXPECT_EQ(lines[1], "  [##########] 12/12 cells: 12 succeeded");  // cut at 40 columns
 }
 
+// A setting a sweep fixes in `base` is a column like a swept one, and a
+// filter on it sees the runs of a sweep that sweeps it and of one that does not.
+TEST_F(RunQueryTest, EverySettingIsAColumnSweptOrNot) {
+  store_.reset();
+  testing::add_finished_sweep(database_, (folder_.path() / "runs").string(),
+                              "name: other\nbase: {d_model: 64, layers: 1, seq_len: 32, steps: 30}\n"
+                              "parameters:\n  heads: {values: [1, 2]}\n",
+                              [](const CellRecord&) { return nlohmann::json{{"eval/accuracy", 0.3}}; });
+  store_ = std::move(Store::open_read_only(database_)).value();
+  RunQuery q;
+  q.where = "d_model = 64 and layers = 1 and seq_len = 32";
+  q.columns = {"sweep", "d_model", "lr"};
+  Table table = query(q);
+  int other = 0, scale = 0;
+  for (const auto& row : table.rows) {
+    EXPECT_EQ(row[1], 64);
+    EXPECT_TRUE(row[2].is_number());  // the default learning rate, never set by either sweep
+    (row[0] == "other" ? other : scale) += 1;
+  }
+  EXPECT_EQ(other, 2);
+  EXPECT_EQ(scale, 7);  // d_model 64 of the swept grid: 3 heads x 2 attention kinds, one cell attempted twice
+  auto columns = queryable_columns(*store_, {"other"});
+  ASSERT_TRUE(columns.ok());
+  EXPECT_NE(std::find(columns->begin(), columns->end(), "warmup_steps"), columns->end());
+}
+
 }  // namespace
 }  // namespace headroom
