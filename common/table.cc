@@ -19,11 +19,11 @@ std::string cell_text(const nlohmann::json& value) {
     return newline == std::string::npos ? text : text.substr(0, newline) + " ...";
   }
   if (value.is_number_float()) return significant(value.get<double>());
-  return value.dump();
+  return json_text(value);
 }
 
 std::string csv_text(const nlohmann::json& value) {
-  std::string text = value.is_string() ? value.get<std::string>() : value.is_null() ? "" : value.dump();
+  std::string text = value.is_string() ? value.get<std::string>() : value.is_null() ? "" : json_text(value);
   if (text.find_first_of(",\"\n") == std::string::npos) return text;
   std::string quoted = "\"";
   for (char c : text) quoted += c == '"' ? std::string("\"\"") : std::string(1, c);
@@ -41,12 +41,12 @@ Result<std::string> format_table(const Table& table, const std::string& format) 
       nlohmann::ordered_json object = nlohmann::ordered_json::object();
       for (size_t i = 0; i < table.columns.size(); ++i) object[table.columns[i]] = row[i];
       if (format == "jsonl") {
-        out += object.dump() + "\n";
+        out += json_text(object) + "\n";
       } else {
         rows.push_back(std::move(object));
       }
     }
-    return format == "jsonl" ? out : rows.dump(2) + "\n";
+    return format == "jsonl" ? out : json_text(rows, 2) + "\n";
   }
   if (format == "csv") {
     for (size_t i = 0; i < table.columns.size(); ++i) out += (i ? "," : "") + csv_text(table.columns[i]);
@@ -83,6 +83,14 @@ Result<std::string> format_table(const Table& table, const std::string& format) 
   if (markdown) out += line([&](size_t i) { return std::string(widths[i], '-'); });
   for (const auto& row : table.rows) out += line([&](size_t i) { return cell_text(row[i]); });
   return out;
+}
+
+std::string json_text(const nlohmann::json& value, int indent) {
+  return value.dump(indent, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
+std::string json_text(const nlohmann::ordered_json& value, int indent) {
+  return value.dump(indent, ' ', false, nlohmann::ordered_json::error_handler_t::replace);
 }
 
 }  // namespace headroom

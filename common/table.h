@@ -19,4 +19,10 @@ struct Table {
 // format: table (aligned columns), csv, json (array of objects) or markdown.
 Result<std::string> format_table(const Table& table, const std::string& format);
 
+// JSON text of a value that may hold text from outside (a worker's stderr,
+// a note): bytes that are not UTF-8 become U+FFFD instead of an exception.
+// Every JSON that Headroom prints or writes goes through it.
+std::string json_text(const nlohmann::json& value, int indent = -1);
+std::string json_text(const nlohmann::ordered_json& value, int indent = -1);
+
 }  // namespace headroom

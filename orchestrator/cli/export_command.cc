@@ -65,12 +65,12 @@ Result<std::string> runs_with_curves_json(Store& store, const Table& runs, bool 
     }
     run["curves"] = by_name;
     if (lines) {
-      out += run.dump() + "\n";
+      out += json_text(run) + "\n";
     } else {
       all.push_back(std::move(run));
     }
   }
-  return lines ? out : all.dump(2) + "\n";
+  return lines ? out : json_text(all, 2) + "\n";
 }
 
 int export_runs(ExportOptions options, const GlobalOptions& global) {

@@ -99,7 +99,7 @@ int plan(const PlanOptions& options) {
     for (const auto& excluded : expansion->excluded) {
       out["excluded"].push_back({{"parameters", excluded.parameters}, {"reason", excluded.reason}});
     }
-    std::printf("%s\n", out.dump(2).c_str());
+    std::printf("%s\n", json_text(out, 2).c_str());
     return 0;
   }
   auto text = format_table(table, "table");

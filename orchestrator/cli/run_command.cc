@@ -86,7 +86,7 @@ void print_progress(const SweepRecord& sweep, const SweepProgress& progress, boo
                            {"pending", progress.pending}, {"cancelled", progress.cancelled},
                            {"eta_seconds", progress.eta_seconds ? nlohmann::json(*progress.eta_seconds)
                                                                 : nlohmann::json()}};
-    std::printf("%s\n", line.dump().c_str());
+    std::printf("%s\n", json_text(line).c_str());
     std::fflush(stdout);
     return;
   }
@@ -276,7 +276,7 @@ int drive(const RunOptions& options, const GlobalOptions& global, const SweepSpe
                               {"failed", outcome->failed},
                               {"pending", outcome->pending},
                               {"interrupted", outcome->interrupted}};
-    std::printf("%s\n", summary.dump().c_str());
+    std::printf("%s\n", json_text(summary).c_str());
   } else {
     std::printf("sweep '%s': %lld succeeded, %lld failed, %lld pending\n", record.name.c_str(),
                 static_cast<long long>(outcome->succeeded), static_cast<long long>(outcome->failed),

@@ -98,7 +98,7 @@ Result<nlohmann::ordered_json> describe(Store& store, const RunRecord& run) {
 
 std::string text_of(const nlohmann::ordered_json& run) {
   auto str = [](const nlohmann::json& value) {
-    return value.is_string() ? value.get<std::string>() : value.is_null() ? std::string("-") : value.dump();
+    return value.is_string() ? value.get<std::string>() : value.is_null() ? std::string("-") : json_text(value);
   };
   std::string out;
   auto line = [&](const std::string& label, const std::string& value) {
@@ -178,7 +178,7 @@ int show(const ShowOptions& options, const GlobalOptions& global) {
   auto description = describe(*store.value(), run.value());
   if (!description) return report_error(description.error());
   if (options.format == "json") {
-    std::printf("%s\n", description->dump(2).c_str());
+    std::printf("%s\n", json_text(description.value(), 2).c_str());
   } else {
     // The error and refused-line problem quote a worker's output: escape it.
     std::fputs(printable(text_of(description.value())).c_str(), stdout);

@@ -71,7 +71,7 @@ int status(const StatusOptions& options, const GlobalOptions& global) {
     for (const auto& note : notes.value()) std::printf("  note: %s\n", note.text.c_str());
   }
   if (options.format == "json") {
-    std::printf("%s\n", all.dump(2).c_str());
+    std::printf("%s\n", json_text(all, 2).c_str());
   } else if (sweeps.empty()) {
     std::printf("no sweeps in '%s' yet\n", global.database.c_str());
   }

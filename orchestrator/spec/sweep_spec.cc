@@ -4,11 +4,14 @@
 
 #include <filesystem>
 #include <fstream>
+#include <algorithm>
 #include <cmath>
+#include <cstdio>
 #include <set>
 #include <sstream>
 
 #include "common/spelling.h"
+#include "common/text_file.h"
 #include "orchestrator/spec/resources.h"
 #include "orchestrator/spec/yaml_scalar.h"
 #include "trainer/config.h"
@@ -718,6 +721,16 @@ Result<SweepSpec> parse_sweep(const std::string& text, const std::string& file) 
   spec.file = file;
   spec.text = text;
   spec.name = std::filesystem::path(file).stem().string();
+  // YAML files are UTF-8; every value read from one may end up in JSON.
+  if (auto bad = first_invalid_utf8(text)) {
+    const size_t line_start = text.rfind('\n', *bad == 0 ? 0 : *bad - 1);
+    const int line = 1 + int(std::count(text.begin(), text.begin() + std::ptrdiff_t(*bad), '\n'));
+    const int column = int(*bad - (line_start == std::string::npos || *bad == 0 ? 0 : line_start + 1)) + 1;
+    char hex[8];
+    std::snprintf(hex, sizeof(hex), "0x%02x", static_cast<unsigned char>(text[*bad]));
+    return Error::invalid(std::string("not UTF-8 text: byte ") + hex + " (save the file as UTF-8)",
+                          Location{file, line, column});
+  }
   SpecReader reader(file);
   try {
     YAML::Node root = YAML::Load(text);

@@ -174,6 +174,28 @@ TEST_F(Hardening, DeletingASweepOrARunAsksFirstAndNeverTouchesOtherSweeps) {
   EXPECT_EQ(headroom({"delete", "sweep", "nope", "--yes"}).exit_status, 2);
 }
 
+// Bytes that are not UTF-8, from a sweep file or a worker's stderr, once
+// made the JSON output throw and the process abort.
+TEST_F(Hardening, TextThatIsNotUtf8IsRefusedInSweepFilesAndReplacedInJsonOutput) {
+  auto latin1 = headroom({"plan", folder_.write("latin1.yaml", "name: s\nbase: {corpus: caf\xe9.txt}\n"
+                                                                "parameters:\n  seed: {values: [1]}\n")});
+  EXPECT_EQ(latin1.exit_status, 2);
+  EXPECT_NE(latin1.err.find("latin1.yaml:2:19: not UTF-8 text: byte 0xe9"), std::string::npos) << latin1.err;
+
+  environment_["HEADROOM_TEST_WORKER"] = "1=crash_binary";
+  ASSERT_EQ(run_sweep("s", "1").exit_status, 1);
+  for (const std::vector<std::string>& command :
+       {std::vector<std::string>{"show", "1", "-f", "json"}, {"runs", "-f", "json"}, {"runs", "-f", "jsonl"},
+        {"status", "--format", "json"}, {"export", "s", "-f", "json"}, {"show", "1"}}) {
+    auto shown = headroom(command);
+    EXPECT_EQ(shown.exit_status, 0) << command[0] << ": " << shown.err;
+    EXPECT_EQ(shown.out.find('\xff'), std::string::npos) << command[0];
+  }
+  auto json = nlohmann::json::parse(headroom({"show", "1", "-f", "json"}).out);
+  EXPECT_NE(json["error"].get<std::string>().find("test worker: \xef\xbf\xbd\xef\xbf\xbd"), std::string::npos)
+      << json["error"];
+}
+
 TEST_F(Hardening, AFilterNestedTenThousandDeepIsRefusedNotACrash) {
   ASSERT_EQ(run_sweep("s", "1").exit_status, 0);
   const std::string parentheses = std::string(10000, '(') + "seed = 1" + std::string(10000, ')');
