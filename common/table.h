@@ -16,7 +16,10 @@ struct Table {
   std::vector<std::vector<nlohmann::json>> rows;  // each as long as columns
 };
 
-// format: table (aligned columns), csv, json (array of objects) or markdown.
+// The formats format_table writes, the terminal's first: table (aligned
+// columns), csv, json (an array of objects), jsonl (an object a line) and
+// markdown.
+inline const std::vector<std::string> kTableFormats = {"table", "csv", "json", "jsonl", "markdown"};
 Result<std::string> format_table(const Table& table, const std::string& format);
 
 // JSON text of a value that may hold text from outside (a worker's stderr,

@@ -25,12 +25,12 @@ std::string value_text(const nlohmann::json& value) {
 // A configuration's value of `key`: a config setting or one of its sizes.
 std::optional<double> value_of(const Configuration& configuration, const std::string& key) {
   if (key == "non_embedding_parameters") return double(configuration.non_embedding_parameters);
-  if (key == "parameters") return double(configuration.parameter_count);
+  if (key == "parameter_count" || key == "parameters") return double(configuration.parameter_count);
   return configuration.number(key);
 }
 
 bool has_key(const SweepResults& results, const std::string& key) {
-  if (key == "non_embedding_parameters" || key == "parameters") return true;
+  if (key == "non_embedding_parameters" || key == "parameter_count" || key == "parameters") return true;
   for (const auto& configuration : results.configurations) {
     if (configuration.config.contains(key)) return true;
   }
@@ -530,6 +530,20 @@ Result<SweepSection> build_sweep_section(Store& store, const SweepRecord& sweep,
                               return names;
                             }() + ")");
     }
+  }
+  // An axis or a series over one value draws points stacked at one x: refuse
+  // it, naming what varies.
+  for (const auto& [flag, key] : {std::pair{"--x", options.x}, std::pair{"--series", options.series}}) {
+    if (key.empty() || builder.varies(key)) continue;
+    std::string varying;
+    std::vector<std::string> candidates = {"parameter_count", "non_embedding_parameters"};
+    for (const auto& [name, value] : section.results.configurations.front().config.items()) candidates.push_back(name);
+    for (const auto& name : candidates) {
+      if (builder.varies(name)) varying += (varying.empty() ? "" : ", ") + name;
+    }
+    return Error::invalid(std::string(flag) + " " + key + ": '" + key + "' has one value in every configuration of sweep '" +
+                          sweep.name + "', so it cannot be " + (std::string(flag) == "--x" ? "an axis" : "a series") +
+                          "; what varies: " + (varying.empty() ? "nothing but the seed" : varying));
   }
   const std::string task = section.results.configurations.front().text("task");
   std::string main_x;

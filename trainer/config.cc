@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
+#include <filesystem>
 #include <variant>
 
 #include "common/spelling.h"
@@ -16,47 +17,84 @@ using FieldPointer = std::variant<std::string TrainerConfig::*, int64_t TrainerC
 struct Field {
   const char* name;
   FieldPointer pointer;
+  const char* description;  // one line, for headroom-train --help
 };
 
 // The one table of config keys: parsing, to_json and config_keys() all read it.
 const std::vector<Field>& fields() {
   static const std::vector<Field> table = {
-      {"task", &TrainerConfig::task},
-      {"corpus", &TrainerConfig::corpus},
-      {"seq_len", &TrainerConfig::seq_len},
-      {"mask_rate", &TrainerConfig::mask_rate},
-      {"mask_mode", &TrainerConfig::mask_mode},
-      {"fit_vocab", &TrainerConfig::fit_vocab},
-      {"fit_temperature", &TrainerConfig::fit_temperature},
-      {"task_seed", &TrainerConfig::task_seed},
-      {"attention", &TrainerConfig::attention},
-      {"d_model", &TrainerConfig::d_model},
-      {"heads", &TrainerConfig::heads},
-      {"head_size", &TrainerConfig::head_size},
-      {"layers", &TrainerConfig::layers},
-      {"ffn_mult", &TrainerConfig::ffn_mult},
-      {"norm", &TrainerConfig::norm},
-      {"batch_size", &TrainerConfig::batch_size},
-      {"steps", &TrainerConfig::steps},
-      {"lr", &TrainerConfig::lr},
-      {"warmup_steps", &TrainerConfig::warmup_steps},
-      {"schedule", &TrainerConfig::schedule},
-      {"weight_decay", &TrainerConfig::weight_decay},
-      {"beta1", &TrainerConfig::beta1},
-      {"beta2", &TrainerConfig::beta2},
-      {"grad_clip", &TrainerConfig::grad_clip},
-      {"eval_every", &TrainerConfig::eval_every},
-      {"eval_batches", &TrainerConfig::eval_batches},
-      {"eval_batch_size", &TrainerConfig::eval_batch_size},
-      {"log_every", &TrainerConfig::log_every},
-      {"test_split", &TrainerConfig::test_split},
-      {"rank_diagnostics", &TrainerConfig::rank_diagnostics},
-      {"checkpoint_every", &TrainerConfig::checkpoint_every},
-      {"precision", &TrainerConfig::precision},
-      {"kernels", &TrainerConfig::kernels},
-      {"threads", &TrainerConfig::threads},
-      {"device", &TrainerConfig::device},
-      {"seed", &TrainerConfig::seed},
+      {"task", &TrainerConfig::task,
+       "what to learn: mlm (masked characters), lm (the next character) or fit (the Theorem 1 probe: fit a random attention matrix)"},
+      {"corpus", &TrainerConfig::corpus,
+       "a text file or a folder of .txt files (empty: the installed Vim's documentation, /usr/share/vim/vimNN/doc)"},
+      {"seq_len", &TrainerConfig::seq_len,
+       "sequence length n in characters"},
+      {"mask_rate", &TrainerConfig::mask_rate,
+       "mlm: fraction of positions masked"},
+      {"mask_mode", &TrainerConfig::mask_mode,
+       "mlm: mask (always [MASK]) or bert (80% [MASK], 10% random, 10% kept)"},
+      {"fit_vocab", &TrainerConfig::fit_vocab,
+       "fit: token vocabulary of the probe"},
+      {"fit_temperature", &TrainerConfig::fit_temperature,
+       "fit: scale of the Gaussian logits of the target attention matrix"},
+      {"task_seed", &TrainerConfig::task_seed,
+       "fit: seed of the target matrix"},
+      {"attention", &TrainerConfig::attention,
+       "standard (head_size = d_model / heads) or fixed (head_size set on its own, default seq_len)"},
+      {"d_model", &TrainerConfig::d_model,
+       "embedding size d"},
+      {"heads", &TrainerConfig::heads,
+       "attention heads h per layer"},
+      {"head_size", &TrainerConfig::head_size,
+       "head size d_p (0: derived: d_model / heads for standard, seq_len for fixed)"},
+      {"layers", &TrainerConfig::layers,
+       "transformer blocks"},
+      {"ffn_mult", &TrainerConfig::ffn_mult,
+       "feed-forward width as a multiple of d_model"},
+      {"norm", &TrainerConfig::norm,
+       "pre or post (BERT's) layer normalisation"},
+      {"batch_size", &TrainerConfig::batch_size,
+       "sequences per training step"},
+      {"steps", &TrainerConfig::steps,
+       "training steps"},
+      {"lr", &TrainerConfig::lr,
+       "peak learning rate (AdamW)"},
+      {"warmup_steps", &TrainerConfig::warmup_steps,
+       "linear warm-up steps"},
+      {"schedule", &TrainerConfig::schedule,
+       "learning-rate decay after warm-up: cosine, linear or constant"},
+      {"weight_decay", &TrainerConfig::weight_decay,
+       "AdamW weight decay"},
+      {"beta1", &TrainerConfig::beta1,
+       "AdamW beta1"},
+      {"beta2", &TrainerConfig::beta2,
+       "AdamW beta2"},
+      {"grad_clip", &TrainerConfig::grad_clip,
+       "clip the gradient's global norm to this (0: no clipping)"},
+      {"eval_every", &TrainerConfig::eval_every,
+       "steps between evaluations on the validation split"},
+      {"eval_batches", &TrainerConfig::eval_batches,
+       "batches per evaluation"},
+      {"eval_batch_size", &TrainerConfig::eval_batch_size,
+       "sequences per evaluation batch"},
+      {"log_every", &TrainerConfig::log_every,
+       "steps between training-metric events"},
+      {"test_split", &TrainerConfig::test_split,
+       "hold out a test split beside validation and evaluate on it once at the end (test/*)"},
+      {"rank_diagnostics", &TrainerConfig::rank_diagnostics,
+       "log the numerical rank of attention logits at each evaluation"},
+      {"checkpoint_every", &TrainerConfig::checkpoint_every,
+       "steps between checkpoints (0: only when stopped)"},
+      {"precision", &TrainerConfig::precision,
+       "auto (fastest on the device), bf16 or fp32"},
+      {"kernels", &TrainerConfig::kernels,
+       "auto, native (Headroom's CPU kernels) or torch (LibTorch's operations)"},
+      {"threads", &TrainerConfig::threads,
+       "CPU threads of the worker"},
+      {"device", &TrainerConfig::device,
+       "auto, cpu, cuda or cuda:N"},
+      {"seed", &TrainerConfig::seed,
+       "seed of initialisation, data order and masking"},
   };
   return table;
 }
@@ -132,8 +170,41 @@ const std::vector<std::string>& implementation_keys() {
   return keys;
 }
 
+const std::string& default_corpus() {
+  static const std::string found = [] {
+    namespace fs = std::filesystem;
+    std::string best;
+    int best_version = -1;
+    std::error_code error;
+    for (const auto& entry : fs::directory_iterator("/usr/share/vim", error)) {
+      const std::string name = entry.path().filename().string();
+      // vim90, vim91, ...: not vimfiles or addons.
+      if (name.size() <= 3 || name.size() > 9 || name.rfind("vim", 0) != 0 ||
+          !std::all_of(name.begin() + 3, name.end(), [](char c) { return c >= '0' && c <= '9'; })) {
+        continue;
+      }
+      const int version = std::stoi(name.substr(3));
+      if (version > best_version && fs::is_directory(entry.path() / "doc", error)) {
+        best_version = version;
+        best = (entry.path() / "doc").string();
+      }
+    }
+    return best;
+  }();
+  return found;
+}
+
 std::vector<ConfigProblem> resolve(TrainerConfig& c) {
   std::vector<ConfigProblem> problems;
+  // Filled for the fit probe too, which reads no corpus: a cell's identity
+  // (the hash of its resolved config) stays what it was before the default
+  // was looked up.
+  if (c.corpus.empty()) c.corpus = default_corpus();
+  if (c.task != "fit") {
+    require(problems, !c.corpus.empty(), "corpus",
+            "not set, and the default (the installed Vim's documentation, /usr/share/vim/vimNN/doc from Debian's "
+            "vim-runtime) is not there: set corpus to a text file or a folder of .txt files");
+  }
   require_one_of(problems, c.task, "task", {"mlm", "lm", "fit"});
   require_one_of(problems, c.attention, "attention", {"standard", "fixed"});
   require_one_of(problems, c.norm, "norm", {"pre", "post"});
@@ -213,6 +284,21 @@ ParsedConfig read_config(const nlohmann::json& object) {
     }
   }
   return parsed;
+}
+
+std::string settings_help() {
+  const nlohmann::json defaults = to_json(TrainerConfig{});
+  size_t width = 0;
+  for (const auto& field : fields()) width = std::max(width, std::string(field.name).size());
+  std::string text = "Settings (a config.json object; a sweep's parameters and base), with their defaults:\n";
+  for (const auto& field : fields()) {
+    const nlohmann::json& value = defaults.at(field.name);
+    std::string shown = value.is_string() ? value.get<std::string>() : value.dump();
+    if (shown.empty()) shown = "\"\"";
+    std::string name = field.name;
+    text += "  " + name + std::string(width - name.size(), ' ') + "  " + field.description + " [" + shown + "]\n";
+  }
+  return text;
 }
 
 nlohmann::json to_json(const TrainerConfig& config) {

@@ -17,7 +17,7 @@ namespace headroom::trainer {
 struct TrainerConfig {
   // Task and data.
   std::string task = "mlm";  // mlm | lm | fit
-  std::string corpus = "/usr/share/vim/vim90/doc";
+  std::string corpus;  // a text file or a folder of .txt files; empty: default_corpus(), set by resolve()
   int64_t seq_len = 32;
   double mask_rate = 0.15;
   std::string mask_mode = "mask";  // mask: always [MASK]; bert: 80/10/10 replacement
@@ -93,12 +93,21 @@ ParsedConfig read_config(const nlohmann::json& object);
 // seq_len, the paper's recommendation. Returns the problems found.
 std::vector<ConfigProblem> resolve(TrainerConfig& config);
 
+// The corpus when none is set: the installed Vim's documentation (Debian's
+// vim-runtime), whatever its version, i.e. the newest /usr/share/vim/vimNN/doc;
+// empty when there is none. Looked up once per process.
+const std::string& default_corpus();
+
 // Every key parse_config() accepts, for validation and suggestions elsewhere.
 const std::vector<std::string>& config_keys();
 
 // Settings that choose how a run computes, not what (results agree to
 // rounding): not part of a cell's identity.
 const std::vector<std::string>& implementation_keys();
+
+// Every setting with a one-line description and its default, from the one
+// table of settings (headroom-train --help prints it).
+std::string settings_help();
 
 // The config as a JSON object with every field (the `start` event carries it).
 nlohmann::json to_json(const TrainerConfig& config);

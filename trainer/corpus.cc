@@ -26,50 +26,78 @@ std::vector<fs::path> text_files(const std::string& path) {
   return files;
 }
 
-// Appends the file's characters as ids 0..94, one space for any run of
-// non-printable bytes or spaces.
-void append_characters(const fs::path& file, std::vector<uint8_t>& ids) {
+// Calls emit(id) for each of the file's characters as ids 0..94, one space
+// (id 0) for any run of non-printable bytes or spaces; `last_was_space`
+// carries across files, which are joined with one space as the prototype
+// joins them.
+template <class Emit>
+void read_characters(const fs::path& file, bool& last_was_space, Emit&& emit) {
   std::ifstream in(file, std::ios::binary);
   if (!in) throw CorpusError("corpus file '" + file.string() + "' cannot be opened");
-  // Files are joined with one space, as the prototype joins them.
-  bool last_was_space = ids.empty() || ids.back() == 0;
   if (!last_was_space) {
-    ids.push_back(0);
+    emit(uint8_t(0));
     last_was_space = true;
   }
   for (auto it = std::istreambuf_iterator<char>(in); it != std::istreambuf_iterator<char>(); ++it) {
     unsigned char byte = static_cast<unsigned char>(*it);
     bool printable = byte > 0x20 && byte <= 0x7e;
     if (printable) {
-      ids.push_back(static_cast<uint8_t>(byte - 0x20));
+      emit(static_cast<uint8_t>(byte - 0x20));
       last_was_space = false;
     } else if (!last_was_space) {
-      ids.push_back(0);
+      emit(uint8_t(0));
       last_was_space = true;
     }
   }
+}
+
+// The held-out part (5%) and its test half, as load_corpus splits `total` characters.
+size_t train_end(size_t total) { return total * 95 / 100; }
+size_t validation_end(size_t total, bool test_split) {
+  return test_split ? train_end(total) + (total - train_end(total)) / 2 : total;
+}
+
+std::optional<std::string> size_problem(const std::string& path, size_t total, size_t min_split_length,
+                                        bool test_split) {
+  const size_t validation = validation_end(total, test_split) - train_end(total);
+  const size_t test = total - validation_end(total, test_split);
+  const size_t shortest = test_split ? std::min(validation, test) : validation;
+  if (shortest >= min_split_length) return std::nullopt;
+  const size_t factor = test_split ? 40 : 20;
+  return "corpus '" + path + "' is too small: " + std::to_string(total) + " characters, need at least " +
+         std::to_string(min_split_length * factor) + " so that the " +
+         (test_split ? "validation and test halves of the 5% held out each hold" : "5% validation split holds") +
+         " one sequence";
 }
 
 }  // namespace
 
 Corpus load_corpus(const std::string& path, size_t min_split_length, bool test_split) {
   std::vector<uint8_t> ids;
-  for (const auto& file : text_files(path)) append_characters(file, ids);
-  const size_t cut = ids.size() * 95 / 100;
-  const size_t test_cut = test_split ? cut + (ids.size() - cut) / 2 : ids.size();
+  bool last_was_space = true;
+  for (const auto& file : text_files(path)) read_characters(file, last_was_space, [&](uint8_t id) { ids.push_back(id); });
+  if (auto problem = size_problem(path, ids.size(), min_split_length, test_split)) throw CorpusError(*problem);
   Corpus corpus;
-  corpus.train.assign(ids.begin(), ids.begin() + cut);
-  corpus.validation.assign(ids.begin() + cut, ids.begin() + test_cut);
-  corpus.test.assign(ids.begin() + test_cut, ids.end());
-  const size_t shortest = test_split ? std::min(corpus.validation.size(), corpus.test.size()) : corpus.validation.size();
-  if (shortest < min_split_length) {
-    const size_t factor = test_split ? 40 : 20;
-    throw CorpusError("corpus '" + path + "' is too small: " + std::to_string(ids.size()) +
-                      " characters, need at least " + std::to_string(min_split_length * factor) + " so that the " +
-                      (test_split ? "validation and test halves of the 5% held out each hold" : "5% validation split holds") +
-                      " one sequence");
-  }
+  corpus.train.assign(ids.begin(), ids.begin() + train_end(ids.size()));
+  corpus.validation.assign(ids.begin() + train_end(ids.size()), ids.begin() + validation_end(ids.size(), test_split));
+  corpus.test.assign(ids.begin() + validation_end(ids.size(), test_split), ids.end());
   return corpus;
+}
+
+std::optional<std::string> corpus_problem(const std::string& path, size_t min_split_length, bool test_split) {
+  try {
+    size_t total = 0;
+    bool last_was_space = true;
+    for (const auto& file : text_files(path)) read_characters(file, last_was_space, [&](uint8_t) { ++total; });
+    return size_problem(path, total, min_split_length, test_split);
+  } catch (const CorpusError& error) {
+    return error.what();
+  }
+}
+
+size_t shortest_split_for(const std::string& task, int64_t seq_len) {
+  const int64_t window = task == "lm" ? seq_len + 1 : seq_len;
+  return size_t(std::max<int64_t>(window, 1)) + 1;
 }
 
 }  // namespace headroom::trainer

@@ -3,6 +3,7 @@
 // training and validation parts deterministically.
 
 #include <cstdint>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -28,5 +29,14 @@ struct Corpus {
 // With `test_split` the held-out 5% is halved into validation and test, so
 // the training text is the same either way.
 Corpus load_corpus(const std::string& path, size_t min_split_length, bool test_split = false);
+
+// Why load_corpus(path, min_split_length, test_split) would throw, or nothing
+// if it would not; counts characters without keeping them, so the
+// orchestrator checks a corpus before launching workers on it.
+std::optional<std::string> corpus_problem(const std::string& path, size_t min_split_length, bool test_split);
+
+// The shortest split a task's windows fit in: a window of seq_len characters
+// (mlm) or seq_len + 1 (lm: inputs and next-character targets), plus one.
+size_t shortest_split_for(const std::string& task, int64_t seq_len);
 
 }  // namespace headroom::trainer

@@ -65,6 +65,7 @@ int main(int argc, char** argv) {
   app.add_flag("--resume", resume, "continue from RUN/checkpoint/state.pt when it exists");
   app.add_flag("--describe", describe,
                "print the model's real parameter counts as JSON and exit (no training)");
+  app.footer("\n" + settings_help());
   CLI11_PARSE(app, argc, argv);
 
   auto config = read_config(config_path);

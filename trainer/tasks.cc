@@ -18,7 +18,7 @@ class TextWindows {
  public:
   TextWindows(const TrainerConfig& config, int64_t window)
       : window_(window) {
-    Corpus corpus = load_corpus(config.corpus, size_t(window) + 1, config.test_split);
+    Corpus corpus = load_corpus(config.corpus, shortest_split_for(config.task, config.seq_len), config.test_split);
     train_ = to_tensor(corpus.train);
     validation_ = to_tensor(corpus.validation);
     if (config.test_split) test_ = to_tensor(corpus.test);

@@ -64,14 +64,14 @@ int tag(const TagOptions& options, const GlobalOptions& global) {
 void add_annotate_commands(CLI::App& app, const GlobalOptions& global, int& exit_status) {
   auto note_options = std::make_shared<NoteOptions>();
   auto* note_command = app.add_subcommand("note", "Attach a note to a run or a sweep (shown by 'show' and 'status')");
-  note_command->add_option("run", note_options->run, "the run id");
+  note_command->add_option("run", note_options->run, kRunNameHelp);
   note_command->add_option("text", note_options->text, "the note");
   note_command->add_option("--sweep", note_options->sweep, "note the sweep instead of a run");
   note_command->callback([note_options, &global, &exit_status] { exit_status = note(*note_options, global); });
 
   auto tag_options = std::make_shared<TagOptions>();
   auto* tag_command = app.add_subcommand("tag", "Tag a run (filter with --where \"tags like '%name%'\")");
-  tag_command->add_option("run", tag_options->run, "the run id")->required();
+  tag_command->add_option("run", tag_options->run, kRunNameHelp)->required();
   tag_command->add_option("tags", tag_options->tags, "tags to add")->required();
   tag_command->add_flag("--remove", tag_options->remove, "remove these tags instead");
   tag_command->callback([tag_options, &global, &exit_status] { exit_status = tag(*tag_options, global); });

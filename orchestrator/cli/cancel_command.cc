@@ -17,7 +17,7 @@ namespace {
 
 struct CancelOptions {
   std::string sweep;
-  std::string cell;  // a hash prefix as `runs` shows it; empty = every cell
+  std::string cell;  // a cell or run of the sweep (store/run_names.h); empty = every cell
 };
 
 int cancel(const CancelOptions& options, const GlobalOptions& global) {
@@ -25,7 +25,13 @@ int cancel(const CancelOptions& options, const GlobalOptions& global) {
   if (!store) return report_error(store.error());
   auto sweep = find_sweep(*store.value(), options.sweep);
   if (!sweep) return report_error(sweep.error());
-  auto running = store.value()->cancel_cells(sweep->id, options.cell, cancellable_cell_states());
+  std::string hash;  // the named cell's whole hash; empty: every cell
+  if (!options.cell.empty()) {
+    auto cell = find_cell(*store.value(), options.cell, sweep.value());
+    if (!cell) return report_error(cell.error());
+    hash = cell->hash;
+  }
+  auto running = store.value()->cancel_cells(sweep->id, hash, cancellable_cell_states());
   if (!running) return report_error(running.error());
   char host[256] = {};
   ::gethostname(host, sizeof(host) - 1);
@@ -49,7 +55,7 @@ int cancel(const CancelOptions& options, const GlobalOptions& global) {
     if (run.pid && is_worker_of(*run.pid, run.run_dir) && ::kill(-pid_t(*run.pid), SIGTERM) == 0) ++stopped;
   }
   std::printf("sweep '%s': cancelled%s; %d running worker%s asked to stop\n", sweep->name.c_str(),
-              options.cell.empty() ? "" : (" cells " + options.cell + "*").c_str(), stopped, stopped == 1 ? "" : "s");
+              hash.empty() ? "" : (" cell " + hash.substr(0, 12)).c_str(), stopped, stopped == 1 ? "" : "s");
   if (elsewhere > 0) {
     std::fprintf(stderr, "headroom: %d worker%s on other hosts: their orchestrator stops them\n", elsewhere,
                  elsewhere == 1 ? "" : "s");
@@ -64,7 +70,7 @@ void add_cancel_command(CLI::App& app, const GlobalOptions& global, int& exit_st
   auto* command = app.add_subcommand("cancel", "Cancel a sweep, or one of its cells: pending cells are skipped, "
                                                "running workers stopped (they checkpoint)");
   command->add_option("sweep", options->sweep, "the sweep's name")->required();
-  command->add_option("cell", options->cell, "only the cell whose hash starts with this (as 'headroom runs' shows)");
+  command->add_option("cell", options->cell, "only this cell: a hash prefix (the 'cell' column of 'headroom runs'), SWEEP/CELL or a run id of it");
   command->callback([options, &global, &exit_status] { exit_status = cancel(*options, global); });
 }
 

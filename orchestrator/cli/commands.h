@@ -10,6 +10,7 @@
 #include "common/table.h"
 #include "orchestrator/grid/grid.h"
 #include "orchestrator/scheduler/placement.h"
+#include "orchestrator/store/run_names.h"
 #include "orchestrator/store/store.h"
 
 namespace headroom::cli {
@@ -37,11 +38,20 @@ void add_watch_command(CLI::App& app, const GlobalOptions& global, int& exit_sta
 // location) and returns its exit status.
 int report_error(const Error& error);
 
+// The one output convention of every command that prints data: -f/--format
+// takes one of `formats` (the first is the default; others are refused when
+// the command line is parsed) and --json is short for --format json, or
+// jsonl for a command that prints a stream of lines.
+void add_format_options(CLI::App& command, std::string& format, const std::vector<std::string>& formats);
+
 // Prints a query's rows in `format` (format_table), or its error; returns the exit status.
 int print_table(const Result<Table>& table, const std::string& format);
 
-// A run named on the command line by its id (as `headroom runs` shows it).
-Result<RunRecord> find_run(Store& store, const std::string& text);
+// How a run is named on the command line (store/run_names.h), for --help.
+inline constexpr const char* kRunNameHelp =
+    "the run: its id ('run' column of 'headroom runs'), a cell-hash prefix ('cell' column) or SWEEP/CELL; "
+    "a cell means its latest attempt";
+
 // A sweep by name; an error naming the database and the closest name.
 Result<SweepRecord> find_sweep(Store& store, const std::string& name);
 
@@ -49,6 +59,10 @@ Result<SweepRecord> find_sweep(Store& store, const std::string& name);
 // nvidia-smi lists, narrowed by CUDA_VISIBLE_DEVICES, then by the --gpus flag
 // ("all", "none" or indices).
 Result<Machine> discover_machine(const std::string& gpus_flag);
+// The trainer executable: --trainer's value, or headroom-train beside this
+// headroom; an error (naming --trainer) when it is not an executable file.
+Result<std::string> trainer_executable(const std::string& trainer_flag);
+
 // The resources of every cell of an expansion, in order.
 std::vector<CellResources> cell_resources(const Expansion& expansion);
 

@@ -1,6 +1,10 @@
 // Helpers shared by the subcommands.
+#include <unistd.h>
+
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
+#include <filesystem>
 
 #include "common/spelling.h"
 #include "common/text_file.h"
@@ -18,26 +22,24 @@ int report_error(const Error& error) {
   return exit_status(error.kind);
 }
 
+void add_format_options(CLI::App& command, std::string& format, const std::vector<std::string>& formats) {
+  format = formats.front();
+  std::string listed;
+  for (const auto& name : formats) listed += (listed.empty() ? "" : ", ") + name;
+  auto* option = command.add_option("-f,--format", format, "output: " + listed + " (default " + formats.front() + ")")
+                     ->check(CLI::IsMember(formats));
+  const bool offers_json = std::find(formats.begin(), formats.end(), "json") != formats.end();
+  const std::string json = offers_json ? "json" : "jsonl";
+  command.add_flag_callback("--json", [&format, json] { format = json; }, "short for --format " + json)
+      ->excludes(option);
+}
+
 int print_table(const Result<Table>& table, const std::string& format) {
   if (!table) return report_error(table.error());
   auto text = format_table(table.value(), format);
   if (!text) return report_error(text.error());
   std::fputs(text->c_str(), stdout);
   return 0;
-}
-
-Result<RunRecord> find_run(Store& store, const std::string& text) {
-  int64_t id = 0;
-  size_t used = 0;
-  try {
-    id = std::stoll(text, &used);
-  } catch (const std::exception&) {
-    used = 0;
-  }
-  if (used == 0 || used != text.size() || id <= 0) {
-    return Error::invalid("'" + text + "' is not a run id: use the number in the 'run' column of 'headroom runs'");
-  }
-  return store.run(id);
 }
 
 Result<SweepRecord> find_sweep(Store& store, const std::string& name) {
@@ -58,6 +60,22 @@ Result<Machine> discover_machine(const std::string& gpus_flag) {
   HEADROOM_ASSIGN_OR_RETURN(auto visible, apply_cuda_visible_devices(all, std::getenv("CUDA_VISIBLE_DEVICES")));
   HEADROOM_ASSIGN_OR_RETURN(machine.gpus, select_gpus(visible, gpus_flag));
   return machine;
+}
+
+Result<std::string> trainer_executable(const std::string& trainer_flag) {
+  std::string trainer = trainer_flag;
+  if (trainer.empty()) {
+    std::error_code error;
+    const std::filesystem::path self = std::filesystem::read_symlink("/proc/self/exe", error);
+    trainer = error ? "headroom-train" : (self.parent_path() / "headroom-train").string();
+  }
+  std::error_code error;
+  if (!std::filesystem::is_regular_file(trainer, error) || ::access(trainer.c_str(), X_OK) != 0) {
+    return Error::invalid("trainer '" + trainer + "' is not an executable file" +
+                          (trainer_flag.empty() ? ": build headroom-train beside headroom, or name it with --trainer"
+                                                : " (--trainer)"));
+  }
+  return trainer;
 }
 
 std::vector<CellResources> cell_resources(const Expansion& expansion) {

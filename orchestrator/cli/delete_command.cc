@@ -108,7 +108,7 @@ void add_delete_command(CLI::App& app, const GlobalOptions& global, int& exit_st
                  int (*act)(const DeleteOptions&, const GlobalOptions&)) {
     auto options = std::make_shared<DeleteOptions>();
     auto* sub = command->add_subcommand(what, help);
-    sub->add_option(what == "sweep" ? "name" : "id", options->target, target_help)->required();
+    sub->add_option(what == "sweep" ? "name" : "run", options->target, target_help)->required();
     sub->add_flag("-y,--yes", options->yes, "do not ask");
     sub->add_flag("--files", options->files, "remove the run folders too");
     sub->callback([options, act, &global, &exit_status] { exit_status = act(*options, global); });
@@ -117,7 +117,7 @@ void add_delete_command(CLI::App& app, const GlobalOptions& global, int& exit_st
       "the sweep's name", delete_sweep);
   add("run", "Delete one ended run (attempt) with its points, notes and tags; its cell runs again unless another "
              "attempt of it succeeded",
-      "the run id (the 'run' column of 'headroom runs')", delete_run);
+      kRunNameHelp, delete_run);
 }
 
 }  // namespace headroom::cli

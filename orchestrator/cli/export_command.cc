@@ -74,9 +74,6 @@ Result<std::string> runs_with_curves_json(Store& store, const Table& runs, bool 
 }
 
 int export_runs(ExportOptions options, const GlobalOptions& global) {
-  if (options.format != "csv" && options.format != "json" && options.format != "jsonl") {
-    return report_error(Error::invalid("unknown format '" + options.format + "': use csv, json or jsonl"));
-  }
   auto store = Store::open_read_only(global.database);
   if (!store) return report_error(store.error());
   // The run id leads every row: the curves are looked up by it.
@@ -122,7 +119,7 @@ void add_export_command(CLI::App& app, const GlobalOptions& global, int& exit_st
   command->add_option("-w,--where", options->query.where, "filter, as for 'headroom runs'");
   command->add_option("-c,--columns", options->query.columns, "columns (default: all of the sweep's)")
       ->delimiter(',');
-  command->add_option("-f,--format", options->format, "csv, json or jsonl")->capture_default_str();
+  add_format_options(*command, options->format, {"csv", "json", "jsonl"});
   command->add_flag("--curves", options->curves,
                     "include metric curves (csv: one row per point; json/jsonl: a 'curves' object per run)");
   command->add_option("-o,--out", options->out, "write to this file instead of standard output");

@@ -91,7 +91,7 @@ int logs(const LogsOptions& options, const GlobalOptions& global) {
 void add_logs_command(CLI::App& app, const GlobalOptions& global, int& exit_status) {
   auto options = std::make_shared<LogsOptions>();
   auto* command = app.add_subcommand("logs", "Print a run's output; -f follows it until the run ends");
-  command->add_option("run", options->run, "the run id")->required();
+  command->add_option("run", options->run, kRunNameHelp)->required();
   command->add_flag("-f,--follow", options->follow, "keep printing new output until the run ends");
   command->add_flag("--events", options->events, "print the run's events.jsonl instead");
   command->callback([options, &global, &exit_status] { exit_status = logs(*options, global); });

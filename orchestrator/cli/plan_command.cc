@@ -4,6 +4,7 @@
 #include "orchestrator/cli/commands.h"
 #include "common/table.h"
 #include "orchestrator/grid/grid.h"
+#include "orchestrator/grid/preflight.h"
 #include "orchestrator/spec/sweep_spec.h"
 
 namespace headroom::cli {
@@ -13,11 +14,12 @@ struct PlanOptions {
   std::string sweep_file;
   int64_t count = 0;  // random search: overrides run_cap
   int64_t max_cells = kDefaultMaxCells;
-  bool json = false;
+  std::string format;  // text | json
   // Where `headroom run` with the same flags would place the cells.
   PlacementFlags placement;
   std::string gpus = "all";
   std::string executor;  // local | slurm; empty: the sweep's `executor`
+  std::string trainer;   // as for run; checked to exist
 };
 
 int plan(const PlanOptions& options) {
@@ -25,6 +27,9 @@ int plan(const PlanOptions& options) {
   if (!spec) return report_error(spec.error());
   auto expansion = expand(spec.value(), options.max_cells);
   if (!expansion) return report_error(expansion.error());
+  // What run would check before starting anything: the data and the trainer.
+  if (auto data = check_cells_data(spec.value(), expansion.value()); !data) return report_error(data.error());
+  if (auto trainer = trainer_executable(options.trainer); !trainer) return report_error(trainer.error());
   // The same admission as `headroom run`: a cell that could never start here is an error now.
   const std::string executor = !options.executor.empty() ? options.executor : spec->executor;
   if (executor != "local" && executor != "slurm") {
@@ -78,7 +83,7 @@ int plan(const PlanOptions& options) {
     total_flops += cell.estimated_training_flops;
     table.rows.push_back(std::move(row));
   }
-  if (options.json) {
+  if (options.format == "json") {
     nlohmann::json out = {{"sweep", spec->name}, {"cells", nlohmann::json::array()}};
     for (const auto& cell : expansion->cells) {
       out["cells"].push_back({{"hash", cell.hash},
@@ -131,7 +136,7 @@ void add_plan_command(CLI::App& app, const GlobalOptions&, int& exit_status) {
       "plan", "Validate a sweep file and show its cells (parameters, sizes, cost); writes nothing");
   command->add_option("sweep", options->sweep_file, "the sweep YAML file")->required();
   command->add_option("--count", options->count, "random search: cells to draw (overrides run_cap)");
-  command->add_flag("--json", options->json, "print the cells as JSON for scripts");
+  add_format_options(*command, options->format, {"text", "json"});
   command->add_option("--max-cells", options->max_cells,
                       "refuse a sweep of more cells than this (default " + std::to_string(kDefaultMaxCells) + ")");
   command->add_option("-j,--jobs", options->placement.jobs, "as for run: workers at once");
@@ -139,6 +144,7 @@ void add_plan_command(CLI::App& app, const GlobalOptions&, int& exit_status) {
   command->add_option("--gpus", options->gpus, "as for run: GPUs to use (all, none, or indices such as 0,2)");
   command->add_option("--per-gpu", options->placement.per_gpu, "as for run: workers sharing one GPU");
   command->add_option("--executor", options->executor, "as for run: local or slurm (default: the sweep's)");
+  command->add_option("--trainer", options->trainer, "as for run: the headroom-train executable (checked to exist)");
   command->callback([options, &exit_status] { exit_status = plan(*options); });
 }
 

@@ -44,7 +44,7 @@ void add_query_command(CLI::App& app, const GlobalOptions& global, int& exit_sta
                                                   "for more; default: every sweep)")
       ->allow_extra_args(false)
       ->delimiter(',');
-  command->add_option("-f,--format", options->format, "table, csv, json, jsonl or markdown")->capture_default_str();
+  add_format_options(*command, options->format, kTableFormats);
   command->add_option("--timeout", options->limits.seconds, "stop the query after this many seconds (0: never)")
       ->capture_default_str();
   command->add_option("--max-rows", options->limits.rows, "refuse results longer than this (0: no limit)")

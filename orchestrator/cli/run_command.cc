@@ -3,6 +3,7 @@
 // its stored spec (no file needed).
 #include <fcntl.h>
 #include <poll.h>
+#include <termios.h>
 #include <unistd.h>
 
 #include <cctype>
@@ -11,6 +12,7 @@
 #include <filesystem>
 
 #include "orchestrator/cli/commands.h"
+#include "orchestrator/grid/preflight.h"
 #include "orchestrator/devices/devices.h"
 #include "orchestrator/grid/grid.h"
 #include "orchestrator/monitor/render.h"
@@ -35,7 +37,8 @@ struct RunOptions {
   PlacementFlags placement;  // -j, --threads, --per-gpu
   bool extend = false;
   bool quiet = false;
-  bool json = false;
+  std::string format;  // text | jsonl (progress and the summary as JSON lines)
+  bool json() const { return format == "jsonl"; }
   bool include_cancelled = false;  // resume: cancelled cells become pending again
   RetryFailed retry_failed;        // failed cells to run again with fresh retries
   bool detach = false;             // continue in the background, output to a log file
@@ -71,12 +74,6 @@ SlurmSpec slurm_settings(const SweepSpec& spec, const RunOptions& options) {
   return slurm;
 }
 
-// headroom-train next to this executable, unless --trainer says otherwise.
-std::string default_trainer() {
-  std::error_code error;
-  fs::path self = fs::read_symlink("/proc/self/exe", error);
-  return error ? "headroom-train" : (self.parent_path() / "headroom-train").string();
-}
 
 void print_progress(const SweepRecord& sweep, const SweepProgress& progress, bool json) {
   if (json) {
@@ -125,9 +122,32 @@ Status detach_to(const std::string& log) {
   return Ok{};
 }
 
+// The terminal reads one key at a time, without echo, while this lives (a
+// question answered by one keypress); restored as it was on the way out.
+class SingleKeyInput {
+ public:
+  SingleKeyInput() {
+    if (::tcgetattr(STDIN_FILENO, &saved_) != 0) return;
+    termios keys = saved_;
+    keys.c_lflag &= ~tcflag_t(ICANON | ECHO);
+    keys.c_cc[VMIN] = 1;
+    keys.c_cc[VTIME] = 0;
+    active_ = ::tcsetattr(STDIN_FILENO, TCSANOW, &keys) == 0;
+  }
+  ~SingleKeyInput() {
+    if (active_) ::tcsetattr(STDIN_FILENO, TCSANOW, &saved_);
+  }
+  SingleKeyInput(const SingleKeyInput&) = delete;
+  SingleKeyInput& operator=(const SingleKeyInput&) = delete;
+
+ private:
+  termios saved_{};
+  bool active_ = false;
+};
+
 // The Ctrl-C question, on the terminal: stop the workers (they checkpoint)
-// or leave them running for a later run to adopt. A second Ctrl-C, end of
-// input or an unclear answer twice stops them.
+// or leave them running for a later run to adopt: one key, s or l (Enter
+// stops). A second Ctrl-C, end of input or an unclear key twice stops them.
 InterruptChoice ask_about_workers(const std::string& sweep, size_t running,
                                   const std::function<bool()>& interrupted_again) {
   std::fprintf(stderr,
@@ -136,20 +156,27 @@ InterruptChoice ask_about_workers(const std::string& sweep, size_t running,
                running, running == 1 ? " is" : "s are", running == 1 ? "it" : "them",
                running == 1 ? "it will" : "they will", sweep.c_str(), running == 1 ? "it" : "them", sweep.c_str(),
                running == 1 ? "it" : "them");
-  std::string answer;
+  SingleKeyInput one_key;
+  int unclear = 0;
   while (!interrupted_again()) {
     pollfd input = {STDIN_FILENO, POLLIN, 0};
     if (::poll(&input, 1, 100) <= 0) continue;  // a timeout, or a signal interrupting the wait
     char c = 0;
     if (::read(STDIN_FILENO, &c, 1) != 1) break;  // end of input
-    if (c != '\n') {
-      answer += char(std::tolower(static_cast<unsigned char>(c)));
-      continue;
+    const char key = char(std::tolower(static_cast<unsigned char>(c)));
+    if (key == 'l') {
+      std::fprintf(stderr, "l\n");
+      return InterruptChoice::leave_workers;
     }
-    if (answer == "l" || answer == "leave") return InterruptChoice::leave_workers;
-    if (answer == "s" || answer == "stop" || answer.empty()) break;
-    std::fprintf(stderr, "headroom: answer s (stop) or l (leave): ");
-    answer.clear();
+    if (key == 's' || key == '\n' || key == '\r') {
+      std::fprintf(stderr, "s\n");
+      break;
+    }
+    if (++unclear == 2) {
+      std::fprintf(stderr, "\n");
+      break;
+    }
+    std::fprintf(stderr, "\nheadroom: press s (stop) or l (leave): ");
   }
   std::fprintf(stderr, "headroom: stopping the workers\n");
   return InterruptChoice::stop_workers;
@@ -160,10 +187,9 @@ InterruptChoice ask_about_workers(const std::string& sweep, size_t running,
 // drives it. `expansion` is null for resume.
 int drive(const RunOptions& options, const GlobalOptions& global, const SweepSpec& spec,
           const Expansion* expansion, const std::vector<CellResources>& cells) {
-  std::string trainer = options.trainer.empty() ? default_trainer() : options.trainer;
-  if (::access(trainer.c_str(), X_OK) != 0) {
-    return report_error(Error::invalid("trainer '" + trainer + "' is not an executable (use --trainer)"));
-  }
+  auto found = trainer_executable(options.trainer);
+  if (!found) return report_error(found.error());
+  const std::string trainer = found.value();
   if (options.hang_seconds < 0) return report_error(Error::invalid("--hang-timeout must be at least 0"));
   const std::string executor = !options.executor.empty() ? options.executor : spec.executor;
   if (executor != "local" && executor != "slurm") {
@@ -214,7 +240,7 @@ int drive(const RunOptions& options, const GlobalOptions& global, const SweepSpe
   if (auto reopened = reopen(*store.value(), sweep.value(), reopening.value()); !reopened) {
     return report_error(reopened.error());
   }
-  if (!options.quiet && !options.json && !reopening->empty()) {
+  if (!options.quiet && !options.json() && !reopening->empty()) {
     std::fprintf(stderr, "headroom: %zu failed cell%s run%s again%s\n",
                  reopening->asked_for.size() + reopening->allowed_by_retries.size(),
                  reopening->asked_for.size() + reopening->allowed_by_retries.size() == 1 ? "" : "s",
@@ -227,22 +253,22 @@ int drive(const RunOptions& options, const GlobalOptions& global, const SweepSpe
   scheduler.stop_grace = std::chrono::milliseconds(int64_t(options.stop_grace_seconds * 1000));
   const SweepRecord record = sweep.value();
   const SlurmSpec slurm = slurm_settings(spec, options);
-  if (!options.quiet && !options.json && local) {
+  if (!options.quiet && !options.json() && local) {
     std::fprintf(stderr, "headroom: sweep '%s': %s, runs under %s\n", record.name.c_str(),
                  placement->describe().c_str(), (fs::path(record.runs_root) / record.name).c_str());
-  } else if (!options.quiet && !options.json) {
+  } else if (!options.quiet && !options.json()) {
     std::fprintf(stderr, "headroom: sweep '%s': job arrays on SLURM (%s%s), runs under %s\n", record.name.c_str(),
                  slurm.partition.empty() ? "default partition" : ("partition " + slurm.partition).c_str(),
                  slurm.throttle > 0 ? (", at most " + std::to_string(slurm.throttle) + " at a time").c_str() : "",
                  (fs::path(record.runs_root) / record.name).c_str());
   }
-  if (!options.quiet || options.json) {
+  if (!options.quiet || options.json()) {
     scheduler.progress = [&record, &options](const SweepProgress& progress) {
-      print_progress(record, progress, options.json);
+      print_progress(record, progress, options.json());
     };
   }
   // Only a person at a terminal can answer the Ctrl-C question.
-  if (!options.json && !options.detach && ::isatty(STDIN_FILENO) && ::isatty(STDERR_FILENO)) {
+  if (!options.json() && !options.detach && ::isatty(STDIN_FILENO) && ::isatty(STDERR_FILENO)) {
     scheduler.on_interrupt = [&record](size_t running, const std::function<bool()>& interrupted_again) {
       return ask_about_workers(record.name, running, interrupted_again);
     };
@@ -269,7 +295,7 @@ int drive(const RunOptions& options, const GlobalOptions& global, const SweepSpe
     return report_error(marked.error());
   }
   if (!outcome) return report_error(outcome.error());
-  if (options.json) {
+  if (options.json()) {
     nlohmann::json summary = {{"event", "summary"},
                               {"sweep", record.name},
                               {"succeeded", outcome->succeeded},
@@ -301,6 +327,7 @@ int run(const RunOptions& options, const GlobalOptions& global) {
   if (!spec) return report_error(spec.error());
   auto expansion = expand(spec.value(), options.max_cells);
   if (!expansion) return report_error(expansion.error());
+  if (auto data = check_cells_data(spec.value(), expansion.value()); !data) return report_error(data.error());
   return drive(options, global, spec.value(), &expansion.value(), cell_resources(expansion.value()));
 }
 
@@ -347,7 +374,7 @@ CLI::Option* add_execution_flags(CLI::App* command, RunOptions& options) {
                       "threads per worker (default 1), unless the sweep sets 'threads' per cell");
   command->add_option("--trainer", options.trainer, "the headroom-train executable (default: beside headroom)");
   command->add_flag("-q,--quiet", options.quiet, "print only the final summary");
-  command->add_flag("--json", options.json, "progress and the summary as JSON lines on standard output");
+  add_format_options(*command, options.format, {"text", "jsonl"});
   command->add_flag("--detach", options.detach,
                     "continue in the background; prints the pid and the sweep's log file (beside the database)");
   command->add_option("--gpus", options.gpus,

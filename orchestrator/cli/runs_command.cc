@@ -56,7 +56,7 @@ void add_runs_command(CLI::App& app, const GlobalOptions& global, int& exit_stat
                                       "eval/accuracy, eval/loss, eval/kl, eval/perplexity, train/loss logged)")
                       ->delimiter(',');
   command->add_option("-n,--limit", options->query.limit, "at most this many rows");
-  command->add_option("-f,--format", options->format, "table, csv, json or markdown")->capture_default_str();
+  add_format_options(*command, options->format, kTableFormats);
   command->callback([options, metrics, &global, &exit_status] {
     options->metrics_given = metrics->count() > 0;
     exit_status = runs(*options, global);

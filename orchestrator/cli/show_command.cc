@@ -168,9 +168,6 @@ std::string text_of(const nlohmann::ordered_json& run) {
 }
 
 int show(const ShowOptions& options, const GlobalOptions& global) {
-  if (options.format != "text" && options.format != "json") {
-    return report_error(Error::invalid("unknown format '" + options.format + "': use text or json"));
-  }
   auto store = Store::open_read_only(global.database);
   if (!store) return report_error(store.error());
   auto run = find_run(*store.value(), options.run);
@@ -191,8 +188,8 @@ int show(const ShowOptions& options, const GlobalOptions& global) {
 void add_show_command(CLI::App& app, const GlobalOptions& global, int& exit_status) {
   auto options = std::make_shared<ShowOptions>();
   auto* command = app.add_subcommand("show", "Show one run: parameters, attempts, final metrics, notes and paths");
-  command->add_option("run", options->run, "the run id (the 'run' column of 'headroom runs')")->required();
-  command->add_option("-f,--format", options->format, "text or json")->capture_default_str();
+  command->add_option("run", options->run, kRunNameHelp)->required();
+  add_format_options(*command, options->format, {"text", "json"});
   command->callback([options, &global, &exit_status] { exit_status = show(*options, global); });
 }
 

@@ -42,9 +42,6 @@ nlohmann::json to_json(const SweepSnapshot& snapshot) {
 }
 
 int status(const StatusOptions& options, const GlobalOptions& global) {
-  if (options.format != "text" && options.format != "json") {
-    return report_error(Error::invalid("unknown format '" + options.format + "': use text or json"));
-  }
   auto store = Store::open_read_only(global.database);
   if (!store) return report_error(store.error());
   std::vector<SweepRecord> sweeps;
@@ -84,7 +81,7 @@ void add_status_command(CLI::App& app, const GlobalOptions& global, int& exit_st
   auto options = std::make_shared<StatusOptions>();
   auto* command = app.add_subcommand("status", "Show each sweep's progress, running runs and failures");
   command->add_option("sweep", options->sweep, "only this sweep");
-  command->add_option("-f,--format", options->format, "text or json")->capture_default_str();
+  add_format_options(*command, options->format, {"text", "json"});
   command->callback([options, &global, &exit_status] { exit_status = status(*options, global); });
 }
 

@@ -1,7 +1,7 @@
 // headroom watch [SWEEP]: a live view of running sweeps, refreshed from the
 // database (read-only). On a terminal it repaints in place and 'q' quits;
-// without one, or with NO_COLOR set, it prints plain frames and ends when no
-// watched sweep is running any more.
+// without one it prints plain frames and ends when no watched sweep is running
+// any more. NO_COLOR (no-color.org) takes the colour away, nothing else.
 #include <poll.h>
 #include <signal.h>
 #include <sys/ioctl.h>
@@ -113,7 +113,9 @@ int watch(const WatchOptions& options, const GlobalOptions& global) {
   if (options.interval <= 0) return report_error(Error::invalid("--interval must be positive"));
   auto store = Store::open_read_only(global.database);
   if (!store) return report_error(store.error());
-  const bool live = !options.once && ::isatty(STDOUT_FILENO) && ::isatty(STDIN_FILENO) && !std::getenv("NO_COLOR");
+  const bool live = !options.once && ::isatty(STDOUT_FILENO) && ::isatty(STDIN_FILENO);
+  const char* no_color = std::getenv("NO_COLOR");
+  const bool color = no_color == nullptr || no_color[0] == '\0';  // no-color.org: set and not empty
 
   stop_requested = false;
   struct sigaction action = {}, previous_int = {}, previous_term = {};
@@ -124,7 +126,7 @@ int watch(const WatchOptions& options, const GlobalOptions& global) {
   if (live) {
     LiveTerminal terminal;
     while (!stop_requested) {
-      auto current = frame(*store.value(), options, RenderOptions{true, terminal.width(), 20});
+      auto current = frame(*store.value(), options, RenderOptions{color, terminal.width(), 20});
       if (!current) {
         status = -1;
         break;

@@ -54,6 +54,15 @@ std::string progress_bar(double fraction, size_t width) {
   return "[" + std::string(filled, '#') + std::string(width - filled, '.') + "]";
 }
 
+std::string cells_bar(int64_t succeeded, int64_t failed, int64_t total, size_t width) {
+  if (total <= 0) return progress_bar(0, width);
+  const auto chars = [&](int64_t cells) {
+    return std::min(width, size_t(std::floor(double(cells) / double(total) * double(width) + 1e-9)));
+  };
+  const size_t good = chars(succeeded), ended = chars(succeeded + failed);
+  return "[" + std::string(good, '#') + std::string(ended - good, 'x') + std::string(width - ended, '.') + "]";
+}
+
 std::vector<std::string> render_snapshot(const SweepSnapshot& snapshot, const RenderOptions& options) {
   const bool color = options.color;
   std::vector<std::string> lines;
@@ -68,8 +77,14 @@ std::vector<std::string> render_snapshot(const SweepSnapshot& snapshot, const Re
   lines.push_back(paint(sweep.name, kBold, color) + ": " + state);
 
   const int64_t done = snapshot.count(CellState::succeeded), failed = snapshot.count(CellState::failed);
-  const double fraction = snapshot.total ? double(done + failed) / double(snapshot.total) : 0;
-  std::string totals = "  " + progress_bar(fraction, options.bar_width) + " " +
+  std::string bar = cells_bar(done, failed, snapshot.total, options.bar_width);
+  if (color) {
+    const size_t first_x = bar.find('x'), last_x = bar.rfind('x');
+    if (first_x != std::string::npos) {
+      bar = bar.substr(0, first_x) + paint(bar.substr(first_x, last_x - first_x + 1), kRed, true) + bar.substr(last_x + 1);
+    }
+  }
+  std::string totals = "  " + bar + " " +
                        std::to_string(done + failed) + "/" + std::to_string(snapshot.total) + " cells: " +
                        paint(std::to_string(done) + " succeeded", kGreen, color && done) + ", " +
                        paint(std::to_string(failed) + " failed", kRed, color && failed) + ", " +
@@ -83,16 +98,37 @@ std::vector<std::string> render_snapshot(const SweepSnapshot& snapshot, const Re
   lines.push_back(totals);
 
   const std::string metric = sweep.metric.value_or(kDefaultProgressMetric);
+  // Running runs as a table under a header row; the last column (the
+  // cell's parameters) is left ragged.
+  std::vector<std::vector<std::string>> rows = {
+      {"run", "progress", "step", "loss", metric, "tok/s", "device", "time", "parameters"}};
   for (const auto& run : snapshot.running) {
-    std::string line = "  " + paint("run " + std::to_string(run.run), kYellow, color) + " " +
-                       progress_bar(run.steps ? double(run.step) / double(run.steps) : 0, options.bar_width / 2) +
-                       " step " + std::to_string(run.step) + "/" + std::to_string(run.steps);
-    if (run.loss) line += "  loss " + fixed(*run.loss, 4);
-    if (run.accuracy) line += "  " + metric + " " + fixed(*run.accuracy, 4);
-    if (run.tokens_per_second) line += "  " + fixed(*run.tokens_per_second, 0) + " tok/s";
-    line += "  " + (run.device.empty() ? std::string("-") : run.device) + "  " + compact_duration(run.seconds) +
-            "  " + parameters_text(run.parameters);
-    lines.push_back(line);
+    const auto or_dash = [](const std::optional<double>& value, int decimals) {
+      return value ? fixed(*value, decimals) : std::string("-");
+    };
+    rows.push_back({std::to_string(run.run),
+                    progress_bar(run.steps ? double(run.step) / double(run.steps) : 0, options.bar_width / 2),
+                    std::to_string(run.step) + "/" + std::to_string(run.steps), or_dash(run.loss, 4),
+                    or_dash(run.accuracy, 4), or_dash(run.tokens_per_second, 0),
+                    run.device.empty() ? std::string("-") : run.device, compact_duration(run.seconds),
+                    parameters_text(run.parameters)});
+  }
+  if (rows.size() > 1) {
+    std::vector<size_t> widths(rows.front().size(), 0);
+    for (const auto& row : rows) {
+      for (size_t i = 0; i < row.size(); ++i) widths[i] = std::max(widths[i], row[i].size());
+    }
+    for (size_t r = 0; r < rows.size(); ++r) {
+      std::string line = "";
+      for (size_t i = 0; i < rows[r].size(); ++i) {
+        std::string cell = rows[r][i];
+        if (i + 1 < rows[r].size()) cell += std::string(widths[i] - cell.size(), ' ');
+        if (r == 0) cell = paint(cell, kBold, color);
+        if (r > 0 && i == 0) cell = paint(cell, kYellow, color);
+        line += "  " + cell;
+      }
+      lines.push_back(line);
+    }
   }
   for (const auto& cell : snapshot.failed) {
     lines.push_back("  " + paint(std::string(to_string(cell.state)), kRed, color) + " run " + std::to_string(cell.run) + " " +

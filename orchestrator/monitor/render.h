@@ -16,10 +16,15 @@ struct RenderOptions {
   size_t bar_width = 20;   // characters inside a progress bar
 };
 
-// Header (state, counts, a progress bar, elapsed time and ETA), one line per
-// running run (bar, step, loss, metric, tokens/s, device), then one per
-// failed cell with its last error line.
+// Header (state, counts, a bar of succeeded and failed cells, elapsed time
+// and ETA), a table of running runs under a header row (bar, step, loss,
+// metric, tokens/s, device, time, parameters), then one line per failed cell
+// with its last error line.
 std::vector<std::string> render_snapshot(const SweepSnapshot& snapshot, const RenderOptions& options);
+
+// A sweep's cells: "[####xx......]", # for those that succeeded, x for
+// those that failed, . for the rest (running, pending, cancelled).
+std::string cells_bar(int64_t succeeded, int64_t failed, int64_t total, size_t width);
 
 // "[#####.....]" for a fraction in [0, 1].
 std::string progress_bar(double fraction, size_t width);

@@ -48,7 +48,7 @@ std::vector<std::string> default_columns(const std::vector<std::string>& paramet
   for (const auto& name : metrics) {
     if (!contains(columns, name)) columns.push_back(name);
   }
-  columns.insert(columns.end(), {"parameters", "seconds", "error"});
+  columns.insert(columns.end(), {"parameter_count", "seconds", "error"});
   return columns;
 }
 

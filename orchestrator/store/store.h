@@ -294,6 +294,10 @@ class Store {
   // Cells in grid order; all states when `state` is empty.
   Result<std::vector<CellRecord>> cells(int64_t sweep_id, std::optional<CellState> state = std::nullopt);
   Result<CellRecord> cell(int64_t cell_id);
+  // Cells whose hash starts with `prefix` (in every sweep, or in one), at most
+  // `limit` of them, by sweep and grid order.
+  Result<std::vector<CellRecord>> cells_with_hash_prefix(const std::string& prefix,
+                                                         std::optional<int64_t> sweep_id, int64_t limit);
   // Cell counts by state for a sweep, every state in all_cell_states() order.
   Result<std::vector<std::pair<CellState, int64_t>>> cell_state_counts(int64_t sweep_id);
   // Marks the sweep's cells in one of the `cancellable` states (those whose

@@ -173,6 +173,27 @@ Result<CellRecord> Store::cell(int64_t cell_id) {
   });
 }
 
+Result<std::vector<CellRecord>> Store::cells_with_hash_prefix(const std::string& prefix,
+                                                             std::optional<int64_t> sweep_id, int64_t limit) {
+  return guarded("finding cells", [&]() -> Result<std::vector<CellRecord>> {
+    // substr, not LIKE: a prefix with % or _ must match only itself.
+    Statement query(connection_->handle(),
+                    std::string("SELECT ") + kCellColumns +
+                        " FROM cells WHERE substr(hash, 1, length(?1)) = ?1 AND (?2 IS NULL OR sweep_id = ?2)"
+                        " ORDER BY sweep_id, ordinal LIMIT ?3");
+    query.bind(1, prefix);
+    if (sweep_id) {
+      query.bind(2, *sweep_id);
+    } else {
+      query.bind(2, nullptr);
+    }
+    query.bind(3, limit);
+    std::vector<CellRecord> result;
+    while (query.step()) result.push_back(read_cell(query));
+    return result;
+  });
+}
+
 Result<std::vector<std::pair<CellState, int64_t>>> Store::cell_state_counts(int64_t sweep_id) {
   return guarded("counting cells", [&]() -> Result<std::vector<std::pair<CellState, int64_t>>> {
     std::vector<std::pair<CellState, int64_t>> counts;

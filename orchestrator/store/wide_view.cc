@@ -15,7 +15,8 @@ const std::vector<WideColumn>& builtins() {
       {"attempt", "r.attempt"},
       {"state", "r.state"},
       {"head_size", "c.head_size"},
-      {"parameters", "c.parameter_count"},
+      // Not "parameters": that is a cell's swept values (cells.parameters, show).
+      {"parameter_count", "c.parameter_count"},
       {"non_embedding_parameters", "c.non_embedding_parameters"},
       {"flops_per_token", "c.flops_per_token"},
       {"estimated_flops", "c.estimated_flops"},

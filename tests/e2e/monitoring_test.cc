@@ -1,6 +1,7 @@
 // Watching a live sweep: `watch` in a real terminal (tmux), `logs -f`, and
 // `status` while workers train.
 #include <gtest/gtest.h>
+#include <signal.h>
 
 #include <boost/process.hpp>
 #include <chrono>
@@ -94,8 +95,9 @@ TEST_F(Monitoring, WatchShowsRunningRunsInARealTerminalAndQuitsOnQ) {
   const std::string session = "headroom-watch-" + std::to_string(::getpid());
   // A private tmux server (-L) so the test never touches a user's sessions.
   const std::string socket = session;
+  // NO_COLOR takes the colour away, not the live view.
   auto started = tmux({"-L", socket, "new-session", "-d", "-s", session, "-x", "160", "-y", "30", "-c",
-                       folder_.path().string(), testing::headroom_binary() + " watch live --interval 0.3"});
+                       folder_.path().string(), "env NO_COLOR=1 " + testing::headroom_binary() + " watch live --interval 0.3"});
   ASSERT_EQ(started.exit_status, 0) << started.err;
   std::string screen;
   for (int i = 0; i < 100; ++i) {
@@ -105,10 +107,11 @@ TEST_F(Monitoring, WatchShowsRunningRunsInARealTerminalAndQuitsOnQ) {
   }
   EXPECT_NE(screen.find("live: running (pid"), std::string::npos) << screen;
   EXPECT_NE(screen.find("0/2 cells"), std::string::npos) << screen;
-  EXPECT_NE(screen.find("step "), std::string::npos) << screen;
+  // Running runs sit under a header row.
+  EXPECT_NE(screen.find("run  progress      step"), std::string::npos) << screen;
+  EXPECT_NE(screen.find("loss"), std::string::npos) << screen;
   EXPECT_NE(screen.find("/2000"), std::string::npos) << screen;
-  EXPECT_NE(screen.find("loss "), std::string::npos) << screen;
-  EXPECT_NE(screen.find("tok/s  cpu"), std::string::npos) << screen;
+  EXPECT_NE(screen.find(" cpu "), std::string::npos) << screen;
   EXPECT_NE(screen.find("press q to quit"), std::string::npos) << screen;
 
   ASSERT_EQ(tmux({"-L", socket, "send-keys", "-t", session, "q"}).exit_status, 0);
@@ -121,6 +124,42 @@ TEST_F(Monitoring, WatchShowsRunningRunsInARealTerminalAndQuitsOnQ) {
   if (!quit) tmux({"-L", socket, "kill-server"});
 }
 
+// Ctrl-C on a terminal asks once; one key (no Enter) answers it.
+TEST_F(Monitoring, CtrlCAsksAndOneKeyLeavesTheWorkersRunning) {
+  ASSERT_FALSE(bp::search_path("tmux").empty()) << "tmux is installed by scripts/setup";
+  const std::string session = "headroom-ask-" + std::to_string(::getpid());
+  const std::string socket = session;
+  // The shell stays after headroom exits, so its last words can be read.
+  auto started = tmux({"-L", socket, "new-session", "-d", "-s", session, "-x", "200", "-y", "30", "-c",
+                       folder_.path().string(),
+                       testing::headroom_binary() + " run " + sweep_ + " --jobs 1; echo EXITED $?; sleep 60"});
+  ASSERT_EQ(started.exit_status, 0) << started.err;
+  ASSERT_TRUE(wait_for("SELECT count(*) FROM runs WHERE state = 'running' AND pid IS NOT NULL"));
+  auto screen_shows = [&](const std::string& text) {
+    for (int i = 0; i < 100; ++i) {
+      if (tmux({"-L", socket, "capture-pane", "-p", "-t", session}).out.find(text) != std::string::npos) return true;
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+    return false;
+  };
+  ASSERT_EQ(tmux({"-L", socket, "send-keys", "-t", session, "C-c"}).exit_status, 0);
+  EXPECT_TRUE(screen_shows("[l]eave")) << tmux({"-L", socket, "capture-pane", "-p", "-t", session}).out;
+  ASSERT_EQ(tmux({"-L", socket, "send-keys", "-t", session, "l"}).exit_status, 0);  // no Enter
+  EXPECT_TRUE(screen_shows("EXITED 130")) << tmux({"-L", socket, "capture-pane", "-p", "-t", session}).out;
+  const std::string screen = tmux({"-L", socket, "capture-pane", "-p", "-t", session}).out;
+  EXPECT_NE(screen.find("'headroom resume live' adopts"), std::string::npos) << screen;
+  tmux({"-L", socket, "kill-server"});
+
+  // The worker was left running; cancel stops it.
+  auto pid = headroom({"query", "SELECT pid FROM runs WHERE state = 'running'", "-f", "csv"});
+  ASSERT_EQ(pid.exit_status, 0) << pid.err;
+  const pid_t worker = pid_t(std::stol(pid.out.substr(pid.out.find('\n') + 1)));
+  EXPECT_EQ(::kill(worker, 0), 0) << "the worker should still run";
+  EXPECT_EQ(headroom({"cancel", "live"}).exit_status, 0);
+  for (int i = 0; i < 300 && ::kill(worker, 0) == 0; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  EXPECT_NE(::kill(worker, 0), 0) << "cancel should stop the left worker";
+}
+
 TEST_F(Monitoring, PlainWatchLogsFollowAndStatusDuringARun) {
   start_sweep();
   ASSERT_TRUE(wait_for("SELECT count(*) FROM runs WHERE state = 'running' AND id = 1"));
@@ -131,7 +170,8 @@ TEST_F(Monitoring, PlainWatchLogsFollowAndStatusDuringARun) {
   EXPECT_EQ(once.out.find('\x1b'), std::string::npos);
 
   auto status = headroom({"status", "live"});
-  EXPECT_NE(status.out.find("run 1 ["), std::string::npos) << status.out;
+  EXPECT_NE(status.out.find("  run  progress"), std::string::npos) << status.out;
+  EXPECT_NE(status.out.find("\n  1    ["), std::string::npos) << status.out;
 
   // Follows run 1 until it ends, then returns with everything it printed.
   auto logs = headroom({"logs", "1", "-f"});

@@ -147,20 +147,53 @@ TEST_F(SweepEndToEnd, HostileSweepFilesGetClearErrorsAndNothingRawReachesTheTerm
   EXPECT_FALSE(fs::exists(folder_.path() / "headroom.db"));
 }
 
+TEST_F(SweepEndToEnd, AMissingOrTooSmallCorpusIsRefusedBeforeAnythingStarts) {
+  std::string missing = folder_.write("missing.yaml", R"(
+name: missing
+base: {corpus: /nonexistent/corpus, steps: 5}
+parameters:
+  heads: {values: [1, 2]}
+)");
+  for (const std::string command : {"plan", "run"}) {
+    auto refused = headroom({command, missing});
+    EXPECT_EQ(refused.exit_status, 2) << command << refused.out << refused.err;
+    EXPECT_NE(refused.err.find("missing.yaml:3:16: corpus '/nonexistent/corpus' does not exist (read by 2 cells)"),
+              std::string::npos)
+        << refused.err;
+  }
+  // Too short for the longest window of its cells (lm reads seq_len + 1 characters).
+  folder_.write("short.txt", std::string(600, 'a') + std::string(600, 'b'));
+  std::string small = folder_.write("small.yaml", R"(
+name: small
+base: {corpus: short.txt, task: lm, steps: 5}
+parameters:
+  seq_len: {values: [16, 64]}
+)");
+  auto refused = headroom({"run", small});
+  EXPECT_EQ(refused.exit_status, 2);
+  EXPECT_NE(refused.err.find("small.yaml:3:16: corpus 'short.txt' is too small: 1200 characters, need at least 1320"),
+            std::string::npos)
+      << refused.err;
+  EXPECT_FALSE(fs::exists(folder_.path() / "headroom.db"));
+}
+
 TEST_F(SweepEndToEnd, InvalidWorkerConfigIsRecordedWithItsErrorAndNotRetried) {
   std::string failing = folder_.write("failing.yaml", R"(
 name: failing
 retries: 1
-base: {corpus: /nonexistent/corpus, steps: 5}
+base: {steps: 5}
 parameters:
   heads: {values: [2]}
 )");
-  auto run = headroom({"run", failing});
+  // The worker finds its config unusable (headroom-train does so when the
+  // corpus vanished after the check before launch).
+  auto run = testing::run_command({testing::headroom_binary(), "run", failing, "--trainer", testing::test_worker_binary()},
+                                  folder_.path(), {{"HEADROOM_TEST_WORKER", "0=invalid_config"}});
   EXPECT_EQ(run.exit_status, 1) << run.out << run.err;
-  // A missing corpus is an invalid config: not retried.
+  // An invalid config is not retried.
   EXPECT_EQ(scalar("SELECT count(*) FROM runs WHERE state = 'invalid'"), 1);
   auto status = headroom({"status", "failing"});
-  EXPECT_NE(status.out.find("/nonexistent/corpus' does not exist"), std::string::npos) << status.out;
+  EXPECT_NE(status.out.find("' does not exist"), std::string::npos) << status.out;
 }
 
 TEST_F(SweepEndToEnd, KillNineOfTheOrchestratorThenRunAgainFinishesEachCellOnce) {

@@ -39,7 +39,7 @@ TEST_F(RunQueryTest, DefaultLayoutHasEveryRunWithParametersAndFinalMetrics) {
   EXPECT_EQ(table.rows.size(), 13u);
   EXPECT_EQ(table.columns,
             (std::vector<std::string>{"run", "sweep", "cell", "attempt", "state", "attention", "d_model", "heads",
-                                      "head_size", "eval/accuracy", "train/loss", "parameters", "seconds",
+                                      "head_size", "eval/accuracy", "train/loss", "parameter_count", "seconds",
                                       "error"}));
 }
 
@@ -122,6 +122,10 @@ TEST(Render, ProgressBarsAndDurations) {
   EXPECT_EQ(progress_bar(0.5, 10), "[#####.....]");
   EXPECT_EQ(progress_bar(1.5, 4), "[####]");
   EXPECT_EQ(progress_bar(-1, 4), "[....]");
+  // Succeeded cells #, failed x: a sweep whose cells all failed is not "full".
+  EXPECT_EQ(cells_bar(2, 1, 4, 8), "[####xx..]");
+  EXPECT_EQ(cells_bar(0, 2, 2, 4), "[xxxx]");
+  EXPECT_EQ(cells_bar(0, 0, 0, 4), "[....]");
   EXPECT_EQ(compact_duration(59.6), "1m0s");
   EXPECT_EQ(compact_duration(3725), "1h2m");
   EXPECT_EQ(compact_duration(4), "4s");

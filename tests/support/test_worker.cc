@@ -11,7 +11,9 @@
 //       ignores SIGTERM), diverge (end "diverged", exit 3), many_metrics
 //       (first logs 1,001 distinct metric names probe/SEED/N, one line each,
 //       which is one more than a run may have), crash_binary (writes bytes
-//       that are not UTF-8 to stderr, then exits 1)
+//       that are not UTF-8 to stderr, then exits 1), invalid_config (ends
+//       "invalid_config" naming the corpus, as headroom-train does when its
+//       corpus vanished after the orchestrator checked it)
 //   HEADROOM_TEST_WORKER_STEP_MS  sleep per step (default 0)
 //   HEADROOM_TEST_WORKER_LOG      a file to append "start|end <time> <run-dir>
 //       <CUDA_VISIBLE_DEVICES> <OMP_NUM_THREADS>" lines to (O_APPEND, so
@@ -119,6 +121,9 @@ int main(int argc, char** argv) {
                           {"cuda_visible_devices", visible}, {"threads", env("OMP_NUM_THREADS")}});
   if (behaviour == "hang" || behaviour == "ignore_term") {
     while (true) std::this_thread::sleep_for(std::chrono::seconds(1));
+  }
+  if (behaviour == "invalid_config") {
+    return end(EndStatus::invalid_config, {{"error", "corpus '" + config.value("corpus", std::string()) + "' does not exist"}});
   }
   if (behaviour == "crash_binary") {
     std::fprintf(stderr, "test worker: \xff\xfe\x1b[31m not text\n");
