@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cctype>
 #include <cmath>
+#include <filesystem>
 #include <map>
 #include <optional>
 #include <set>
@@ -16,6 +17,21 @@ std::string slug_of(const std::string& name) {
   std::string slug;
   for (char c : name) slug += std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_' ? c : '_';
   return slug;
+}
+
+// A path as a report names it: relative to the current folder (the
+// repository, for committed reports) when under it, else the file name alone,
+// so a report names no folder of the machine it was made on.
+std::string shown_path(const std::string& path) {
+  namespace fs = std::filesystem;
+  std::error_code error;
+  const fs::path absolute = fs::weakly_canonical(fs::absolute(path, error), error);
+  const fs::path here = fs::weakly_canonical(fs::current_path(error), error);
+  if (!error) {
+    const fs::path relative = absolute.lexically_relative(here);
+    if (!relative.empty() && *relative.begin() != "..") return relative.string();
+  }
+  return fs::path(path).filename().string();
 }
 
 std::string value_text(const nlohmann::json& value) {
@@ -502,7 +518,7 @@ void describe_setup(SweepSection& section) {
     text += " Wall time " + compact_duration(last_end - first_start) + " from the first run's start to the last run's end; " +
             compact_duration(total) + " of run time in all.";
   }
-  if (!results.sweep.spec_path.empty()) text += " Sweep file `" + results.sweep.spec_path + "`.";
+  if (!results.sweep.spec_path.empty()) text += " Sweep file `" + shown_path(results.sweep.spec_path) + "`.";
   section.document.paragraph(text);
 }
 

@@ -69,6 +69,7 @@ int main(int argc, char** argv) {
   headroom::cli::add_delete_command(app, global, exit_status);
   headroom::cli::add_db_command(app, global, exit_status);
   add_help_command(app, exit_status);
+  headroom::cli::add_completion_command(app, global, exit_status);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& error) {

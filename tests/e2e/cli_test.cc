@@ -199,5 +199,36 @@ TEST_F(Cli, TheTrainersHelpListsEverySettingWithItsDefault) {
   EXPECT_NE(help.out.find("sequence length n in characters [32]"), std::string::npos) << help.out;
 }
 
+// What bash offers after `line` (a trailing space: a new word), with the
+// script `headroom completion bash` printed loaded, run in `folder`.
+std::string completions(const TemporaryFolder& folder, const std::string& line) {
+  const std::string script = testing::run_command({testing::headroom_binary(), "completion", "bash"}, folder.path()).out;
+  folder.write("completion.bash", script);
+  const std::string bin = std::filesystem::path(testing::headroom_binary()).parent_path().string();
+  auto result = testing::run_command(
+      {"/bin/bash", "-c",
+       "PATH=" + bin + ":$PATH; source completion.bash; read -ra COMP_WORDS <<< \"$1\"; "
+       "[[ \"$1\" == *' ' ]] && COMP_WORDS+=(''); COMP_CWORD=$((${#COMP_WORDS[@]} - 1)); _headroom; "
+       "(( ${#COMPREPLY[@]} )) && printf '%s\\n' \"${COMPREPLY[@]}\" | sort | tr '\\n' ' '",
+       "_", line},
+      folder.path());
+  return result.out;
+}
+
+TEST_F(Cli, BashCompletesCommandsOptionsAndSweepNames) {
+  run_sweep("alpha");
+  run_sweep("beta", {"--db", "other.db"});
+  folder_.write("next.yaml", "parameters: {}\n");
+  EXPECT_EQ(completions(folder_, "headroom ru"), "run runs ");
+  EXPECT_EQ(completions(folder_, "headroom runs --wh"), "--where ");
+  EXPECT_EQ(completions(folder_, "headroom db "), "check export migrate ");
+  EXPECT_NE(completions(folder_, "headroom help "), "");
+  EXPECT_EQ(completions(folder_, "headroom status al"), "alpha ");
+  EXPECT_EQ(completions(folder_, "headroom status --db other.db b"), "beta ");
+  EXPECT_EQ(completions(folder_, "headroom plan ne"), "next.yaml ");
+  // A database that cannot be read offers no sweeps and prints no error.
+  EXPECT_EQ(completions(folder_, "headroom status --db missing.db a"), "");
+}
+
 }  // namespace
 }  // namespace headroom
