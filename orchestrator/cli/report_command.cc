@@ -22,6 +22,16 @@ int report(ReportCommandOptions options, const GlobalOptions& global) {
     if (!sweep) return report_error(sweep.error());
     sweeps.push_back(sweep.value());
   }
+  // A --curve named by run id or SWEEP/CELL becomes its cell's whole hash; a
+  // bare prefix is matched within each reported sweep.
+  for (auto& curve : options.report.section.curve_cells) {
+    const bool names_one_cell = curve.find('/') != std::string::npos ||
+                                (!curve.empty() && curve.find_first_not_of("0123456789") == std::string::npos);
+    if (!names_one_cell) continue;
+    auto cell = find_cell(*store.value(), curve);
+    if (!cell) return report_error(cell.error());
+    curve = cell->hash;
+  }
   if (options.report.out_dir.empty()) {
     options.report.out_dir = "reports-out/" + sweeps.front().name + (sweeps.size() > 1 ? "-and-more" : "");
   }
@@ -48,7 +58,7 @@ void add_report_command(CLI::App& app, const GlobalOptions& global, int& exit_st
   command->add_option("--metric", options->report.section.metric,
                       "metric to report (default: the sweep's, else eval/accuracy)");
   command->add_option("--curve", options->report.section.curve_cells,
-                      "a cell (hash prefix) whose learning curve to draw; repeat for several")
+                      "a cell whose learning curve to draw: a hash prefix, SWEEP/CELL or a run id of it; repeat for several")
       ->expected(1);
   command->callback([options, &global, &exit_status] { exit_status = report(*options, global); });
 }

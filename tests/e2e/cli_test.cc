@@ -179,6 +179,12 @@ TEST_F(Cli, AReportAxisOrSeriesMustVary) {
   EXPECT_NE(flat.err.find("heads"), std::string::npos) << flat.err;
   EXPECT_FALSE(fs::exists(folder_.path() / "report"));
   EXPECT_EQ(headroom({"report", "s", "--x", "heads", "-o", "report"}).exit_status, 0);
+  // --curve names a cell as every command does: here by a run id.
+  auto curve = headroom({"report", "s", "--curve", "2", "-o", "curve"});
+  EXPECT_EQ(curve.exit_status, 0) << curve.err;
+  auto no_such = headroom({"report", "s", "--curve", "s/zz", "-o", "none"});
+  EXPECT_EQ(no_such.exit_status, 2);
+  EXPECT_NE(no_such.err.find("names no run or cell"), std::string::npos) << no_such.err;
 }
 
 TEST_F(Cli, TheProgressBarShowsFailedCellsApartFromSucceededOnes) {
