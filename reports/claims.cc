@@ -6,6 +6,7 @@
 #include <set>
 
 #include "common/number_format.h"
+#include "trainer/config.h"
 
 namespace headroom {
 
@@ -43,6 +44,18 @@ namespace {
 // ffn_mult varies where a sweep matched parameters by widening the
 // feed-forward layer (docs/sweeps.md, "Matched budgets").
 const std::set<std::string> kVaried = {"attention", "heads", "head_size", "d_model", "ffn_mult"};
+
+// A configuration as the same training in any sweep: every setting with its
+// default filled in (a setting headroom-train gained later is missing from
+// the configs of older sweeps, as test_split is), without the seed and the
+// settings that choose only how a run computes.
+nlohmann::json identity_of(const nlohmann::json& config) {
+  const auto parsed = trainer::parse_config(config);
+  nlohmann::json identity = parsed.problems.empty() ? trainer::to_json(parsed.config) : config;
+  identity.erase("seed");
+  for (const auto& key : trainer::implementation_keys()) identity.erase(key);
+  return identity;
+}
 
 // Non-embedding parameter counts this close count as matched.
 constexpr double kMatchedParameters = 0.02;
@@ -171,9 +184,7 @@ class ClaimBuilder {
   ClaimSide side(const Shape& shape, bool with_width, bool with_ffn) const {
     ClaimSide side;
     side.description = describe(shape, with_width, with_ffn);
-    nlohmann::json identity = shape.configuration->config;
-    identity.erase("seed");
-    side.identity = identity.dump();
+    side.identity = identity_of(shape.configuration->config).dump();
     side.non_embedding_parameters = shape.configuration->non_embedding_parameters;
     side.mean = mean(shape);
     side.seeds = shape.configuration->finals(goal_.name).size();

@@ -355,6 +355,27 @@ TEST(Claims, HolmAdjustsAcrossTheFamilyAndLeavesTheSanityCheckAlone) {
   EXPECT_EQ(weaker.adjusted, Verdict::inconclusive);
 }
 
+// The same training in two sweeps is the same comparison even when one
+// sweep's configs predate a setting and lack it (it holds its default).
+TEST(Claims, AConfigWithoutASettingAddedLaterIsTheSameConfiguration) {
+  SweepResults older = heads_sweep(), newer = heads_sweep();
+  for (auto& configuration : newer.configurations) {
+    configuration.config["test_split"] = false;  // the default
+    configuration.config["kernels"] = "torch";   // how it computes, not what
+  }
+  const auto a = evaluate_claims(older, {"eval/accuracy", true});
+  const auto b = evaluate_claims(newer, {"eval/accuracy", true});
+  ASSERT_EQ(a.size(), b.size());
+  const Claim* beats_a = find(a, 2, "beats standard");
+  const Claim* beats_b = find(b, 2, "beats standard");
+  ASSERT_TRUE(beats_a && beats_b);
+  EXPECT_TRUE(beats_a->same_comparison(*beats_b));
+  // A setting that changes the training does make another configuration.
+  for (auto& configuration : newer.configurations) configuration.config["test_split"] = true;
+  const auto c = evaluate_claims(newer, {"eval/accuracy", true});
+  EXPECT_FALSE(beats_a->same_comparison(*find(c, 2, "beats standard")));
+}
+
 TEST(MetricGoal, FollowsTheSweepOrTheMetricsName) {
   SweepRecord sweep;
   sweep.metric = "eval/accuracy";
