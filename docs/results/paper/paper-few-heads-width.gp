@@ -7,11 +7,10 @@ set mxtics
 set autoscale fix
 set offsets graph 0.05, graph 0.05, graph 0.08, graph 0.08
 set logscale x
-set xtics (64, 128)
+set xtics ('64' 64, '128' 128)
 set mxtics 1
-plot 'paper-few-heads-width.dat' index 0 using 1:2:3 with yerrorlines linewidth 1.5 pointtype 7 title 'attention=fixed, heads=16', \
-     'paper-few-heads-width.dat' index 1 using 1:2:3 with yerrorlines linewidth 1.5 pointtype 7 title 'attention=standard, heads=2', \
-     'paper-few-heads-width.dat' index 2 using 1:2:3 with yerrorlines linewidth 1.5 pointtype 7 title 'attention=standard, heads=4'
+plot 'paper-few-heads-width.dat' index 0 using 1:2:3 with yerrorlines linewidth 1.5 pointtype 7 linecolor rgb '#1f77b4' title 'attention=fixed', \
+     'paper-few-heads-width.dat' index 1 using 1:2:3 with yerrorlines linewidth 1.5 pointtype 7 linecolor rgb '#d62728' title 'attention=standard'
 
 set terminal svg size 760,440 noenhanced font 'sans,12' background '#ffffff'
 set output 'paper-few-heads-width.svg'

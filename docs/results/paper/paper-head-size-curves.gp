@@ -6,7 +6,7 @@ set grid
 set mxtics
 set autoscale fix
 set offsets graph 0.05, graph 0.05, graph 0.08, graph 0.08
-plot 'paper-head-size-curves.dat' index 0 using 1:2:3 with yerrorlines linewidth 1.5 pointtype 7 title 'head_size=64'
+plot 'paper-head-size-curves.dat' index 0 using 1:2:3 with yerrorlines linewidth 1.5 pointtype 7 linecolor rgb '#ff7f0e' title 'head_size=64'
 
 set terminal svg size 760,440 noenhanced font 'sans,12' background '#ffffff'
 set output 'paper-head-size-curves.svg'

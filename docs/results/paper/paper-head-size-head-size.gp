@@ -7,9 +7,9 @@ set mxtics
 set autoscale fix
 set offsets graph 0.05, graph 0.05, graph 0.08, graph 0.08
 set logscale x
-set xtics (4, 8, 16, 32, 64)
+set xtics ('4' 4, '8' 8, '16' 16, '32' 32, '64' 64)
 set mxtics 1
-plot 'paper-head-size-head-size.dat' index 0 using 1:2:3 with yerrorlines linewidth 1.5 pointtype 7 title 'attention=fixed'
+plot 'paper-head-size-head-size.dat' index 0 using 1:2:3 with yerrorlines linewidth 1.5 pointtype 7 linecolor rgb '#1f77b4' title 'attention=fixed'
 
 set terminal svg size 760,440 noenhanced font 'sans,12' background '#ffffff'
 set output 'paper-head-size-head-size.svg'

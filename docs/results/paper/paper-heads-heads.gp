@@ -7,10 +7,10 @@ set mxtics
 set autoscale fix
 set offsets graph 0.05, graph 0.05, graph 0.08, graph 0.08
 set logscale x
-set xtics (1, 2, 4, 8, 16)
+set xtics ('1' 1, '2' 2, '4' 4, '8' 8, '16' 16)
 set mxtics 1
-plot 'paper-heads-heads.dat' index 0 using 1:2:3 with yerrorlines linewidth 1.5 pointtype 7 title 'attention=fixed', \
-     'paper-heads-heads.dat' index 1 using 1:2:3 with yerrorlines linewidth 1.5 pointtype 7 title 'attention=standard'
+plot 'paper-heads-heads.dat' index 0 using 1:2:3 with yerrorlines linewidth 1.5 pointtype 7 linecolor rgb '#1f77b4' title 'attention=fixed', \
+     'paper-heads-heads.dat' index 1 using 1:2:3 with yerrorlines linewidth 1.5 pointtype 7 linecolor rgb '#d62728' title 'attention=standard'
 
 set terminal svg size 760,440 noenhanced font 'sans,12' background '#ffffff'
 set output 'paper-heads-heads.svg'

@@ -6,8 +6,8 @@ set grid
 set mxtics
 set autoscale fix
 set offsets graph 0.05, graph 0.05, graph 0.08, graph 0.08
-plot 'paper-lm-curves.dat' index 0 using 1:2:3 with yerrorlines linewidth 1.5 pointtype 7 title 'attention=standard, head_size=4, heads=16', \
-     'paper-lm-curves.dat' index 1 using 1:2:3 with yerrorlines linewidth 1.5 pointtype 7 title 'attention=fixed, head_size=32, heads=16'
+plot 'paper-lm-curves.dat' index 0 using 1:2:3 with yerrorlines linewidth 1.5 pointtype 7 linecolor rgb '#2ca02c' title 'attention=standard, head_size=4, heads=16', \
+     'paper-lm-curves.dat' index 1 using 1:2:3 with yerrorlines linewidth 1.5 pointtype 7 linecolor rgb '#9467bd' title 'attention=fixed, head_size=32, heads=16'
 
 set terminal svg size 760,440 noenhanced font 'sans,12' background '#ffffff'
 set output 'paper-lm-curves.svg'

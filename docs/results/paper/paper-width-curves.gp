@@ -6,8 +6,8 @@ set grid
 set mxtics
 set autoscale fix
 set offsets graph 0.05, graph 0.05, graph 0.08, graph 0.08
-plot 'paper-width-curves.dat' index 0 using 1:2:3 with yerrorlines linewidth 1.5 pointtype 7 title 'attention=standard, d_model=128, head_size=16', \
-     'paper-width-curves.dat' index 1 using 1:2:3 with yerrorlines linewidth 1.5 pointtype 7 title 'attention=fixed, d_model=128, head_size=32'
+plot 'paper-width-curves.dat' index 0 using 1:2:3 with yerrorlines linewidth 1.5 pointtype 7 linecolor rgb '#17becf' title 'attention=standard, d_model=128, head_size=16', \
+     'paper-width-curves.dat' index 1 using 1:2:3 with yerrorlines linewidth 1.5 pointtype 7 linecolor rgb '#8c564b' title 'attention=fixed, d_model=128, head_size=32'
 
 set terminal svg size 760,440 noenhanced font 'sans,12' background '#ffffff'
 set output 'paper-width-curves.svg'

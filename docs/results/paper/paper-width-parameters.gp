@@ -7,15 +7,10 @@ set mxtics
 set autoscale fix
 set offsets graph 0.05, graph 0.05, graph 0.08, graph 0.08
 set logscale x
-set xtics (25472, 84160, 100096, 199552, 396800, 528640)
+set xtics ('25.5k' 25472, '84.2k' 84160, '200k' 199552, '397k' 396800, '529k' 528640)
 set mxtics 1
-set format x '%.3s%c'
-plot 'paper-width-parameters.dat' index 0 using 1:2:3 with yerrorlines linewidth 1.5 pointtype 7 title 'attention=fixed, d_model=128', \
-     'paper-width-parameters.dat' index 1 using 1:2:3 with yerrorlines linewidth 1.5 pointtype 7 title 'attention=fixed, d_model=32', \
-     'paper-width-parameters.dat' index 2 using 1:2:3 with yerrorlines linewidth 1.5 pointtype 7 title 'attention=fixed, d_model=64', \
-     'paper-width-parameters.dat' index 3 using 1:2:3 with yerrorlines linewidth 1.5 pointtype 7 title 'attention=standard, d_model=128', \
-     'paper-width-parameters.dat' index 4 using 1:2:3 with yerrorlines linewidth 1.5 pointtype 7 title 'attention=standard, d_model=32', \
-     'paper-width-parameters.dat' index 5 using 1:2:3 with yerrorlines linewidth 1.5 pointtype 7 title 'attention=standard, d_model=64'
+plot 'paper-width-parameters.dat' index 0 using 1:2:3 with yerrorlines linewidth 1.5 pointtype 7 linecolor rgb '#1f77b4' title 'attention=fixed', \
+     'paper-width-parameters.dat' index 1 using 1:2:3 with yerrorlines linewidth 1.5 pointtype 7 linecolor rgb '#d62728' title 'attention=standard'
 
 set terminal svg size 760,440 noenhanced font 'sans,12' background '#ffffff'
 set output 'paper-width-parameters.svg'
