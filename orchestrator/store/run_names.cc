@@ -1,6 +1,7 @@
 #include "orchestrator/store/run_names.h"
 
 #include <algorithm>
+#include <cctype>
 
 namespace headroom {
 namespace {
@@ -25,8 +26,10 @@ std::string sweep_name(Store& store, int64_t sweep_id) {
   return sweep ? sweep->name : "?";
 }
 
-Result<CellRecord> cell_by_prefix(Store& store, const std::string& text, const std::string& prefix,
+Result<CellRecord> cell_by_prefix(Store& store, const std::string& text, std::string prefix,
                                   const std::optional<SweepRecord>& sweep) {
+  // Hashes are stored in lower case; a prefix copied in upper case names the same cell.
+  std::transform(prefix.begin(), prefix.end(), prefix.begin(), [](unsigned char c) { return char(std::tolower(c)); });
   const std::string where = sweep ? "sweep '" + sweep->name + "'" : "'" + store.path() + "'";
   const std::string how = "name a run by its id ('run' column of 'headroom runs'), a cell-hash prefix ('cell' column) "
                           "or SWEEP/CELL";
