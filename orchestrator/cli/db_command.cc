@@ -23,6 +23,7 @@ namespace {
 namespace fs = std::filesystem;
 
 struct DbOptions {
+  std::string format;  // check: text | json
   bool backup = true;
   std::vector<std::string> sweeps;  // export
   std::string output;               // export
@@ -163,11 +164,24 @@ std::vector<Finding> check_unopenable(const std::string& path, const Error& why)
   return findings;
 }
 
-int db_check(const GlobalOptions& global) {
+int db_check(const DbOptions& options, const GlobalOptions& global) {
   auto store = Store::open_read_only(global.database);
   if (!store && store.error().kind != ErrorKind::corrupt) return report_error(store.error());
   auto findings = store ? check(*store.value()) : check_unopenable(global.database, store.error());
   int problems = 0, notes = 0;
+  if (options.format == "json") {
+    nlohmann::json out = {{"database", global.database}, {"findings", nlohmann::json::array()}};
+    for (const auto& finding : findings) {
+      const char* level = finding.level == Level::problem ? "problem" : finding.level == Level::note ? "note" : "ok";
+      out["findings"].push_back({{"level", level}, {"text", finding.text}});
+      problems += finding.level == Level::problem;
+      notes += finding.level == Level::note;
+    }
+    out["problems"] = problems;
+    out["notes"] = notes;
+    std::printf("%s\n", json_text(out, 2).c_str());
+    return problems ? 1 : 0;
+  }
   for (const auto& finding : findings) {
     const char* label = finding.level == Level::problem ? "PROBLEM" : finding.level == Level::note ? "note   " : "ok     ";
     std::printf("%s %s\n", label, printable(finding.text).c_str());
@@ -228,7 +242,8 @@ void add_db_command(CLI::App& app, const GlobalOptions& global, int& exit_status
   db->require_subcommand(1);
   auto* check_command = db->add_subcommand(
       "check", "Integrity, orphan rows, summaries against points, ingestion lag, runs without an orchestrator");
-  check_command->callback([&global, &exit_status] { exit_status = db_check(global); });
+  add_format_options(*check_command, options->format, {"text", "json"});
+  check_command->callback([options, &global, &exit_status] { exit_status = db_check(*options, global); });
   auto* migrate_command =
       db->add_subcommand("migrate", "Upgrade the schema to this headroom's version (a backup copy first)");
   migrate_command->add_flag("!--no-backup", options->backup, "skip the backup copy");

@@ -91,7 +91,8 @@ TEST_F(Cli, EveryCommandThatPrintsDataTakesFormatAndJson) {
       {"show", "1"},
       {"runs", "s"},
       {"query", "SELECT id FROM runs"},
-      {"export", "s"}};
+      {"export", "s"},
+      {"db", "check"}};
   for (const auto& command : commands) {
     auto as_json = command;
     as_json.push_back("--json");
