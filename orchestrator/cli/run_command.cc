@@ -87,11 +87,13 @@ void print_progress(const SweepRecord& sweep, const SweepProgress& progress, boo
     std::fflush(stdout);
     return;
   }
+  // As status shows it: # for succeeded cells, x for failed ones.
   const int64_t done = progress.succeeded + progress.failed;
-  std::string text = sweep.name + ": " + progress_bar(progress.total ? double(done) / double(progress.total) : 0, 20) +
-                     " " + std::to_string(done) + "/" + std::to_string(progress.total) + " done (" +
-                     std::to_string(progress.failed) + " failed), " + std::to_string(progress.running) +
-                     " running, " + std::to_string(progress.pending) + " pending";
+  std::string text = sweep.name + ": " + cells_bar(progress.succeeded, progress.failed, progress.total, 20) + " " +
+                     std::to_string(done) + "/" + std::to_string(progress.total) + " cells: " +
+                     std::to_string(progress.succeeded) + " succeeded, " + std::to_string(progress.failed) +
+                     " failed, " + std::to_string(progress.running) + " running, " +
+                     std::to_string(progress.pending) + " pending";
   if (progress.eta_seconds && progress.pending + progress.running > 0) {
     text += ", ETA " + compact_duration(*progress.eta_seconds);
   }

@@ -193,8 +193,14 @@ TEST_F(Cli, TheProgressBarShowsFailedCellsApartFromSucceededOnes) {
   auto ran = headroom({"run", file, "--trainer", testing::test_worker_binary(), "--quiet"},
                       {{"HEADROOM_TEST_WORKER", "0=crash,1=crash"}});
   EXPECT_EQ(ran.exit_status, 1);
+  // Every cell ended, none succeeded: the bar is all x, not "full".
   auto status = headroom({"status", "f"});
   EXPECT_NE(status.out.find("[xxxxxxxxxxxxxxxxxxxx] 2/2 cells: 0 succeeded, 2 failed"), std::string::npos) << status.out;
+  // headroom run's own progress lines draw the same bar.
+  auto progress = headroom({"run", file, "--trainer", testing::test_worker_binary(), "--retry-failed"},
+                           {{"HEADROOM_TEST_WORKER", "0=crash,1=ok"}});
+  EXPECT_NE(progress.err.find("f: [##########xxxxxxxxxx] 2/2 cells: 1 succeeded, 1 failed"), std::string::npos)
+      << progress.err;
 }
 
 TEST_F(Cli, TheTrainersHelpListsEverySettingWithItsDefault) {
