@@ -58,8 +58,9 @@ Result<std::string> format_table(const Table& table, const std::string& format) 
     return out;
   }
   if (format != "table" && format != "markdown") {
-    return Error::invalid("unknown format '" + format + "': use table, csv, json, jsonl or markdown" +
-                          did_you_mean(format, {"table", "csv", "json", "jsonl", "markdown"}));
+    std::string listed;
+    for (const auto& name : kTableFormats) listed += (listed.empty() ? "" : ", ") + name;
+    return Error::invalid("unknown format '" + format + "': use " + listed + did_you_mean(format, kTableFormats));
   }
   std::vector<size_t> widths(table.columns.size());
   for (size_t i = 0; i < table.columns.size(); ++i) widths[i] = table.columns[i].size();
