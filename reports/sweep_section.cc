@@ -13,6 +13,14 @@
 namespace headroom {
 namespace {
 
+// headroom-train's cells have a model size; a program's model is its own
+// (its size is unknown, 0), and the paper's columns and words do not apply.
+bool sizes_known(const SweepResults& results) {
+  return std::any_of(results.configurations.begin(), results.configurations.end(),
+                     [](const Configuration& configuration) { return configuration.parameter_count > 0; });
+}
+
+
 std::string slug_of(const std::string& name) {
   std::string slug;
   for (char c : name) slug += std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_' ? c : '_';
@@ -210,7 +218,8 @@ class SectionBuilder {
     figure.caption = section_.goal.name + " during training (mean over seeds) for " +
                      (options_.curve_cells.empty() && !main_x.empty() ? "the configurations with the most " + main_x
                                                                        : std::string("the chosen configurations")) +
-                     " (choose others with --curve CELL). Mirrors the training curves behind the paper's Figure 3.";
+                     " (choose others with --curve CELL)." +
+                     (sizes_known(section_.results) ? " Mirrors the training curves behind the paper's Figure 3." : "");
     figure.x_label = "step";
     figure.y_label = section_.goal.name;
     for (const auto* configuration : chosen) {
@@ -263,17 +272,20 @@ int column_decimals(const std::vector<double>& values, int digits = 4) {
 
 void configuration_tables(SweepSection& section) {
   const auto& results = section.results;
+  const bool sized = sizes_known(results);
   std::vector<std::string> keys = results.swept;
-  if (std::find(keys.begin(), keys.end(), "head_size") == keys.end()) keys.push_back("head_size");
+  if (sized && std::find(keys.begin(), keys.end(), "head_size") == keys.end()) keys.push_back("head_size");
   Table display, csv;
   display.columns = keys;
   csv.columns = keys;
-  display.columns.insert(display.columns.end(), {"seeds", section.goal.name + " (mean ± standard deviation)",
-                                                 "parameters", "non-embedding", "FLOPs/token", "wall s", "tokens/s",
-                                                 "note"});
-  csv.columns.insert(csv.columns.end(),
-                     {"seeds", section.goal.name + " mean", section.goal.name + " std", "parameters",
-                      "non_embedding_parameters", "flops_per_token", "wall_seconds_mean", "tokens_per_s_mean"});
+  display.columns.insert(display.columns.end(), {"seeds", section.goal.name + " (mean ± standard deviation)"});
+  csv.columns.insert(csv.columns.end(), {"seeds", section.goal.name + " mean", section.goal.name + " std"});
+  if (sized) {
+    display.columns.insert(display.columns.end(), {"parameters", "non-embedding", "FLOPs/token"});
+    csv.columns.insert(csv.columns.end(), {"parameters", "non_embedding_parameters", "flops_per_token"});
+  }
+  display.columns.insert(display.columns.end(), {"wall s", "tokens/s", "note"});
+  csv.columns.insert(csv.columns.end(), {"wall_seconds_mean", "tokens_per_s_mean"});
   std::vector<double> means;
   for (const auto& configuration : results.configurations) {
     for (double v : configuration.finals(section.goal.name)) means.push_back(v);
@@ -296,15 +308,19 @@ void configuration_tables(SweepSection& section) {
                               : values.size() == 1 ? fixed(summary.mean, decimals)
                                                    : fixed(summary.mean, decimals) + " ± " +
                                                          fixed(summary.standard_deviation, decimals);
-    shown.insert(shown.end(), {int64_t(values.size()), metric_text, configuration.parameter_count,
-                               configuration.non_embedding_parameters, significant(configuration.flops_per_token),
-                               wall ? nlohmann::json(fixed(*wall, 0)) : nlohmann::json(),
+    shown.insert(shown.end(), {int64_t(values.size()), metric_text});
+    row.insert(row.end(), {int64_t(values.size()), values.empty() ? nlohmann::json() : nlohmann::json(summary.mean),
+                           values.size() > 1 ? nlohmann::json(summary.standard_deviation) : nlohmann::json()});
+    if (sized) {
+      shown.insert(shown.end(), {configuration.parameter_count, configuration.non_embedding_parameters,
+                                 significant(configuration.flops_per_token)});
+      row.insert(row.end(), {configuration.parameter_count, configuration.non_embedding_parameters,
+                             configuration.flops_per_token});
+    }
+    shown.insert(shown.end(), {wall ? nlohmann::json(fixed(*wall, 0)) : nlohmann::json(),
                                speed ? nlohmann::json(fixed(*speed, 0)) : nlohmann::json(),
                                configuration.at_unigram_baseline() ? "at the unigram baseline" : ""});
-    row.insert(row.end(), {int64_t(values.size()), values.empty() ? nlohmann::json() : nlohmann::json(summary.mean),
-                           values.size() > 1 ? nlohmann::json(summary.standard_deviation) : nlohmann::json(),
-                           configuration.parameter_count, configuration.non_embedding_parameters,
-                           configuration.flops_per_token, optional_json(wall), optional_json(speed)});
+    row.insert(row.end(), {optional_json(wall), optional_json(speed)});
     display.rows.push_back(std::move(shown));
     csv.rows.push_back(std::move(row));
   }
@@ -313,6 +329,11 @@ void configuration_tables(SweepSection& section) {
 }
 
 void claims_block(SweepSection& section) {
+  if (section.claims.empty() && !sizes_known(section.results)) {
+    section.document.paragraph("The paper's comparisons need headroom-train's attention settings, which this "
+                               "sweep (of a program of its own) does not have.");
+    return;
+  }
   if (section.claims.empty()) {
     section.document.paragraph(
         "No comparison of the paper applies: the sweep lacks the standard and fixed head size configurations "
@@ -511,9 +532,10 @@ void describe_setup(SweepSection& section) {
   std::string text = std::to_string(results.configurations.size()) + " configurations (cells: " + states + "), " +
                      std::to_string(results.succeeded_runs) + " succeeded runs, " +
                      (fewest == most ? std::to_string(most) : std::to_string(fewest) + " to " + std::to_string(most)) +
-                     (most == 1 ? " seed" : " seeds") + " per configuration. Task `" + join(tasks) + "`, metric `" +
-                     section.goal.name + "` (" + (section.goal.maximize ? "higher" : "lower") +
-                     " is better). Precision " + join(precisions) + " on " + join(devices) + ".";
+                     (most == 1 ? " seed" : " seeds") + " per configuration. " +
+                     (sizes_known(results) ? "Task `" + join(tasks) + "`, metric `" : std::string("Metric `")) +
+                     section.goal.name + "` (" + (section.goal.maximize ? "higher" : "lower") + " is better)." +
+                     (sizes_known(results) ? " Precision " + join(precisions) + " on " + join(devices) + "." : "");
   if (last_end > first_start) {
     text += " Wall time " + compact_duration(last_end - first_start) + " from the first run's start to the last run's end; " +
             compact_duration(total) + " of run time in all.";

@@ -5,6 +5,7 @@
 #include "common/table.h"
 #include "orchestrator/grid/grid.h"
 #include "orchestrator/grid/preflight.h"
+#include "orchestrator/scheduler/worker_command.h"
 #include "orchestrator/spec/sweep_spec.h"
 
 namespace headroom::cli {
@@ -22,6 +23,19 @@ struct PlanOptions {
   std::string trainer;   // as for run; checked to exist
 };
 
+// The command line a program's cell starts with, its run folder shown as RUN.
+std::vector<std::string> program_command(const Cell& cell) {
+  CellRecord record;
+  record.hash = cell.hash;
+  record.config = cell.config;
+  record.worker = cell.worker;
+  RunRecord run;
+  run.run_dir = "RUN";
+  AttemptSetup setup;
+  setup.support_folder = "RUNS_ROOT/SWEEP/.headroom";
+  return worker_launch(SweepRecord{}, record, run, false, setup).argv;
+}
+
 int plan(const PlanOptions& options) {
   auto spec = load_sweep(options.sweep_file, options.count);
   if (!spec) return report_error(spec.error());
@@ -29,7 +43,9 @@ int plan(const PlanOptions& options) {
   if (!expansion) return report_error(expansion.error());
   // What run would check before starting anything: the data and the trainer.
   if (auto data = check_cells_data(spec.value(), expansion.value()); !data) return report_error(data.error());
-  if (auto trainer = trainer_executable(options.trainer); !trainer) return report_error(trainer.error());
+  if (!spec->program) {
+    if (auto trainer = trainer_executable(options.trainer); !trainer) return report_error(trainer.error());
+  }
   // The same admission as `headroom run`: a cell that could never start here is an error now.
   const std::string executor = !options.executor.empty() ? options.executor : spec->executor;
   if (executor != "local" && executor != "slurm") {
@@ -59,8 +75,12 @@ int plan(const PlanOptions& options) {
   }
   table.columns = {"cell", "hash"};
   table.columns.insert(table.columns.end(), names.begin(), names.end());
-  table.columns.insert(table.columns.end(),
-                       {"head_size", "parameters", "non_embedding", "flops_per_token", "train_pflops"});
+  // A program's model is its own: its size and cost are unknown here.
+  const bool trainer = !spec->program;
+  if (trainer) {
+    table.columns.insert(table.columns.end(),
+                         {"head_size", "parameters", "non_embedding", "flops_per_token", "train_pflops"});
+  }
   // A sweep matched to a budget shows each cell's target and what it achieved.
   const bool matched = std::any_of(expansion->cells.begin(), expansion->cells.end(),
                                    [](const Cell& cell) { return cell.budget.has_value(); });
@@ -70,11 +90,13 @@ int plan(const PlanOptions& options) {
     const auto& cell = expansion->cells[i];
     std::vector<nlohmann::json> row = {int64_t(i), cell.hash.substr(0, 12)};
     for (const auto& name : names) row.push_back(cell.parameters.value(name, nlohmann::json()));
-    row.push_back(cell.config["head_size"]);
-    row.push_back(cell.size.parameters);
-    row.push_back(cell.size.non_embedding_parameters);
-    row.push_back(cell.size.training_flops_per_token);
-    row.push_back(cell.estimated_training_flops / 1e15);
+    if (trainer) {
+      row.push_back(cell.config["head_size"]);
+      row.push_back(cell.size.parameters);
+      row.push_back(cell.size.non_embedding_parameters);
+      row.push_back(cell.size.training_flops_per_token);
+      row.push_back(cell.estimated_training_flops / 1e15);
+    }
     if (matched && cell.budget) {
       row.insert(row.end(), {cell.budget->target, cell.budget->achieved, 100 * cell.budget->relative_error()});
     } else if (matched) {
@@ -98,6 +120,7 @@ int plan(const PlanOptions& options) {
                                                                       {"target", cell.budget->target},
                                                                       {"achieved", cell.budget->achieved}}
                                                      : nlohmann::json()}});
+      if (!cell.worker.is_null()) out["cells"].back()["command"] = program_command(cell);
     }
     out["placement"] = where;
     out["excluded"] = nlohmann::json::array();
@@ -108,9 +131,22 @@ int plan(const PlanOptions& options) {
     return 0;
   }
   auto text = format_table(table, "table");
-  std::printf("sweep '%s' (%s): %zu cells, %.3g PFLOP of training in all; %s\n\n%s", spec->name.c_str(),
-              spec->method.c_str(), expansion->cells.size(), total_flops / 1e15, where.c_str(),
-              text.value().c_str());
+  if (trainer) {
+    std::printf("sweep '%s' (%s): %zu cells, %.3g PFLOP of training in all; %s\n\n%s", spec->name.c_str(),
+                spec->method.c_str(), expansion->cells.size(), total_flops / 1e15, where.c_str(),
+                text.value().c_str());
+  } else {
+    std::printf("sweep '%s' (%s) of %s: %zu cells; %s\n\n%s", spec->name.c_str(), spec->method.c_str(),
+                spec->program->program.empty() ? "its command" : spec->program->path.c_str(),
+                expansion->cells.size(), where.c_str(), text.value().c_str());
+    if (!expansion->cells.empty()) {
+      std::string command;
+      for (const auto& argument : program_command(expansion->cells.front())) {
+        command += (command.empty() ? "" : " ") + shell_word(argument);
+      }
+      std::printf("\nthe first cell runs (RUN: its run folder):\n  %s\n", command.c_str());
+    }
+  }
   if (!expansion->excluded.empty()) {
     std::printf("\n%zu cells excluded, never launched:\n", expansion->excluded.size());
     for (const auto& excluded : expansion->excluded) {
@@ -121,6 +157,13 @@ int plan(const PlanOptions& options) {
       }
       std::printf("  %s: %s\n", parameters.c_str(), excluded.reason.c_str());
     }
+  }
+  if (spec->method == "random" && spec->run_cap == 0) {
+    std::printf("\nno run_cap: `headroom run` draws until stopped (Ctrl-C), %lld cells at a time; these are the first\n",
+                static_cast<long long>(kRandomDrawsPerRound));
+  }
+  if (spec->early_terminate) {
+    std::printf("note: early_terminate (hyperband) is checked but not acted on yet: every run trains to its end\n");
   }
   for (const auto& [key, value] : spec->kept) {
     std::printf("note: '%s' is kept with the sweep but not acted on\n", key.c_str());

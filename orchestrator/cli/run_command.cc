@@ -19,6 +19,7 @@
 #include "orchestrator/scheduler/reopen.h"
 #include "orchestrator/scheduler/scheduler.h"
 #include "orchestrator/scheduler/slurm_scheduler.h"
+#include "orchestrator/scheduler/stop_signals.h"
 #include "orchestrator/scheduler/sweep_lock.h"
 #include "orchestrator/spec/sweep_spec.h"
 #include "orchestrator/store/store.h"
@@ -189,9 +190,13 @@ InterruptChoice ask_about_workers(const std::string& sweep, size_t running,
 // drives it. `expansion` is null for resume.
 int drive(const RunOptions& options, const GlobalOptions& global, const SweepSpec& spec,
           const Expansion* expansion, const std::vector<CellResources>& cells) {
-  auto found = trainer_executable(options.trainer);
-  if (!found) return report_error(found.error());
-  const std::string trainer = found.value();
+  // A program's sweep does not run headroom-train.
+  std::string trainer;
+  if (!spec.program) {
+    auto found = trainer_executable(options.trainer);
+    if (!found) return report_error(found.error());
+    trainer = found.value();
+  }
   if (options.hang_seconds < 0) return report_error(Error::invalid("--hang-timeout must be at least 0"));
   const std::string executor = !options.executor.empty() ? options.executor : spec.executor;
   if (executor != "local" && executor != "slurm") {
@@ -283,7 +288,7 @@ int drive(const RunOptions& options, const GlobalOptions& global, const SweepSpe
     outcome = run_sweep(*store.value(), record, *placement, scheduler);
   } else {
     SlurmSchedulerOptions on_slurm;
-    on_slurm.trainer_path = fs::absolute(trainer).string();
+    if (!trainer.empty()) on_slurm.trainer_path = fs::absolute(trainer).string();  // a program's sweep has none
     on_slurm.slurm = slurm;
     on_slurm.threads_per_run = options.placement.threads;
     on_slurm.lifecycle = lifecycle;
@@ -323,10 +328,31 @@ int drive(const RunOptions& options, const GlobalOptions& global, const SweepSpe
   return outcome->failed > 0 ? 1 : 0;
 }
 
+// W&B's random search without run_cap (or --count): draws cells in rounds
+// (grid.h) until stopped with Ctrl-C, or until a round draws nothing new.
+int run_until_stopped(const RunOptions& options, const GlobalOptions& global, SweepSpec spec) {
+  size_t drawn = 0;
+  for (int64_t cap = kRandomDrawsPerRound;; cap += kRandomDrawsPerRound) {
+    spec.run_cap = cap;
+    auto expansion = expand(spec, options.max_cells);
+    if (!expansion) return report_error(expansion.error());
+    if (expansion->cells.size() == drawn) {
+      std::fprintf(stderr, "headroom: sweep '%s' drew no new cell: its space is exhausted\n", spec.name.c_str());
+      return 0;
+    }
+    drawn = expansion->cells.size();
+    if (auto data = check_cells_data(spec, expansion.value()); !data) return report_error(data.error());
+    const int status = drive(options, global, spec, &expansion.value(), cell_resources(expansion.value()));
+    // 1: some cell failed, which does not end a search; anything else does.
+    if (StopSignals::requested() || (status != 0 && status != 1)) return status;
+  }
+}
+
 int run(const RunOptions& options, const GlobalOptions& global) {
   // Everything is validated before the database is opened: bad input writes nothing.
   auto spec = load_sweep(options.sweep, options.count);
   if (!spec) return report_error(spec.error());
+  if (spec->method == "random" && spec->run_cap == 0) return run_until_stopped(options, global, spec.value());
   auto expansion = expand(spec.value(), options.max_cells);
   if (!expansion) return report_error(expansion.error());
   if (auto data = check_cells_data(spec.value(), expansion.value()); !data) return report_error(data.error());

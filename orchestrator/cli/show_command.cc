@@ -60,10 +60,15 @@ Result<nlohmann::ordered_json> describe(Store& store, const RunRecord& run) {
   out["host"] = run.host.value_or("");
   out["device"] = run.device.value_or("");
   out["parameters"] = cell.parameters;
-  out["head_size"] = cell.config.value("head_size", nlohmann::json());
-  out["parameter_count"] = cell.parameter_count;
-  out["non_embedding_parameters"] = cell.non_embedding_parameters;
-  out["flops_per_token"] = cell.flops_per_token;
+  if (cell.worker.is_null()) {
+    out["head_size"] = cell.config.value("head_size", nlohmann::json());
+    out["parameter_count"] = cell.parameter_count;
+    out["non_embedding_parameters"] = cell.non_embedding_parameters;
+    out["flops_per_token"] = cell.flops_per_token;
+  } else {
+    // A program's model is its own: what it ran, not a size Headroom cannot know.
+    out["program"] = {{"path", cell.worker.value("path", "")}, {"command", cell.worker.value("command", nlohmann::json())}};
+  }
   out["tags"] = tags;
   out["error"] = run.error ? nlohmann::json(*run.error) : nlohmann::json();
   out["rejected_event_lines"] = run.rejected_lines;
@@ -124,9 +129,15 @@ std::string text_of(const nlohmann::ordered_json& run) {
     parameters += (parameters.empty() ? "" : " ") + name + "=" + str(value);
   }
   line("parameters", parameters);
-  line("size", "head_size " + str(run["head_size"]) + ", " + str(run["parameter_count"]) + " parameters (" +
-                   str(run["non_embedding_parameters"]) + " non-embedding), " + str(run["flops_per_token"]) +
-                   " training FLOPs/token");
+  if (run.contains("program")) {
+    std::string command;
+    for (const auto& word : run["program"]["command"]) command += (command.empty() ? "" : " ") + str(word);
+    line("program", str(run["program"]["path"]) + " (" + command + ")");
+  } else {
+    line("size", "head_size " + str(run["head_size"]) + ", " + str(run["parameter_count"]) + " parameters (" +
+                     str(run["non_embedding_parameters"]) + " non-embedding), " + str(run["flops_per_token"]) +
+                     " training FLOPs/token");
+  }
   if (!run["tags"].empty()) {
     std::string tags;
     for (const auto& tag : run["tags"]) tags += (tags.empty() ? "" : ", ") + str(tag);

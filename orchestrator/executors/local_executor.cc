@@ -150,11 +150,26 @@ void LocalExecutor::stop(pid_t pid, std::chrono::milliseconds grace) {
 
 size_t LocalExecutor::running() const { return workers_.size(); }
 
+namespace {
+
+std::string proc_file(int64_t pid, const char* name) {
+  std::ifstream in("/proc/" + std::to_string(pid) + "/" + name, std::ios::binary);
+  return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+}
+
+}  // namespace
+
+bool names_run_dir(int64_t pid, const std::string& run_dir) {
+  // argv and the environment are NUL-separated: match whole entries.
+  const std::string command_line = proc_file(pid, "cmdline");
+  if (command_line.find(std::string("--run-dir") + '\0' + run_dir + '\0') != std::string::npos) return true;
+  const std::string environment = '\0' + proc_file(pid, "environ");
+  return environment.find(std::string("\0HEADROOM_RUN_DIR=") + run_dir + '\0') != std::string::npos;
+}
+
 bool is_worker_of(int64_t pid, const std::string& run_dir) {
   if (pid <= 0 || ::kill(pid_t(pid), 0) != 0) return false;
-  std::ifstream in("/proc/" + std::to_string(pid) + "/cmdline", std::ios::binary);
-  std::string command_line((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  return command_line.find(run_dir) != std::string::npos;
+  return names_run_dir(pid, run_dir);
 }
 
 }  // namespace headroom

@@ -30,8 +30,11 @@ struct ProcessExit {
   std::optional<int> signal;     // set when a signal killed it
 };
 
-// True when `pid` is alive and its command line names `run_dir` (guards
-// against a pid recycled after a crash).
+// True when the process's command line has `--run-dir RUN_DIR` or its
+// environment HEADROOM_RUN_DIR=RUN_DIR (every worker is started with it).
+bool names_run_dir(int64_t pid, const std::string& run_dir);
+// True when `pid` is alive and names `run_dir` (guards against a pid
+// recycled after a crash).
 bool is_worker_of(int64_t pid, const std::string& run_dir);
 
 class LocalExecutor {

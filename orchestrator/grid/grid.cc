@@ -65,13 +65,17 @@ std::string describe(const nlohmann::json& swept) {
   return text.empty() ? "the only cell" : text;
 }
 
-// Values an expression may read: the trainer's and the resources' defaults,
-// overlaid by the cell's settings (booleans count as 0 and 1, strings as
-// their string_code).
-std::map<std::string, double> numeric_values(const nlohmann::json& settings) {
+// Values an expression may read: the trainer's and the resources' defaults
+// (not for a program's sweep: its settings are its own), overlaid by the
+// cell's settings (booleans count as 0 and 1, strings as their string_code;
+// lists and maps cannot be read).
+std::map<std::string, double> numeric_values(const nlohmann::json& settings, bool program) {
   std::map<std::string, double> values;
-  nlohmann::json all = trainer::to_json(trainer::TrainerConfig{});
-  all.update(to_json(CellResources{}));
+  nlohmann::json all = nlohmann::json::object();
+  if (!program) {
+    all = trainer::to_json(trainer::TrainerConfig{});
+    all.update(to_json(CellResources{}));
+  }
   all.update(settings);
   for (const auto& [name, value] : all.items()) {
     if (value.is_number()) values[name] = value.get<double>();
@@ -166,6 +170,9 @@ class CellBuilder {
   void add(Assignment a, bool from_grid, bool duplicates_allowed = false);
 
  private:
+  // The cell of a trainer's sweep or of a program's: false (and diagnostics) when it is invalid.
+  bool trainer_cell(const Assignment& a, const std::optional<BudgetSolution>& budget, Cell& cell);
+  bool program_cell(const Assignment& a, Cell& cell);
   void report(Diagnostic diagnostic, const Assignment& a, bool with_cell);
   bool derive(Assignment& a);
   // Solves the sweep's `match` for the cell, when it applies; false (and a
@@ -191,7 +198,7 @@ void CellBuilder::report(Diagnostic diagnostic, const Assignment& a, bool with_c
 
 bool CellBuilder::derive(Assignment& a) {
   for (const auto& [derived, expression] : expressions_.derived) {
-    auto value = expression.evaluate(numeric_values(a.settings));
+    auto value = expression.evaluate(numeric_values(a.settings, spec_.program.has_value()));
     if (!value) {
       for (const auto& d : value.error().diagnostics) report(d, a, true);
       return false;
@@ -212,7 +219,7 @@ std::optional<std::string> CellBuilder::exclusion(const Assignment& a, bool from
     }
   }
   for (const auto& [source, expression] : expressions_.constraints) {
-    auto holds = expression.evaluate(numeric_values(a.settings));
+    auto holds = expression.evaluate(numeric_values(a.settings, spec_.program.has_value()));
     if (!holds) {
       for (const auto& d : holds.error().diagnostics) report(d, a, false);
       failed = true;
@@ -251,17 +258,7 @@ bool CellBuilder::match_budget(Assignment& a, std::optional<BudgetSolution>& bud
   return true;
 }
 
-void CellBuilder::add(Assignment a, bool from_grid, bool duplicates_allowed) {
-  if (!derive(a)) return;
-  std::optional<BudgetSolution> budget;
-  if (!match_budget(a, budget)) return;
-  bool failed = false;
-  auto excluded = exclusion(a, from_grid, failed);
-  if (failed) return;
-  if (excluded) {
-    expansion_.excluded.push_back({a.swept, *excluded});
-    return;
-  }
+bool CellBuilder::trainer_cell(const Assignment& a, const std::optional<BudgetSolution>& budget, Cell& cell) {
   // Resources are read apart; the trainer gets only its own settings.
   auto resources = read_resources(a.settings);
   auto parsed = trainer::parse_config(trainer_settings_of(a.settings));
@@ -274,8 +271,7 @@ void CellBuilder::add(Assignment a, bool from_grid, bool duplicates_allowed) {
   };
   for (const auto& problem : resources.problems) report_problem(problem.field, problem.message);
   for (const auto& problem : parsed.problems) report_problem(problem.field, problem.message);
-  if (!parsed.problems.empty() || !resources.problems.empty()) return;
-  Cell cell;
+  if (!parsed.problems.empty() || !resources.problems.empty()) return false;
   cell.config = trainer::to_json(parsed.config);
   cell.resources = resources.resources;
   cell.hash = cell_hash(cell.config);
@@ -284,6 +280,42 @@ void CellBuilder::add(Assignment a, bool from_grid, bool duplicates_allowed) {
   cell.estimated_training_flops = cell.size.training_flops_per_token * double(parsed.config.steps) *
                                   double(parsed.config.batch_size) * double(parsed.config.seq_len);
   cell.budget = budget;
+  return true;
+}
+
+// A program's cell: its settings are its config as written; its resources
+// come from the sweep's `resources`.
+bool CellBuilder::program_cell(const Assignment& a, Cell& cell) {
+  nlohmann::json resource_settings = nlohmann::json::object();
+  for (const auto& [name, value] : spec_.resources) resource_settings[name] = value.value;
+  auto resources = read_resources(resource_settings);
+  for (const auto& problem : resources.problems) {
+    auto setting = spec_.resources.find(problem.field);
+    Location where = setting != spec_.resources.end() ? setting->second.where : Location{spec_.file};
+    report({where, "'" + problem.field + "': " + problem.message}, a, false);
+  }
+  if (!resources.problems.empty()) return false;
+  cell.config = a.settings;
+  cell.resources = resources.resources;
+  cell.parameters = a.swept;
+  cell.worker = to_json(*spec_.program);
+  cell.hash = program_cell_hash(cell.config, *spec_.program);
+  return true;
+}
+
+void CellBuilder::add(Assignment a, bool from_grid, bool duplicates_allowed) {
+  if (!derive(a)) return;
+  std::optional<BudgetSolution> budget;
+  if (!match_budget(a, budget)) return;
+  bool failed = false;
+  auto excluded = exclusion(a, from_grid, failed);
+  if (failed) return;
+  if (excluded) {
+    expansion_.excluded.push_back({a.swept, *excluded});
+    return;
+  }
+  Cell cell;
+  if (!(spec_.program ? program_cell(a, cell) : trainer_cell(a, budget, cell))) return;
   auto [existing, inserted] = seen_.emplace(cell.hash, describe(a.swept));
   if (!inserted && duplicates_allowed) return;
   if (!inserted) {
@@ -325,6 +357,11 @@ std::string cell_hash(const nlohmann::json& resolved_config) {
   for (const auto& key : trainer::implementation_keys()) identity.erase(key);
   // nlohmann::json keeps object keys sorted, so dump() is canonical.
   return sha256_hex("headroom-cell-v1\n" + identity.dump());
+}
+
+std::string program_cell_hash(const nlohmann::json& parameters, const ProgramSpec& program) {
+  const nlohmann::json identity = {{"parameters", parameters}, {"program", program_identity(program)}};
+  return sha256_hex("headroom-program-cell-v1\n" + identity.dump());
 }
 
 namespace {
@@ -372,12 +409,12 @@ Result<Expansion> expand(const SweepSpec& spec, int64_t max_cells) {
   if (!diagnostics.empty()) return Error::invalid(std::move(diagnostics));
   CellBuilder builder(spec, expressions, expansion, diagnostics);
   if (spec.method == "random") {
-    if (spec.run_cap <= 0) {
-      return Error::invalid("method: random needs run_cap (or --count): how many cells to draw", {spec.file, 1, 1});
-    }
     // Draw until run_cap distinct cells exist, or give up on a small space.
+    // The draws are a seeded sequence: a larger run_cap draws the same cells
+    // first, so drawing more later extends the sweep.
+    const int64_t run_cap = spec.run_cap > 0 ? spec.run_cap : kRandomDrawsPerRound;
     Sampler sampler(spec.random_seed);
-    for (int64_t attempt = 0; attempt < 100 * spec.run_cap && int64_t(expansion.cells.size()) < spec.run_cap &&
+    for (int64_t attempt = 0; attempt < 100 * run_cap && int64_t(expansion.cells.size()) < run_cap &&
                               diagnostics.empty();
          ++attempt) {
       builder.add(assign_random(spec, sampler), true, true);

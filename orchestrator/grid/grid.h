@@ -3,7 +3,8 @@
 // swept values (later parameters vary fastest, zip groups as one axis), for
 // random search run_cap seeded draws; then per-value overrides, derived
 // parameters, the budget match (budget.h), include/exclude and constraints,
-// and each cell's trainer config resolved and sized. Pure: no I/O.
+// and each cell's trainer config resolved and sized (for a program's sweep,
+// its parameters as they are). Pure: no I/O.
 
 #include <string>
 #include <vector>
@@ -29,6 +30,10 @@ struct Cell {
   trainer::ModelSize size;
   double estimated_training_flops = 0;  // flops per token x tokens the run trains on
   std::optional<BudgetSolution> budget;  // the sweep's `match`, where it applied to this cell
+  // A program's sweep: the program the cell runs (program_spec.h's stored
+  // form); its config is then the cell's parameters, nothing resolved, and
+  // its size and FLOPs are unknown (0). Null: headroom-train.
+  nlohmann::json worker;
 };
 
 // A grid point a constraint ruled out; never stored or launched.
@@ -41,6 +46,11 @@ struct Expansion {
   std::vector<Cell> cells;
   std::vector<ExcludedCell> excluded;
 };
+
+// Random search without run_cap draws until stopped, as W&B's does: expand()
+// draws this many cells (what plan shows), and `headroom run` draws that
+// many more each time the cells drawn so far are done.
+inline constexpr int64_t kRandomDrawsPerRound = 10;
 
 // The default of `headroom plan/run --max-cells`: at about 5 KB a cell, a
 // grid this large takes half a gigabyte to expand and seconds to plan.
@@ -58,5 +68,7 @@ Result<Expansion> expand(const SweepSpec& spec, int64_t max_cells = kDefaultMaxC
 
 // The hash of a resolved trainer config (used by expand and by tests).
 std::string cell_hash(const nlohmann::json& resolved_config);
+// The hash of a program's cell: its parameters and program_identity().
+std::string program_cell_hash(const nlohmann::json& parameters, const ProgramSpec& program);
 
 }  // namespace headroom

@@ -3,7 +3,9 @@
 // worker starts, beyond what each config's own validation sees: the data the
 // cells read is there. Today that is each distinct corpus of the text tasks
 // (mlm, lm): it exists, holds text, and its held-out split is long enough for
-// the cells' longest window. The device and the trainer executable are checked
+// the cells' longest window. For a program's sweep: the program is there (and
+// executable where it runs itself) and the interpreter and the command's first
+// word can be found. The device and the trainer executable are checked
 // where they are chosen (scheduler/placement.h, cli/run_command.cc).
 
 #include "common/result.h"

@@ -3,6 +3,7 @@
 #include <simdjson.h>
 
 #include <algorithm>
+#include <chrono>
 #include <cerrno>
 #include <cmath>
 #include <cstring>
@@ -163,12 +164,57 @@ Refusal parse_line(simdjson::ondemand::parser& parser, const char* line, size_t 
   return "";
 }
 
+// Numbers and nulls of a printed object as metric values, the fields of
+// nested objects named "outer/inner"; other values are not metrics.
+void flatten_metrics(const nlohmann::json& value, const std::string& name, nlohmann::json& values) {
+  if (value.is_object()) {
+    for (const auto& [key, item] : value.items()) flatten_metrics(item, name + "/" + key, values);
+  } else if (value.is_number() || value.is_null()) {
+    values[name] = value;
+  }
+}
+
+// `metrics: stdout` (a program's sweep): a line the program printed, as an
+// event line. Only JSON objects are events; every other line is the
+// program's ordinary output and is skipped (nullopt). An object with
+// "event" is a protocol event as it stands; any other is a metric event of
+// its numeric fields (nested objects flattened with "/"), at its "step" (or
+// W&B's "_step"), else one past the last step.
+std::optional<std::string> stdout_event(std::string_view line, int64_t& last_step) {
+  const size_t first = line.find_first_not_of(" \t\r");
+  if (first == std::string_view::npos || line[first] != '{') return std::nullopt;
+  auto object = nlohmann::json::parse(line, nullptr, false);
+  if (object.is_discarded() || !object.is_object()) return std::nullopt;
+  if (object.contains("event")) return std::string(line);
+  nlohmann::json values = nlohmann::json::object();
+  std::optional<int64_t> step;
+  double time = 0;
+  for (const auto& [key, value] : object.items()) {
+    if (key == "step" || key == "_step") {
+      if (value.is_number_integer() && value.get<int64_t>() >= 0) step = value.get<int64_t>();
+    } else if (key == "time" || key == "_timestamp") {
+      if (value.is_number()) time = value.get<double>();
+    } else if (key != "_runtime" && key != "v") {
+      flatten_metrics(value, key, values);
+    }
+  }
+  if (!step) step = last_step + 1;
+  last_step = std::max(last_step, *step);
+  nlohmann::json event = {{"v", protocol::kVersion}, {"event", "metric"}, {"step", *step}, {"values", values}};
+  event["time"] = time > 0 ? time
+                           : std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
+  return event.dump();
+}
+
 }  // namespace
 
 Result<IngestReport> ingest_run(Store& store, int64_t run_id, WorkerEnded ended) {
   HEADROOM_ASSIGN_OR_RETURN(RunRecord run, store.run(run_id));
+  HEADROOM_ASSIGN_OR_RETURN(CellRecord cell, store.cell(run.cell_id));
+  const bool from_stdout = cell.worker.is_object() && cell.worker.value("metrics", "events") == "stdout";
   IngestReport report;
-  std::filesystem::path path = std::filesystem::path(run.run_dir) / protocol::kEventsFile;
+  std::filesystem::path path =
+      std::filesystem::path(run.run_dir) / (from_stdout ? protocol::kStdoutFile : protocol::kEventsFile);
   std::error_code status_error;
   const auto status = std::filesystem::status(path, status_error);
   if (!std::filesystem::exists(status)) return report;  // the worker has not written yet
@@ -179,7 +225,7 @@ Result<IngestReport> ingest_run(Store& store, int64_t run_id, WorkerEnded ended)
     // There but unreadable when the worker is done: say so on the run, whose
     // failure would otherwise have no reason.
     EventBatch batch;
-    batch.problem = std::string(protocol::kEventsFile) + " cannot be read: " +
+    batch.problem = path.filename().string() + " cannot be read: " +
                     (std::filesystem::is_regular_file(status) ? std::strerror(errno) : "not a regular file");
     HEADROOM_RETURN_IF_ERROR(store.apply_events(run_id, batch, run.events_offset));
     return report;
@@ -201,15 +247,27 @@ Result<IngestReport> ingest_run(Store& store, int64_t run_id, WorkerEnded ended)
   names.left = protocol::kMaxMetricNamesPerRun - std::min(protocol::kMaxMetricNamesPerRun, stored.size());
   EventBatch batch;
   size_t consumed = 0, events = 0;
+  int64_t last_step = -1;
+  if (from_stdout) {
+    HEADROOM_ASSIGN_OR_RETURN(last_step, store.run_last_step(run_id));
+  }
   auto read_line = [&](size_t end, const std::string& what) {
-    Refusal refusal = parse_line(parser, chunk.data() + consumed, end - consumed, capacity - consumed, batch, names);
+    Refusal refusal;
+    if (from_stdout) {
+      auto event = stdout_event(std::string_view(chunk.data() + consumed, end - consumed), last_step);
+      if (!event) return;  // the program's own output
+      simdjson::padded_string padded(*event);
+      refusal = parse_line(parser, padded.data(), padded.size(), padded.size() + simdjson::SIMDJSON_PADDING, batch, names);
+    } else {
+      refusal = parse_line(parser, chunk.data() + consumed, end - consumed, capacity - consumed, batch, names);
+    }
     if (refusal.empty()) {
       ++events;
       return;
     }
     ++batch.rejected_lines;
     if (!batch.problem) {
-      batch.problem = std::string(protocol::kEventsFile) + " at byte " +
+      batch.problem = std::string(from_stdout ? protocol::kStdoutFile : protocol::kEventsFile) + " at byte " +
                       std::to_string(run.events_offset + int64_t(consumed)) + ": " + what + refusal;
     }
   };

@@ -1,5 +1,6 @@
 #pragma once
-// Moves a run's events.jsonl into the database: the reading side of the
+// Moves a run's events.jsonl (for a program's sweep with `metrics: stdout`, the
+// JSON objects among the lines it printed) into the database: the reading side of the
 // worker protocol (common/protocol.h, docs/events.md). Idempotent: the byte
 // offset of the last complete line ingested is stored with the rows in the
 // same transaction, so a crash at any point followed by another pass adds

@@ -14,7 +14,7 @@ namespace headroom {
 namespace fs = std::filesystem;
 
 Result<PreparedAttempt> prepare_attempt(Store& store, const SweepRecord& sweep, const CellRecord& cell,
-                                        const nlohmann::json& config) {
+                                        AttemptSetup setup) {
   HEADROOM_ASSIGN_OR_RETURN(auto previous, store.runs_of_cell(cell.id));
   PreparedAttempt attempt;
   HEADROOM_ASSIGN_OR_RETURN(attempt.run, store.begin_attempt(sweep, cell));
@@ -27,13 +27,17 @@ Result<PreparedAttempt> prepare_attempt(Store& store, const SweepRecord& sweep, 
   // A retried cell continues from the newest checkpoint an earlier attempt left.
   const fs::path checkpoint_folder(protocol::kCheckpointFolder);
   for (auto it = previous.rbegin(); it != previous.rend() && !attempt.resume; ++it) {
-    const fs::path checkpoint = fs::path(it->run_dir) / checkpoint_folder;
-    if (fs::exists(checkpoint / protocol::kCheckpointFile)) {
-      fs::copy(checkpoint, run_dir / checkpoint_folder, fs::copy_options::recursive, error);
+    if (holds_checkpoint(it->run_dir, cell)) {
+      fs::copy(fs::path(it->run_dir) / checkpoint_folder, run_dir / checkpoint_folder, fs::copy_options::recursive, error);
       attempt.resume = !error;
     }
   }
-  HEADROOM_RETURN_IF_ERROR(write_text_file((run_dir / protocol::kConfigFile).string(), config.dump(2) + "\n"));
+  setup.support_folder = (fs::path(sweep.runs_root) / sweep.name / ".headroom").string();
+  if (!cell.worker.is_null()) HEADROOM_RETURN_IF_ERROR(write_python_support(setup.support_folder));
+  attempt.launch = worker_launch(sweep, cell, attempt.run, attempt.resume, setup);
+  for (const auto& [name, content] : attempt.launch.files) {
+    HEADROOM_RETURN_IF_ERROR(write_text_file((run_dir / name).string(), content));
+  }
   return attempt;
 }
 

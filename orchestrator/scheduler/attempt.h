@@ -14,20 +14,24 @@
 
 #include "common/result.h"
 #include "orchestrator/scheduler/lifecycle.h"
+#include "orchestrator/scheduler/worker_command.h"
 #include "orchestrator/store/store.h"
 
 namespace headroom {
 
 struct PreparedAttempt {
   RunRecord run;        // starting
-  bool resume = false;  // the folder holds an earlier attempt's checkpoint: pass --resume
+  bool resume = false;  // the folder holds an earlier attempt's checkpoint: the worker resumes
+  WorkerLaunch launch;  // how to start its worker (worker_command.h)
 };
 
-// Records the cell's next attempt and prepares its run folder: emptied,
-// `config` written as config.json, and the newest checkpoint an earlier
-// attempt left copied in.
+// Records the cell's next attempt and prepares its run folder: emptied, the
+// newest checkpoint an earlier attempt left copied in, and the files its
+// worker reads (config.json, ...) written; for a program's cell, Headroom's
+// Python modules written under RUNS_ROOT/SWEEP/.headroom/ too.
+// `setup.support_folder` is filled in here.
 Result<PreparedAttempt> prepare_attempt(Store& store, const SweepRecord& sweep, const CellRecord& cell,
-                                        const nlohmann::json& config);
+                                        AttemptSetup setup);
 
 // The variables that size a worker's thread pools: LibTorch's (OpenMP) and
 // the BLAS libraries' own, which ignore LibTorch's setting (docs/performance.md).

@@ -60,6 +60,16 @@ Decision by_rules(const AttemptFacts& facts, const CellHistory& history, const L
     d.cell = CellState::succeeded;
     return d;
   }
+  // A program that speaks no protocol says it succeeded with its exit status
+  // alone, unless something here stopped it or ingestion refused some of its
+  // lines (perhaps its end event: a newer protocol version).
+  if (facts.end_status.empty() && facts.exit_code == 0 && !facts.signal && !facts.stopped_at_timeout &&
+      (!facts.slurm_state || facts.slurm_state == slurm::State::completed) &&
+      !facts.stopped_as_hung && !facts.stopped_by_orchestrator && facts.event_problem.empty()) {
+    d.end.state = RunState::succeeded;
+    d.cell = CellState::succeeded;
+    return d;
+  }
   if (facts.stopped_at_timeout || slurm_said(slurm::State::timeout)) {
     d.end.state = RunState::timeout;
     d.cell = CellState::failed;

@@ -13,6 +13,9 @@
 //      the next run, which the caller stops.
 //   1. The worker ended "ok" and exited 0 (or its exit status is unknown):
 //      succeeded, and so is the cell; nothing after a durable "ok" undoes it.
+//      So did a worker that wrote no end event (a program that speaks no
+//      protocol) and exited 0, unless the orchestrator stopped it or
+//      ingestion refused some of its event lines.
 //   2. Stopped at the sweep's timeout (or SLURM's TIMEOUT): timeout; the cell
 //      failed, not retried.
 //   3. Stopped as hung (no event for the hang timeout): failed, as a crash.

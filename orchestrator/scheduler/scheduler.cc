@@ -45,18 +45,13 @@ struct Active {
 
 // A worker whose pid never reached the database (its orchestrator died
 // between starting it and recording it): found by its run folder on its
-// command line. 0 when there is none.
+// command line or in its environment. 0 when there is none.
 int64_t find_worker_of(const std::string& run_dir) {
   std::error_code error;
   for (const auto& entry : fs::directory_iterator("/proc", error)) {
     const std::string name = entry.path().filename().string();
     if (name.empty() || !std::all_of(name.begin(), name.end(), ::isdigit)) continue;
-    std::ifstream in(entry.path() / "cmdline", std::ios::binary);
-    std::string command_line((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-    // argv is NUL-separated: match "--run-dir\0<run_dir>\0" exactly.
-    if (command_line.find(std::string("--run-dir") + '\0' + run_dir + '\0') != std::string::npos) {
-      return std::stoll(name);
-    }
+    if (names_run_dir(std::stoll(name), run_dir)) return std::stoll(name);
   }
   return 0;
 }
@@ -141,17 +136,17 @@ Status SweepRunner::recover_orphans() {
 }
 
 Status SweepRunner::start_attempt(const CellRecord& cell, const Seat& seat) {
-  nlohmann::json config = cell.config;
-  config["threads"] = seat.threads;
-  if (!seat.gpus.empty()) config["device"] = "cuda";
-  HEADROOM_ASSIGN_OR_RETURN(PreparedAttempt prepared, prepare_attempt(store_, sweep_, cell, config));
+  AttemptSetup setup;
+  setup.threads = seat.threads;
+  setup.gpus = !seat.gpus.empty();
+  setup.trainer_path = options_.trainer_path;
+  HEADROOM_ASSIGN_OR_RETURN(PreparedAttempt prepared, prepare_attempt(store_, sweep_, cell, setup));
   RunRecord run = prepared.run;
   const fs::path run_dir = run.run_dir;
   LaunchRequest request;
-  request.argv = {options_.trainer_path, "--config", (run_dir / protocol::kConfigFile).string(), "--run-dir",
-                  run_dir.string()};
-  if (prepared.resume) request.argv.push_back("--resume");
+  request.argv = prepared.launch.argv;
   request.environment = worker_environment(seat.threads, placement_.cuda_visible_devices(seat));
+  for (const auto& [name, value] : prepared.launch.environment) request.environment[name] = value;
   request.stdout_path = (run_dir / protocol::kStdoutFile).string();
   request.stderr_path = (run_dir / protocol::kStderrFile).string();
   auto pid = executor_.start(request);

@@ -9,6 +9,7 @@
 #include <thread>
 
 #include "common/protocol.h"
+#include "common/text_file.h"
 #include "orchestrator/executors/slurm.h"
 #include "orchestrator/ingest/ingest.h"
 #include "orchestrator/scheduler/attempt.h"
@@ -120,12 +121,48 @@ Status SlurmRunner::submit_pending() {
   return Ok{};
 }
 
+namespace {
+
+// Each attempt's worker under SLURM is started by RUN/launch.sh, written when
+// the attempt is prepared: the worker's environment and command line
+// (worker_command.h), deciding at the task's start whether it resumes, since
+// SLURM may requeue a preempted task into the same folder.
+constexpr std::string_view kLaunchScript = "launch.sh";
+
+std::string launch_script(const PreparedAttempt& attempt, const CellRecord& cell) {
+  const std::string dir = shell_word(attempt.run.run_dir);
+  std::string script = "#!/bin/sh\n# Written by headroom: the worker of " + attempt.run.run_dir + "\n";
+  for (const auto& [name, value] : attempt.launch.environment) {
+    if (name == "HEADROOM_RESUME") continue;
+    script += "export " + name + "=" + shell_word(value) + "\n";
+  }
+  const std::string checkpoint = dir + "/" + std::string(protocol::kCheckpointFolder);
+  std::vector<std::string> argv = attempt.launch.argv;
+  if (cell.worker.is_null()) {
+    // headroom-train takes --resume when its checkpoint file is there.
+    if (!argv.empty() && argv.back() == "--resume") argv.pop_back();
+    script += "set --\n[ -f " + checkpoint + "/" + std::string(protocol::kCheckpointFile) + " ] && set -- --resume\n";
+    script += "export HEADROOM_RESUME=0\n[ $# -gt 0 ] && export HEADROOM_RESUME=1\n";
+  } else {
+    script += "set --\nexport HEADROOM_RESUME=0\n[ -n \"$(ls -A " + checkpoint +
+              " 2>/dev/null)\" ] && export HEADROOM_RESUME=1\n";
+  }
+  script += "exec";
+  for (const auto& argument : argv) script += " " + shell_word(argument);
+  return script + " \"$@\"\n";
+}
+
+}  // namespace
+
 Status SlurmRunner::submit_group(const std::vector<CellRecord>& cells, int threads, int gpus) {
   std::vector<PreparedAttempt> attempts;
   for (const auto& cell : cells) {
-    nlohmann::json config = cell.config;
-    config["threads"] = threads;
-    HEADROOM_ASSIGN_OR_RETURN(PreparedAttempt attempt, prepare_attempt(store_, sweep_, cell, config));
+    AttemptSetup setup;
+    setup.threads = threads;
+    setup.trainer_path = options_.trainer_path;
+    HEADROOM_ASSIGN_OR_RETURN(PreparedAttempt attempt, prepare_attempt(store_, sweep_, cell, setup));
+    HEADROOM_RETURN_IF_ERROR(write_text_file((fs::path(attempt.run.run_dir) / kLaunchScript).string(),
+                                             launch_script(attempt, cell)));
     attempts.push_back(std::move(attempt));
   }
   const fs::path folder = fs::path(sweep_.runs_root) / sweep_.name / "slurm";
@@ -151,12 +188,10 @@ Status SlurmRunner::submit_group(const std::vector<CellRecord>& cells, int threa
     sh << "#!/bin/sh\n"
        << "# Submitted by headroom for sweep '" << sweep_.name << "': " << attempts.size() << " cells, one per task.\n"
        << "dir=$(sed -n \"$((SLURM_ARRAY_TASK_ID + 1))p\" '" << list.string() << "')\n"
-       << "resume=\n[ -f " << in_dir(std::string(protocol::kCheckpointFolder) + "/" + std::string(protocol::kCheckpointFile))
-       << " ] && resume=--resume\n"
        << "threads=${SLURM_CPUS_PER_TASK:-1}\n"
        << "export" << thread_variables << "\n"
-       << "exec '" << options_.trainer_path << "' --config " << in_dir(protocol::kConfigFile) << " --run-dir \"$dir\" $resume "
-       << ">> " << in_dir(protocol::kStdoutFile) << " 2>> " << in_dir(protocol::kStderrFile) << "\n";
+       << "exec /bin/sh " << in_dir(kLaunchScript) << " >> " << in_dir(protocol::kStdoutFile) << " 2>> "
+       << in_dir(protocol::kStderrFile) << "\n";
     sh.close();
     if (!out || !sh) return Error::io("cannot write the SLURM job files in '" + folder.string() + "'");
   }

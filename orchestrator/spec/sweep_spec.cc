@@ -23,7 +23,7 @@ const std::vector<std::string> kTopLevelKeys = {
     "name",    "description", "method",  "metric",  "parameters", "base",     "seeds",
     "retries", "timeout",     "project", "entity",  "program",    "command",  "early_terminate",
     "run_cap", "constraints", "zip",     "include", "exclude",    "random_seed", "executor", "slurm",
-    "match"};
+    "match",   "worker",      "resources", "controller"};
 const std::vector<std::string> kSlurmKeys = {"partition", "account", "qos",  "time",
                                              "mem",       "throttle", "gpus", "sbatch"};
 const std::vector<std::string> kParameterKeys = {
@@ -64,6 +64,12 @@ class SpecReader {
                     const std::string& context, Visit visit);
   std::optional<std::string> read_string(const YAML::Node& node, const std::string& key);
   std::optional<SpecValue> read_scalar(const YAML::Node& node, const std::string& key);
+  // A parameter's value: a scalar, or for a program's sweep any YAML.
+  std::optional<SpecValue> read_value(const YAML::Node& node, const std::string& key);
+  void read_program_keys(const std::string& key, const YAML::Node& value, SweepSpec& spec);
+  void read_worker(const YAML::Node& node, ProgramSpec& program);
+  void read_early_terminate(const YAML::Node& node, SweepSpec& spec);
+  void check_program(const YAML::Node& root, SweepSpec& spec);
   void read_parameters(const YAML::Node& node, const std::string& prefix, SweepSpec& spec);
   void read_parameter(const std::string& name, const YAML::Node& key_node, const YAML::Node& node,
                       SweepSpec& spec);
@@ -80,6 +86,10 @@ class SpecReader {
 
   std::string file_;
   std::vector<Diagnostic> diagnostics_;
+  // A sweep of a program (`program` or `command`): its parameters are the
+  // program's, any name and any YAML value, not headroom-train's settings.
+  bool free_form_ = false;
+  bool reported_program_hint_ = false;  // said once per file
 };
 
 template <typename Visit>
@@ -129,12 +139,24 @@ std::optional<SpecValue> SpecReader::read_scalar(const YAML::Node& node, const s
   return SpecValue{yaml_scalar_to_json(node), where(node)};
 }
 
+std::optional<SpecValue> SpecReader::read_value(const YAML::Node& node, const std::string& key) {
+  if (free_form_ && (node.IsMap() || node.IsSequence())) return SpecValue{yaml_to_json(node), where(node)};
+  return read_scalar(node, key);
+}
+
 void SpecReader::check_trainer_key(const std::string& name, const YAML::Node& node) {
+  if (free_form_) return;
   const auto& keys = trainer::config_keys();
   if (std::find(keys.begin(), keys.end(), name) != keys.end() || is_resource_key(name)) return;
   std::vector<std::string> known = keys;
   known.insert(known.end(), resource_keys().begin(), resource_keys().end());
-  fail(node, "unknown parameter '" + name + "': headroom-train has no such setting" + did_you_mean(name, known));
+  // A name close to a setting is a typo; otherwise the sweep may be meant
+  // for the user's own program (said once per file).
+  const std::string suggestion = did_you_mean(name, known);
+  const bool hint = suggestion.empty() && !reported_program_hint_;
+  fail(node, "unknown parameter '" + name + "': headroom-train has no such setting" + suggestion +
+                 (hint ? " (to sweep a program of your own, name it with 'program:')" : ""));
+  reported_program_hint_ = reported_program_hint_ || hint;
 }
 
 void SpecReader::read_overrides(const YAML::Node& node, ParameterSpec& parameter) {
@@ -158,7 +180,7 @@ void SpecReader::read_overrides(const YAML::Node& node, ParameterSpec& parameter
     for_each_key(settings, {}, "in this override", [&](const std::string& name, const YAML::Node& name_node,
                                                        const YAML::Node& value) {
       check_trainer_key(name, name_node);
-      if (auto scalar = read_scalar(value, name)) target[name] = *scalar;
+      if (auto scalar = read_value(value, name)) target[name] = *scalar;
     });
   });
 }
@@ -270,7 +292,7 @@ void SpecReader::read_patterns(const YAML::Node& node, const std::string& key,
     for_each_key(item, {}, "in " + key, [&](const std::string& name, const YAML::Node& name_node,
                                               const YAML::Node& value) {
       check_trainer_key(name, name_node);
-      if (auto scalar = read_scalar(value, name)) pattern.values[name] = *scalar;
+      if (auto scalar = read_value(value, name)) pattern.values[name] = *scalar;
     });
     patterns.push_back(std::move(pattern));
   }
@@ -437,6 +459,7 @@ void SpecReader::read_parameter(const std::string& name, const YAML::Node& key_n
     return;
   }
   if (node["parameters"]) {
+    spec.nested_blocks.push_back(name);
     read_parameters(node["parameters"], name + ".", spec);
     return;
   }
@@ -454,7 +477,7 @@ void SpecReader::read_parameter(const std::string& name, const YAML::Node& key_n
                [&](const std::string& key, const YAML::Node&, const YAML::Node& value) {
     if (key == "value") {
       has_value = true;
-      if (auto scalar = read_scalar(value, "value")) parameter.values.push_back(*scalar);
+      if (auto scalar = read_value(value, "value")) parameter.values.push_back(*scalar);
     } else if (key == "values") {
       has_values = true;
       if (!value.IsSequence()) {
@@ -463,7 +486,7 @@ void SpecReader::read_parameter(const std::string& name, const YAML::Node& key_n
         fail(value, "'values' of '" + name + "' is empty: give at least one value");
       } else {
         for (const auto& item : value) {
-          if (auto scalar = read_scalar(item, "values")) parameter.values.push_back(*scalar);
+          if (auto scalar = read_value(item, "values")) parameter.values.push_back(*scalar);
         }
       }
     } else if (key == "overrides") {
@@ -549,12 +572,188 @@ void SpecReader::read_parameters(const YAML::Node& node, const std::string& pref
   });
 }
 
+void SpecReader::read_program_keys(const std::string& key, const YAML::Node& value, SweepSpec& spec) {
+  if (key == "project" || key == "entity") {
+    auto scalar = read_scalar(value, key);
+    if (scalar && !scalar->value.is_string()) fail(value, "'" + key + "' must be a string");
+    if (scalar && scalar->value.is_string()) (key == "project" ? spec.project : spec.entity) = scalar->value.get<std::string>();
+    return;
+  }
+  if (key == "resources") {
+    read_settings(value, "resources", spec.resources);
+    for (const auto& [name, setting] : spec.resources) {
+      if (!is_resource_key(name)) {
+        std::string list;
+        for (const auto& option : resource_keys()) list += (list.empty() ? "" : ", ") + option;
+        fail(setting.where, "'" + name + "' is not a resource; resources are " + list +
+                                did_you_mean(name, resource_keys()));
+      }
+    }
+    return;
+  }
+  if (!spec.program) spec.program.emplace();
+  ProgramSpec& program = *spec.program;
+  if (key == "program") {
+    auto text = read_string(value, key);
+    if (!text) return;
+    if (text->empty()) {
+      fail(value, "'program' is empty: name the script to run, e.g. train.py");
+      return;
+    }
+    program.program = *text;
+    program.where = where(value);
+    // As W&B's agent, which runs in the sweep file's folder: a relative
+    // program is relative to that folder.
+    std::filesystem::path path(*text);
+    if (path.is_relative()) path = std::filesystem::path(file_).parent_path() / path;
+    program.path = std::filesystem::absolute(path).lexically_normal().string();
+  } else if (key == "command") {
+    program.command_where = where(value);
+    if (!value.IsSequence() || value.size() == 0) {
+      fail(value, "'command' must be a non-empty list, e.g. [\"${env}\", \"${interpreter}\", \"${program}\", \"${args}\"]");
+      return;
+    }
+    for (const auto& item : value) {
+      if (!item.IsScalar()) {
+        fail(item, "each item of 'command' must be a string");
+        continue;
+      }
+      program.command.push_back(item.Scalar());
+    }
+  } else if (key == "worker") {
+    read_worker(value, program);
+  }
+}
+
+void SpecReader::read_worker(const YAML::Node& node, ProgramSpec& program) {
+  if (!node.IsMap()) {
+    fail(node, "'worker' must be a map, e.g. {metrics: stdout, wandb: dropin, interpreter: python3}");
+    return;
+  }
+  for_each_key(node, {"interpreter", "metrics", "wandb", "environment"}, "in worker",
+               [&](const std::string& key, const YAML::Node&, const YAML::Node& value) {
+    if (key == "environment") {
+      if (!value.IsMap()) {
+        fail(value, "'environment' must be a map of VARIABLE: value");
+        return;
+      }
+      for_each_key(value, {}, "in environment", [&](const std::string& name, const YAML::Node& name_node,
+                                                    const YAML::Node& item) {
+        if (name.empty() || name.find('=') != std::string::npos || name.rfind("HEADROOM_", 0) == 0) {
+          fail(name_node, "'" + name + "' cannot be set: HEADROOM_ variables are the protocol's, and a name has no '='");
+          return;
+        }
+        if (!item.IsScalar()) {
+          fail(item, "the value of '" + name + "' must be a string");
+          return;
+        }
+        program.environment[name] = item.Scalar();
+      });
+      return;
+    }
+    auto text = read_string(value, key);
+    if (!text) return;
+    if (key == "interpreter") {
+      if (text->empty()) fail(value, "'interpreter' is empty: e.g. python3 or /usr/bin/python3");
+      program.interpreter = *text;
+    } else if (key == "metrics") {
+      if (*text != "events" && *text != "stdout") {
+        fail(value, "'metrics' must be events (the program appends to $HEADROOM_EVENTS) or stdout (the JSON "
+                    "lines it prints)" + did_you_mean(*text, {"events", "stdout"}));
+      }
+      program.metrics = *text;
+    } else if (key == "wandb") {
+      if (*text != "dropin" && *text != "real") {
+        fail(value, "'wandb' must be dropin (Headroom's offline `wandb` module on PYTHONPATH) or real "
+                    "(whatever `wandb` the interpreter has)" + did_you_mean(*text, {"dropin", "real"}));
+      }
+      program.wandb_dropin = *text == "dropin";
+    }
+  });
+}
+
+// W&B's schema for early_terminate (hyperband only): checked so a typo is an
+// error now; Headroom does not stop runs early yet.
+void SpecReader::read_early_terminate(const YAML::Node& node, SweepSpec& spec) {
+  if (!node.IsMap()) {
+    fail(node, "'early_terminate' must be a map, e.g. {type: hyperband, min_iter: 3, eta: 3}");
+    return;
+  }
+  EarlyTerminate stop;
+  stop.where = where(node);
+  bool has_min = false, has_max = false, has_s = false;
+  for_each_key(node, {"type", "min_iter", "max_iter", "miniter", "maxiter", "s", "eta", "strict"},
+               "in early_terminate", [&](const std::string& key, const YAML::Node&, const YAML::Node& value) {
+    auto scalar = read_scalar(value, key);
+    if (!scalar) return;
+    const nlohmann::json& v = scalar->value;
+    if (key == "type") {
+      if (!v.is_string() || v != "hyperband") {
+        fail(value, "early_terminate 'type' must be hyperband (the only type W&B defines)");
+        return;
+      }
+      stop.type = "hyperband";
+    } else if (key == "strict") {
+      if (!v.is_boolean()) fail(value, "'strict' must be true or false");
+      else stop.strict = v.get<bool>();
+    } else if (key == "eta") {
+      if (!v.is_number() || !(v.get<double>() > 1)) fail(value, "'eta' must be a number greater than 1");
+      else stop.eta = v.get<double>();
+    } else {
+      if (!v.is_number_integer() || v.get<int64_t>() < 1) {
+        fail(value, "'" + key + "' must be a positive integer (iterations: the metric's logged steps)");
+        return;
+      }
+      const int64_t n = v.get<int64_t>();
+      if (key == "min_iter" || key == "miniter") stop.min_iter = n, has_min = true;
+      if (key == "max_iter" || key == "maxiter") stop.max_iter = n, has_max = true;
+      if (key == "s") stop.s = n, has_s = true;
+    }
+  });
+  if (stop.type.empty()) fail(node, "early_terminate needs 'type: hyperband'");
+  if (!has_min && !(has_max && has_s)) {
+    fail(node, "early_terminate needs 'min_iter', or 'max_iter' with 's' (W&B's hyperband brackets)");
+  }
+  spec.early_terminate = stop;
+}
+
+// What a program's sweep cannot have, and what only it can.
+void SpecReader::check_program(const YAML::Node& root, SweepSpec& spec) {
+  if (!spec.program) {
+    if (root["resources"]) {
+      fail(root["resources"], "'resources' is for a program's sweep; a headroom-train sweep sets threads, "
+                              "device, gpus, gpu_memory_gb and priority like its other settings");
+    }
+    return;
+  }
+  ProgramSpec& program = *spec.program;
+  program.project = spec.project;
+  program.entity = spec.entity;
+  program.nested_blocks = spec.nested_blocks;
+  for (const auto& token : program.command) {
+    const bool macro = token.size() > 3 && token.rfind("${", 0) == 0 && token.back() == '}';
+    const auto& known = command_macros();
+    if (macro && std::find(known.begin(), known.end(), token) == known.end()) {
+      fail(program.command_where, "unknown macro '" + token + "' in 'command'" + did_you_mean(token, known));
+    }
+  }
+  const bool uses_program = program.command.empty() ||
+                            std::find(program.command.begin(), program.command.end(), "${program}") != program.command.end();
+  if (program.program.empty() && uses_program) {
+    fail(root["worker"] ? root["worker"] : root["command"], "the command runs ${program}, but the sweep has no 'program'");
+  }
+  if (spec.match) {
+    fail(spec.match->location, "'match' sizes headroom-train's model; a program's sweep cannot use it");
+  }
+}
+
 void SpecReader::read_document(const YAML::Node& root, SweepSpec& spec) {
   if (!root.IsMap()) {
     fail(root, "a sweep file must be a YAML map with 'method' and 'parameters'");
     return;
   }
   bool has_parameters = false;
+  free_form_ = root["program"] || root["command"];
   for_each_key(root, kTopLevelKeys, "at the top level", [&](const std::string& key, const YAML::Node& key_node,
                                                             const YAML::Node& value) {
     if (key == "name") {
@@ -597,13 +796,13 @@ void SpecReader::read_document(const YAML::Node& root, SweepSpec& spec) {
       read_parameters(value, "", spec);
     } else if (key == "base") {
       if (!value.IsMap()) {
-        fail(value, "'base' must be a map of trainer settings shared by every cell");
+        fail(value, "'base' must be a map of settings shared by every cell");
         return;
       }
       for_each_key(value, {}, "in base", [&](const std::string& name, const YAML::Node& name_node,
                                              const YAML::Node& item) {
         check_trainer_key(name, name_node);
-        if (auto scalar = read_scalar(item, name)) spec.base[name] = *scalar;
+        if (auto scalar = read_value(item, name)) spec.base[name] = *scalar;
       });
     } else if (key == "seeds") {
       if (!value.IsSequence() || value.size() == 0) {
@@ -669,6 +868,11 @@ void SpecReader::read_document(const YAML::Node& root, SweepSpec& spec) {
       read_slurm(value, spec.slurm);
     } else if (key == "match") {
       read_match(key_node, value, spec);
+    } else if (key == "program" || key == "command" || key == "worker" || key == "resources" ||
+               key == "project" || key == "entity") {
+      read_program_keys(key, value, spec);
+    } else if (key == "early_terminate") {
+      read_early_terminate(value, spec);
     } else if (key == "timeout") {
       auto scalar = read_scalar(value, key);
       if (scalar && (!scalar->value.is_number() || scalar->value.get<double>() < 0)) {
@@ -684,6 +888,7 @@ void SpecReader::read_document(const YAML::Node& root, SweepSpec& spec) {
   });
   if (!has_parameters) fail(root, "the sweep has no 'parameters'");
   check_zip(spec);
+  check_program(root, spec);
   if (spec.method == "random") {
     if (!spec.zipped.empty()) fail(spec.zipped.front().where, "zip works with method: grid only");
   } else {

@@ -10,12 +10,14 @@
 #include <nlohmann/json.hpp>
 
 #include "common/result.h"
+#include "orchestrator/spec/program_spec.h"
 
 namespace headroom {
 
-// A scalar from the sweep file with where it was written.
+// A value from the sweep file with where it was written: a number, string,
+// bool or null; for a program's sweep also a list or a map (any YAML).
 struct SpecValue {
-  nlohmann::json value;  // number, string, bool or null
+  nlohmann::json value;
   Location where;
 };
 
@@ -99,6 +101,15 @@ struct SlurmSpec {
   std::vector<std::string> sbatch_arguments;  // passed to sbatch as they are
 };
 
+// W&B's `early_terminate`, checked against W&B's schema but not acted on yet.
+struct EarlyTerminate {
+  std::string type;  // hyperband
+  int64_t min_iter = 0, max_iter = 0, s = 0;
+  double eta = 3;
+  bool strict = false;
+  Location where;
+};
+
 struct SweepSpec {
   std::string file;         // path as given
   std::string text;         // the file's bytes, stored verbatim with the sweep
@@ -120,6 +131,13 @@ struct SweepSpec {
   double timeout_seconds = 0;   // 0 = none
   std::string executor = "local";  // local | slurm
   SlurmSpec slurm;
+  std::optional<ProgramSpec> program;  // absent: cells run headroom-train
+  // A program sweep's resources (`resources:`), for every cell: its
+  // parameters are all the program's, so resources cannot be among them.
+  std::map<std::string, SpecValue> resources;
+  std::string project, entity;  // W&B's; a program gets them as ${project}, ${entity}
+  std::optional<EarlyTerminate> early_terminate;
+  std::vector<std::string> nested_blocks;  // W&B's nested `parameters:` blocks (program_spec.h)
   // Accepted W&B keys Headroom keeps but does not act on (shown by plan).
   std::map<std::string, std::string> kept;
 };

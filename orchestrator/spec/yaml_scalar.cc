@@ -52,4 +52,20 @@ nlohmann::json yaml_scalar_to_json(const YAML::Node& scalar) {
   return text;
 }
 
+nlohmann::json yaml_to_json(const YAML::Node& node) {
+  if (node.IsSequence()) {
+    nlohmann::json list = nlohmann::json::array();
+    for (const auto& item : node) list.push_back(yaml_to_json(item));
+    return list;
+  }
+  if (node.IsMap()) {
+    nlohmann::json object = nlohmann::json::object();
+    for (auto it = node.begin(); it != node.end(); ++it) {
+      object[it->first.IsScalar() ? it->first.Scalar() : YAML::Dump(it->first)] = yaml_to_json(it->second);
+    }
+    return object;
+  }
+  return yaml_scalar_to_json(node);
+}
+
 }  // namespace headroom

@@ -11,4 +11,8 @@ namespace headroom {
 
 nlohmann::json yaml_scalar_to_json(const YAML::Node& scalar);
 
+// Any YAML value: scalars as above, sequences as arrays, maps as objects
+// (keys as written). A program's parameters may take such values.
+nlohmann::json yaml_to_json(const YAML::Node& node);
+
 }  // namespace headroom

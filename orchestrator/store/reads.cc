@@ -42,6 +42,15 @@ Result<std::vector<std::string>> Store::run_metric_names(int64_t run_id) {
   });
 }
 
+Result<int64_t> Store::run_last_step(int64_t run_id) {
+  return guarded("reading a run's last step", [&]() -> Result<int64_t> {
+    Statement& query = prepared("SELECT coalesce(max(last_step), -1) FROM summaries WHERE run_id = ?");
+    ResetOnExit reset{query};
+    query.bind(1, run_id);
+    return query.step() ? query.integer(0) : int64_t(-1);
+  });
+}
+
 Result<WideColumns> Store::wide_columns(const std::vector<int64_t>& sweep_ids) {
   return guarded("reading parameter and metric names",
                  [&]() -> Result<WideColumns> { return wide_columns_of(*connection_, sweep_ids); });

@@ -10,7 +10,7 @@ const char* const kSweepColumns =
 
 const char* const kCellColumns =
     "id, sweep_id, ordinal, hash, parameters, config, state, parameter_count, "
-    "non_embedding_parameters, flops_per_token, estimated_flops, resources";
+    "non_embedding_parameters, flops_per_token, estimated_flops, resources, worker";
 
 const char* const kRunColumns =
     "id, cell_id, attempt, state, run_dir, pid, started_at, ended_at, exit_code, signal, error, "
@@ -71,6 +71,7 @@ CellRecord read_cell(const sqlite::Statement& row) {
   cell.flops_per_token = row.real(9);
   cell.estimated_flops = row.real(10);
   cell.resources = resources_from_json(nlohmann::json::parse(row.text(11), nullptr, false));
+  if (!row.is_null(12)) cell.worker = nlohmann::json::parse(row.text(12), nullptr, false);
   return cell;
 }
 

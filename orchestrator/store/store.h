@@ -67,6 +67,8 @@ struct CellRecord {
   int64_t non_embedding_parameters = 0;
   double flops_per_token = 0;
   double estimated_flops = 0;
+  // The program a program's cell runs (program_spec.h's stored form); null: headroom-train.
+  nlohmann::json worker;
 };
 
 struct RunRecord {
@@ -352,6 +354,8 @@ class Store {
   Result<std::vector<std::string>> metric_names(int64_t sweep_id);
   // Metric names this run has logged (ingested), sorted.
   Result<std::vector<std::string>> run_metric_names(int64_t run_id);
+  // The largest step the run has a metric at; -1 when it has none.
+  Result<int64_t> run_last_step(int64_t run_id);
   // The wide-row columns of these sweeps' runs (wide_view.h; empty: every sweep).
   Result<WideColumns> wide_columns(const std::vector<int64_t>& sweep_ids);
   // The most columns one SELECT may have.

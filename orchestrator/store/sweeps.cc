@@ -18,9 +18,9 @@ void insert_cells(sqlite::Connection& db, int64_t sweep_id, const Expansion& exp
   Statement cell(db.handle(),
                  "INSERT OR IGNORE INTO cells (sweep_id, ordinal, hash, parameters, config, resources, "
                  "parameter_count, non_embedding_parameters, flops_per_token, estimated_flops, "
-                 "head_size) "
+                 "head_size, worker) "
                  "VALUES (?, (SELECT coalesce(max(ordinal) + 1, 0) FROM cells WHERE sweep_id = ?), "
-                 "?, ?, ?, ?, ?, ?, ?, ?, ?)");
+                 "?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
   Statement parameter(db.handle(),
                       "INSERT OR IGNORE INTO cell_parameters (cell_id, name, value) VALUES (?, ?, ?)");
   Statement setting(db.handle(), "INSERT OR IGNORE INTO setting_names (sweep_id, name) VALUES (?, ?)");
@@ -37,7 +37,10 @@ void insert_cells(sqlite::Connection& db, int64_t sweep_id, const Expansion& exp
     cell.bind(5, c.config.dump()).bind(6, to_json(c.resources).dump());
     cell.bind(7, c.size.parameters).bind(8, c.size.non_embedding_parameters);
     cell.bind(9, c.size.training_flops_per_token).bind(10, c.estimated_training_flops);
-    cell.bind_json(11, c.config.value("head_size", nlohmann::json()));
+    // A program's parameter named head_size is not the trainer's.
+    cell.bind_json(11, c.worker.is_null() ? c.config.value("head_size", nlohmann::json()) : nlohmann::json());
+    if (c.worker.is_null()) cell.bind(12, nullptr);
+    else cell.bind(12, c.worker.dump());
     cell.run();
     if (sqlite3_changes(db.handle()) == 0) continue;  // already in the sweep
     int64_t cell_id = db.last_insert_id();

@@ -16,10 +16,11 @@ const std::vector<WideColumn>& builtins() {
       {"state", "r.state"},
       {"head_size", "c.head_size"},
       // Not "parameters": that is a cell's swept values (cells.parameters, show).
-      {"parameter_count", "c.parameter_count"},
-      {"non_embedding_parameters", "c.non_embedding_parameters"},
-      {"flops_per_token", "c.flops_per_token"},
-      {"estimated_flops", "c.estimated_flops"},
+      // A program's model is its own: its size is unknown (NULL), not 0.
+      {"parameter_count", "CASE WHEN c.worker IS NULL THEN c.parameter_count END"},
+      {"non_embedding_parameters", "CASE WHEN c.worker IS NULL THEN c.non_embedding_parameters END"},
+      {"flops_per_token", "CASE WHEN c.worker IS NULL THEN c.flops_per_token END"},
+      {"estimated_flops", "CASE WHEN c.worker IS NULL THEN c.estimated_flops END"},
       {"started_at", "r.started_at"},
       {"ended_at", "r.ended_at"},
       {"seconds", "r.ended_at - r.started_at"},

@@ -133,6 +133,24 @@ TEST_F(SlurmEndToEnd, ASweepRunsThroughSlurmWithTheRealTrainer) {
       << "both cells go out as one array";
 }
 
+// A program's cells go out the same way (issue #19): each task starts its
+// worker from RUN/launch.sh with the protocol's environment and the
+// program's command line, a value with spaces and quotes kept as one word.
+TEST_F(SlurmEndToEnd, AProgramsSweepRunsThroughSlurm) {
+  const std::string program = (fs::path(testing::test_worker_binary()).parent_path() / "headroom-cpp-worker").string();
+  folder_.write("p.yaml", "name: p\nexecutor: slurm\nprogram: " + program +
+                              "\nparameters:\n  x: {values: [1.0, 2.0]}\n  steps: {value: 10}\n"
+                              "  label: {value: \"it's two words\"}\n");
+  auto result = headroom({"run", "p.yaml"});
+  ASSERT_EQ(result.exit_status, 0) << result.out << result.err << attempts();
+  EXPECT_EQ(scalar("SELECT count(*) FROM runs WHERE state = 'succeeded' AND slurm_job GLOB '[0-9]*_[0-9]*'"), 2)
+      << attempts();
+  EXPECT_EQ(scalar("SELECT count(*) FROM summaries WHERE name = 'eval/loss' AND last_step = 10"), 2);
+  const std::string launch = testing::read_file(fs::path(text("SELECT run_dir FROM runs LIMIT 1")) / "launch.sh");
+  EXPECT_NE(launch.find("'--label=it'\\''s two words'"), std::string::npos) << launch;
+  EXPECT_NE(launch.find("export HEADROOM_EVENTS="), std::string::npos) << launch;
+}
+
 TEST_F(SlurmEndToEnd, ARequeuedTaskResumesFromItsCheckpointAndItsCellSucceedsOnce) {
   // What a preemption with requeue does: SLURM stops the task (SIGTERM: the
   // trainer checkpoints) and runs it again, in the same run folder.

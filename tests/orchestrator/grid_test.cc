@@ -283,13 +283,20 @@ TEST(Grid, RandomSearchOfASmallSpaceStopsWhenItIsExhausted) {
   EXPECT_EQ(expansion.cells.size(), 3u);
 }
 
-TEST(Grid, RandomSearchNeedsARunCap) {
-  auto spec = parse_sweep("method: random\nparameters:\n  heads: {values: [1]}\n", "r.yaml");
+// Without run_cap random search draws until stopped (as W&B's): expand gives
+// the first round, and a larger cap draws the same cells first.
+TEST(Grid, RandomSearchWithoutARunCapDrawsItsFirstRoundAndMoreLaterExtendIt) {
+  auto spec = parse_sweep("method: random\nparameters:\n  lr: {min: 0.001, max: 0.1}\n", "r.yaml");
   ASSERT_TRUE(spec.ok());
-  auto expansion = expand(spec.value());
-  ASSERT_FALSE(expansion.ok());
-  EXPECT_EQ(expansion.error().to_string(),
-            "r.yaml:1:1: method: random needs run_cap (or --count): how many cells to draw");
+  auto first = expand(spec.value());
+  ASSERT_TRUE(first.ok()) << first.error().to_string();
+  ASSERT_EQ(first->cells.size(), size_t(kRandomDrawsPerRound));
+  SweepSpec more = spec.value();
+  more.run_cap = 3 * kRandomDrawsPerRound;
+  auto extended = expand(more);
+  ASSERT_TRUE(extended.ok());
+  ASSERT_EQ(extended->cells.size(), size_t(3 * kRandomDrawsPerRound));
+  for (size_t i = 0; i < first->cells.size(); ++i) EXPECT_EQ(first->cells[i].hash, extended->cells[i].hash);
 }
 
 

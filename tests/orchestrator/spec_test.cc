@@ -14,7 +14,7 @@ TEST(SweepSpec, ParsesWeightsAndBiasesGridFormat) {
 name: heads
 method: grid
 metric: {name: eval/accuracy, goal: maximize}
-project: kept-but-unused
+project: kept
 parameters:
   d_model: {value: 64}
   heads: {values: [1, 4, 8]}
@@ -28,7 +28,53 @@ parameters:
   EXPECT_EQ(spec->parameters[1].values[2].where.line, 8);
   EXPECT_DOUBLE_EQ(spec->parameters[2].values[0].value.get<double>(), 1e-3);
   EXPECT_EQ(spec->metric->name, "eval/accuracy");
-  EXPECT_EQ(spec->kept.count("project"), 1u);
+  EXPECT_EQ(spec->project, "kept");
+  EXPECT_FALSE(spec->program) << "no program: the cells run headroom-train";
+}
+
+// A program's sweep (docs/programs.md): any parameter name, any YAML value,
+// nested blocks remembered, resources apart.
+TEST(SweepSpec, AProgramsParametersAreFreeForm) {
+  auto spec = parse_sweep(R"(
+program: scripts/train.py
+command: ["${env}", "${interpreter}", "${program}", "${args_no_hyphens}"]
+method: grid
+parameters:
+  optimizer: {values: [adamw, sgd]}
+  layers: {values: [[64, 64], [128]]}
+  schedule: {value: {kind: cosine, warmup: 100}}
+  model:
+    parameters:
+      depth: {values: [2, 4]}
+resources: {threads: 2}
+worker: {metrics: stdout, wandb: dropin, interpreter: /usr/bin/python3, environment: {A: "1"}}
+early_terminate: {type: hyperband, min_iter: 3}
+)", "/sweeps/lm.yaml");
+  ASSERT_TRUE(spec.ok()) << messages(spec);
+  ASSERT_TRUE(spec->program);
+  EXPECT_EQ(spec->program->path, "/sweeps/scripts/train.py");
+  EXPECT_EQ(spec->program->command.size(), 4u);
+  EXPECT_EQ(spec->program->metrics, "stdout");
+  EXPECT_TRUE(spec->program->wandb_dropin);
+  EXPECT_EQ(spec->program->environment.at("A"), "1");
+  EXPECT_EQ(spec->program->nested_blocks, std::vector<std::string>{"model"});
+  ASSERT_EQ(spec->parameters.size(), 4u);
+  EXPECT_EQ(spec->parameters[1].values[0].value, nlohmann::json::array({64, 64}));
+  EXPECT_EQ(spec->parameters[2].values[0].value["kind"], "cosine");
+  EXPECT_EQ(spec->parameters[3].name, "model.depth");
+  EXPECT_EQ(spec->resources.at("threads").value, 2);
+  EXPECT_EQ(spec->early_terminate->min_iter, 3);
+  EXPECT_TRUE(spec->kept.empty());
+}
+
+TEST(SweepSpec, ATrainerSweepStillRefusesNamesItDoesNotKnowAndProgramOnlyKeys) {
+  auto unknown = parse_sweep("parameters:\n  optimizer: {values: [sgd]}\n", "t.yaml");
+  EXPECT_NE(messages(unknown).find("t.yaml:2:3: unknown parameter 'optimizer'"), std::string::npos) << messages(unknown);
+  auto resources = parse_sweep("parameters:\n  heads: {values: [1]}\nresources: {threads: 2}\n", "t.yaml");
+  EXPECT_NE(messages(resources).find("t.yaml:3:12: 'resources' is for a program's sweep"), std::string::npos)
+      << messages(resources);
+  auto not_resource = parse_sweep("program: a.py\nparameters:\n  x: {value: 1}\nresources: {lr: 2}\n", "t.yaml");
+  EXPECT_NE(messages(not_resource).find("'lr' is not a resource"), std::string::npos) << messages(not_resource);
 }
 
 TEST(SweepSpec, NameDefaultsToFileStemAndSeedsBecomeAnAxis) {

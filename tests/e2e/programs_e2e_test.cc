@@ -1,0 +1,244 @@
+// Sweeping any program (issue #19), through the real binaries: W&B's
+// `program` and `command` with their macros, free-form parameters, the
+// worker protocol from Python (the `headroom` module), C++ (worker.h), a
+// shell script that speaks no protocol, JSON lines on stdout, and a script
+// written for W&B run unchanged through Headroom's `wandb` drop-in.
+#include <gtest/gtest.h>
+#include <signal.h>
+
+#include <boost/process.hpp>
+#include <chrono>
+#include <cmath>
+#include <thread>
+#include <filesystem>
+#include <map>
+
+#include <nlohmann/json.hpp>
+
+#include "tests/support/test_support.h"
+
+namespace headroom {
+namespace {
+
+namespace fs = std::filesystem;
+namespace bp = boost::process;
+using testing::TemporaryFolder;
+
+const std::string kPrograms = std::string(HEADROOM_SOURCE_DIR) + "/tests/workers/programs/";
+
+class Programs : public ::testing::Test {
+ protected:
+  testing::CommandResult headroom(std::vector<std::string> arguments) {
+    arguments.insert(arguments.begin(), testing::headroom_binary());
+    return testing::run_command(arguments, folder_.path());
+  }
+
+  // Runs the sweep file `text` (as sweep.yaml) to its end; returns the runs as `headroom runs --json` lists them.
+  nlohmann::json run_sweep(const std::string& text, int expected_exit = 0) {
+    const std::string file = folder_.write("sweep.yaml", text);
+    auto ran = headroom({"run", file, "--quiet", "-j", "2"});
+    EXPECT_EQ(ran.exit_status, expected_exit) << ran.out << ran.err;
+    auto runs = headroom({"runs", "sweep", "--json"});
+    EXPECT_EQ(runs.exit_status, 0) << runs.err;
+    return nlohmann::json::parse(runs.out, nullptr, false);
+  }
+
+  // The runs sorted by one of their parameters.
+  static std::map<std::string, nlohmann::json> by(const nlohmann::json& runs, const std::string& name) {
+    std::map<std::string, nlohmann::json> sorted;
+    for (const auto& run : runs) sorted[run[name].dump()] = run;
+    return sorted;
+  }
+
+  TemporaryFolder folder_;
+};
+
+TEST_F(Programs, AScriptWrittenForWandbRunsUnchangedThroughTheDropIn) {
+  fs::copy_file(kPrograms + "wandb_script.py", folder_.path() / "train.py");
+  auto runs = run_sweep(
+      "program: train.py\nmethod: grid\nmetric: {name: loss, goal: minimize}\n"
+      "parameters:\n  lr: {values: [0.01, 0.1]}\n  optimizer: {values: [sgd, adam]}\n"
+      "worker: {wandb: dropin}\n");
+  ASSERT_EQ(runs.size(), 4u);
+  for (const auto& run : runs) {
+    EXPECT_EQ(run["state"], "succeeded") << run.dump();
+    // loss(epoch 4) = (lr - 0.01)^2 * 100 + 1/5 (+ 0.5 with adam): the sweep's values reached wandb.config.
+    const double lr = run["lr"].get<double>();
+    const double expected = (lr - 0.01) * (lr - 0.01) * 100 + 0.2 + (run["optimizer"] == "adam" ? 0.5 : 0.0);
+    EXPECT_NEAR(run["loss"].get<double>(), expected, 1e-9) << run.dump();
+    EXPECT_NEAR(run["best_loss"].get<double>(), expected, 1e-9);
+    EXPECT_EQ(run["epoch"], 4);
+  }
+}
+
+TEST_F(Programs, APythonPytorchScriptLogsThroughTheHeadroomModule) {
+  auto torch = testing::run_command({"/usr/bin/python3", "-c", "import torch"}, folder_.path());
+  if (torch.exit_status != 0) GTEST_SKIP() << "Debian's python3-torch is not installed (scripts/setup installs it)";
+  auto runs = run_sweep("program: " + kPrograms + "mlp_torch.py\nmethod: grid\n"
+                        "worker: {interpreter: /usr/bin/python3}\n"
+                        "parameters:\n  lr: {values: [0.05, 0.2]}\n  hidden: {value: 16}\n  steps: {value: 40}\n");
+  ASSERT_EQ(runs.size(), 2u);
+  for (const auto& run : runs) {
+    EXPECT_EQ(run["state"], "succeeded") << run.dump();
+    EXPECT_TRUE(run["train/loss"].is_number()) << run.dump();
+    EXPECT_GT(run["eval/accuracy"].get<double>(), 0.25) << "better than chance on 4 classes";
+    EXPECT_TRUE(run["parameter_count"].is_null()) << "a program's model size is unknown, not 0";
+  }
+  auto curve = headroom({"query", "SELECT count(*) AS n FROM metrics m JOIN metric_names n ON n.id = m.metric_id "
+                                   "WHERE n.name = 'train/loss'", "--json"});
+  ASSERT_EQ(curve.exit_status, 0) << curve.err;
+  EXPECT_GT(nlohmann::json::parse(curve.out)[0]["n"].get<int>(), 2);
+}
+
+TEST_F(Programs, ACppProgramReportsThroughTheHeader) {
+  const std::string program = (fs::path(testing::test_worker_binary()).parent_path() / "headroom-cpp-worker").string();
+  auto runs = run_sweep("program: " + program + "\nmethod: grid\n"
+                        "parameters:\n  x: {values: [1.0, 2.0]}\n  steps: {value: 30}\n");
+  ASSERT_EQ(runs.size(), 2u);
+  for (const auto& run : runs) {
+    EXPECT_EQ(run["state"], "succeeded") << run.dump();
+    // Gradient descent on (w - x)^2 from 0 with lr 0.1: w_k = x (1 - 0.8^k).
+    const double x = run["x"].get<double>();
+    const double left = x * std::pow(0.8, 30);
+    EXPECT_NEAR(run["eval/loss"].get<double>(), left * left, 1e-9) << run.dump();
+  }
+}
+
+TEST_F(Programs, AProgramThatSpeaksNoProtocolGetsItsExitStatusAndOutputRecorded) {
+  auto runs = run_sweep("program: " + kPrograms + "shell_worker.sh\nmethod: grid\n"
+                        "parameters:\n  fail: {values: [0, 1]}\n  name: {value: \"two words\"}\n", 1);
+  ASSERT_EQ(runs.size(), 2u);
+  auto sorted = by(runs, "fail");
+  EXPECT_EQ(sorted["0"]["state"], "succeeded") << sorted["0"].dump();
+  EXPECT_EQ(sorted["1"]["state"], "failed");
+  auto shown = [&](const nlohmann::json& run) {
+    auto show = headroom({"show", std::to_string(run["run"].get<int>()), "--json"});
+    EXPECT_EQ(show.exit_status, 0) << show.err;
+    return nlohmann::json::parse(show.out);
+  };
+  const auto failed = shown(sorted["1"]), succeeded = shown(sorted["0"]);
+  EXPECT_EQ(failed["exit_code"], 1) << failed.dump();
+  EXPECT_NE(failed["error"].get<std::string>().find("failing as asked"), std::string::npos) << failed.dump();
+  EXPECT_GT(succeeded["ended_at"].get<double>(), succeeded["started_at"].get<double>()) << "its wall time";
+  EXPECT_EQ(succeeded["program"]["path"], kPrograms + "shell_worker.sh");
+  // Arguments arrive as one vector, never through a shell: a value with a space stays one argument.
+  const std::string out = testing::read_file(fs::path(succeeded["paths"]["run_dir"].get<std::string>()) / "stdout.log");
+  EXPECT_NE(out.find("argument --name=two words\n"), std::string::npos) << out;
+}
+
+TEST_F(Programs, JsonLinesOnStdoutAreIngestedWhenTheSweepAsks) {
+  auto runs = run_sweep("program: " + kPrograms + "stdout_metrics.py\nmethod: grid\nworker: {metrics: stdout}\n"
+                        "parameters:\n  scale: {values: [1.0, 2.0]}\n  steps: {value: 4}\n");
+  ASSERT_EQ(runs.size(), 2u);
+  for (const auto& run : runs) {
+    EXPECT_EQ(run["state"], "succeeded") << run.dump();
+    const double scale = run["scale"].get<double>();
+    EXPECT_NEAR(run["loss"].get<double>(), scale / 4, 1e-12);
+    EXPECT_NEAR(run["accuracy"].get<double>(), 0.5 + 0.1 * scale, 1e-12);
+  }
+  auto show = headroom({"show", "1", "--json"});
+  ASSERT_EQ(show.exit_status, 0) << show.err;
+  EXPECT_EQ(nlohmann::json::parse(show.out)["rejected_event_lines"], 0)
+      << "ordinary output lines are not refused events: " << show.out;
+}
+
+TEST_F(Programs, MacrosAndFreeFormValuesRenderAsWandbsAgentRendersThem) {
+  const std::string echo = folder_.write("echo.py",
+                                         "import json, os, sys\n"
+                                         "print(json.dumps(sys.argv[1:]))\n"
+                                         "print(open(os.environ['HEADROOM_CONFIG']).read())\n");
+  run_sweep("program: echo.py\nmethod: grid\nproject: proj\n"
+            "command: [\"${env}\", \"${interpreter}\", \"${program}\", \"${args_no_hyphens}\", \"${args_json}\", "
+            "\"${args_no_boolean_flags}\", \"${project}\"]\n"
+            "parameters:\n  lr: {value: 0.00001}\n  flag: {value: false}\n  layers: {value: [64, 32]}\n"
+            "  optimizer:\n    parameters:\n      name: {value: adam}\n      beta: {value: 0.9}\n"
+            "  model.depth: {value: 2}\n");
+  auto runs = nlohmann::json::parse(headroom({"runs", "sweep", "--json"}).out);
+  ASSERT_EQ(runs.size(), 1u);
+  auto show = nlohmann::json::parse(headroom({"show", "1", "--json"}).out);
+  const std::string out = testing::read_file(fs::path(show["paths"]["run_dir"].get<std::string>()) / "stdout.log");
+  const auto newline = out.find('\n');
+  auto argv = nlohmann::json::parse(out.substr(0, newline));
+  const nlohmann::json expected = {
+      "flag=False", "layers=[64, 32]", "lr=1e-05", "model.depth=2", "optimizer={'beta': 0.9, 'name': 'adam'}",
+      R"({"flag": false, "layers": [64, 32], "lr": 1e-05, "model.depth": 2, "optimizer": {"beta": 0.9, "name": "adam"}})",
+      "--layers=[64, 32]", "--lr=1e-05", "--model.depth=2", "--optimizer={'beta': 0.9, 'name': 'adam'}", "proj"};
+  EXPECT_EQ(argv, expected);
+  // The config the program reads: a nested block nested, a dotted name as written.
+  auto config = nlohmann::json::parse(out.substr(newline + 1));
+  EXPECT_EQ(config["optimizer"]["name"], "adam");
+  EXPECT_EQ(config["model.depth"], 2);
+  // Swept under its dotted name, like every parameter.
+  EXPECT_EQ(runs[0]["optimizer.beta"], 0.9);
+}
+
+// kill -9 of the orchestrator while a program trains: the program is found
+// again by HEADROOM_RUN_DIR in its environment (its command line does not
+// name its run folder), watched to its end, and never started twice.
+TEST_F(Programs, AProgramOutlivesAKilledOrchestratorAndIsAdoptedNotStartedTwice) {
+  const std::string program = (fs::path(testing::test_worker_binary()).parent_path() / "headroom-cpp-worker").string();
+  const std::string file = folder_.write("p.yaml", "name: p\nprogram: " + program +
+                                                       "\nparameters:\n  x: {value: 1.0}\n  steps: {value: 20}\n"
+                                                       "  step_ms: {value: 150}\n");
+  bp::child orchestrator(testing::headroom_binary(), std::vector<std::string>{"run", file, "--quiet"},
+                         bp::start_dir = folder_.path().string(), bp::std_out > bp::null, bp::std_err > bp::null);
+  // Until the worker has logged a few steps: it is running and recorded.
+  bool running = false;
+  for (int i = 0; i < 200 && !running; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    auto query = headroom({"query", "SELECT count(*) AS n FROM summaries WHERE name = 'train/loss' AND last_step >= 2",
+                           "--json"});
+    running = query.exit_status == 0 && nlohmann::json::parse(query.out, nullptr, false)[0].value("n", 0) > 0;
+  }
+  ASSERT_TRUE(running) << "the program never logged";
+  ::kill(orchestrator.id(), SIGKILL);
+  orchestrator.wait();
+  auto resumed = headroom({"resume", "p", "--quiet"});
+  ASSERT_EQ(resumed.exit_status, 0) << resumed.err;
+  auto runs = nlohmann::json::parse(headroom({"runs", "p", "--json"}).out);
+  ASSERT_EQ(runs.size(), 1u) << "adopted, not started again: " << runs.dump();
+  EXPECT_EQ(runs[0]["state"], "succeeded");
+  EXPECT_EQ(runs[0]["train/loss"].is_number(), true);
+}
+
+TEST_F(Programs, AnotherProgramOrCommandIsAnotherCell) {
+  folder_.write("a.py", "print(1)\n");
+  folder_.write("b.py", "print(2)\n");
+  auto hash = [&](const std::string& text) {
+    auto plan = headroom({"plan", folder_.write("s.yaml", text), "--json"});
+    EXPECT_EQ(plan.exit_status, 0) << plan.err;
+    return nlohmann::json::parse(plan.out)["cells"][0]["hash"].get<std::string>();
+  };
+  const std::string parameters = "method: grid\nparameters:\n  lr: {value: 0.1}\n";
+  const std::string a = hash("program: a.py\n" + parameters);
+  EXPECT_EQ(a, hash("program: a.py\n" + parameters));
+  EXPECT_NE(a, hash("program: b.py\n" + parameters));
+  EXPECT_NE(a, hash("program: a.py\ncommand: [\"${env}\", \"${interpreter}\", \"${program}\", \"${args_no_hyphens}\"]\n" +
+                    parameters));
+}
+
+TEST_F(Programs, PlanRefusesWhatWandbsSchemaRefusesAtItsLine) {
+  folder_.write("train.py", "print(1)\n");
+  const std::map<std::string, std::string> cases = {
+      {"program: train.py\nmethod: grid\nparameters: {lr: {value: 1}}\nearly_terminate: {type: hyperband, min_iter: 3, eta: 1}\n",
+       "s.yaml:4:"},
+      {"program: train.py\nmethod: grid\nparameters: {lr: {value: 1}}\nearly_terminate: {type: median}\n", "hyperband"},
+      {"program: train.py\nmethod: grid\nparameters: {lr: {value: 1}}\nearly_terminate: {type: hyperband, eta: 3}\n",
+       "min_iter"},
+      {"program: train.py\nmethod: grid\nmetric: {name: loss, goal: lowest}\nparameters: {lr: {value: 1}}\n", "s.yaml:3:"},
+      {"program: train.py\nmethod: grid\nparameters: {lr: {value: 1}}\nsurprise: 1\n", "unknown key 'surprise'"},
+      {"program: train.py\nmethod: grid\ncommand: [\"${env}\", \"${programme}\"]\nparameters: {lr: {value: 1}}\n",
+       "unknown macro '${programme}'"},
+      {"program: missing.py\nmethod: grid\nparameters: {lr: {value: 1}}\n", "program 'missing.py' not found"},
+      {"program: train.py\nmethod: grid\nworker: {metrics: stderr}\nparameters: {lr: {value: 1}}\n", "s.yaml:3:"},
+  };
+  for (const auto& [text, expected] : cases) {
+    auto plan = headroom({"plan", folder_.write("s.yaml", text)});
+    EXPECT_NE(plan.exit_status, 0) << text;
+    EXPECT_NE(plan.err.find(expected), std::string::npos) << text << "\n" << plan.err;
+  }
+  EXPECT_FALSE(fs::exists(folder_.path() / "headroom.db"));
+}
+
+}  // namespace
+}  // namespace headroom
