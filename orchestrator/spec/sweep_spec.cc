@@ -606,7 +606,9 @@ void SpecReader::read_program_keys(const std::string& key, const YAML::Node& val
     // program is relative to that folder.
     std::filesystem::path path(*text);
     if (path.is_relative()) path = std::filesystem::path(file_).parent_path() / path;
-    program.path = std::filesystem::absolute(path).lexically_normal().string();
+    std::error_code error;
+    program.path = std::filesystem::absolute(path, error).lexically_normal().string();
+    if (error) fail(value, "'program' is not a usable path: " + error.message());
   } else if (key == "command") {
     program.command_where = where(value);
     if (!value.IsSequence() || value.size() == 0) {

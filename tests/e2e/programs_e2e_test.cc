@@ -9,9 +9,11 @@
 #include <boost/process.hpp>
 #include <chrono>
 #include <cmath>
-#include <thread>
+#include <cstdlib>
 #include <filesystem>
 #include <map>
+#include <set>
+#include <thread>
 
 #include <nlohmann/json.hpp>
 
@@ -199,6 +201,32 @@ TEST_F(Programs, AProgramOutlivesAKilledOrchestratorAndIsAdoptedNotStartedTwice)
   ASSERT_EQ(runs.size(), 1u) << "adopted, not started again: " << runs.dump();
   EXPECT_EQ(runs[0]["state"], "succeeded");
   EXPECT_EQ(runs[0]["train/loss"].is_number(), true);
+}
+
+// Resources of a program's sweep are in `resources:` (its parameters are all
+// its own): two cells on two GPUs of a fake nvidia-smi, each program told its
+// GPU and threads through the environment.
+TEST_F(Programs, ResourcesPlaceAProgramOnTheGpusAndItsEnvironmentSaysWhich) {
+  const std::string smi = folder_.write("bin/nvidia-smi", "#!/bin/sh\ncat <<'EOF'\n"
+                                                         "0, GPU-aaaa0000-0000-0000-0000-000000000000, H100, 81559, 0\n"
+                                                         "1, GPU-bbbb0000-0000-0000-0000-000000000000, H100, 81559, 0\n"
+                                                         "EOF\n");
+  fs::permissions(smi, fs::perms::owner_all);
+  const std::string show = folder_.write("show.sh", "#!/bin/sh\necho \"gpus=$CUDA_VISIBLE_DEVICES threads=$OMP_NUM_THREADS\"\n"
+                                                    "sleep 1\n");
+  fs::permissions(show, fs::perms::owner_all);
+  const std::string file = folder_.write("sweep.yaml", "program: show.sh\nresources: {device: cuda, threads: 1}\n"
+                                                       "parameters:\n  seed: {values: [1, 2]}\n");
+  auto ran = testing::run_command({testing::headroom_binary(), "run", file, "--quiet", "-j", "2"}, folder_.path(),
+                                  {{"PATH", (folder_.path() / "bin").string() + ":" + std::getenv("PATH")}});
+  ASSERT_EQ(ran.exit_status, 0) << ran.err;
+  std::set<std::string> seen;
+  for (int run = 1; run <= 2; ++run) {
+    auto shown = nlohmann::json::parse(headroom({"show", std::to_string(run), "--json"}).out);
+    seen.insert(testing::read_file(fs::path(shown["paths"]["run_dir"].get<std::string>()) / "stdout.log"));
+  }
+  EXPECT_EQ(seen, (std::set<std::string>{"gpus=GPU-aaaa0000-0000-0000-0000-000000000000 threads=1\n",
+                                         "gpus=GPU-bbbb0000-0000-0000-0000-000000000000 threads=1\n"}));
 }
 
 TEST_F(Programs, AnotherProgramOrCommandIsAnotherCell) {
