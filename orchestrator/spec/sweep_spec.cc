@@ -889,6 +889,9 @@ void SpecReader::read_document(const YAML::Node& root, SweepSpec& spec) {
     }
   });
   if (!has_parameters) fail(root, "the sweep has no 'parameters'");
+  if (spec.early_terminate && !spec.metric) {
+    fail(spec.early_terminate->where, "early_terminate needs the sweep's 'metric' (name and goal) to judge runs by");
+  }
   check_zip(spec);
   check_program(root, spec);
   if (spec.method == "random") {

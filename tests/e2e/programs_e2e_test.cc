@@ -248,8 +248,11 @@ TEST_F(Programs, AnotherProgramOrCommandIsAnotherCell) {
 TEST_F(Programs, PlanRefusesWhatWandbsSchemaRefusesAtItsLine) {
   folder_.write("train.py", "print(1)\n");
   const std::map<std::string, std::string> cases = {
-      {"program: train.py\nmethod: grid\nparameters: {lr: {value: 1}}\nearly_terminate: {type: hyperband, min_iter: 3, eta: 1}\n",
-       "s.yaml:4:"},
+      {"program: train.py\nmethod: grid\nmetric: {name: loss}\nparameters: {lr: {value: 1}}\n"
+       "early_terminate: {type: hyperband, min_iter: 3, eta: 1}\n",
+       "s.yaml:5:"},
+      {"program: train.py\nmethod: grid\nparameters: {lr: {value: 1}}\nearly_terminate: {type: hyperband, min_iter: 3}\n",
+       "needs the sweep's 'metric'"},
       {"program: train.py\nmethod: grid\nparameters: {lr: {value: 1}}\nearly_terminate: {type: median}\n", "hyperband"},
       {"program: train.py\nmethod: grid\nparameters: {lr: {value: 1}}\nearly_terminate: {type: hyperband, eta: 3}\n",
        "min_iter"},

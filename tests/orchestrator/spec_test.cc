@@ -49,6 +49,7 @@ parameters:
 resources: {threads: 2}
 worker: {metrics: stdout, wandb: dropin, interpreter: /usr/bin/python3, environment: {A: "1"}}
 early_terminate: {type: hyperband, min_iter: 3}
+metric: {name: loss, goal: minimize}
 )", "/sweeps/lm.yaml");
   ASSERT_TRUE(spec.ok()) << messages(spec);
   ASSERT_TRUE(spec->program);
