@@ -229,6 +229,20 @@ TEST_F(Programs, ResourcesPlaceAProgramOnTheGpusAndItsEnvironmentSaysWhich) {
                                          "gpus=GPU-bbbb0000-0000-0000-0000-000000000000 threads=1\n"}));
 }
 
+// Random search without run_cap draws until stopped, as W&B's does: here
+// until a round draws no new cell, since the space has only three.
+TEST_F(Programs, RandomSearchWithoutARunCapDrawsUntilItsSpaceIsExhausted) {
+  const std::string file = folder_.write("r.yaml", "name: r\nmethod: random\nprogram: " + kPrograms +
+                                                       "shell_worker.sh\nparameters:\n  x: {values: [1, 2, 3]}\n");
+  auto plan = headroom({"plan", file});
+  ASSERT_EQ(plan.exit_status, 0) << plan.err;
+  EXPECT_NE(plan.out.find("draws until stopped"), std::string::npos) << plan.out;
+  auto ran = headroom({"run", file, "--quiet"});
+  ASSERT_EQ(ran.exit_status, 0) << ran.err;
+  EXPECT_NE(ran.err.find("drew no new cell"), std::string::npos) << ran.err;
+  EXPECT_EQ(nlohmann::json::parse(headroom({"runs", "r", "--json"}).out).size(), 3u);
+}
+
 TEST_F(Programs, AnotherProgramOrCommandIsAnotherCell) {
   folder_.write("a.py", "print(1)\n");
   folder_.write("b.py", "print(2)\n");
