@@ -602,8 +602,9 @@ void SpecReader::read_program_keys(const std::string& key, const YAML::Node& val
     }
     program.program = *text;
     program.where = where(value);
-    // As W&B's agent, which runs in the sweep file's folder: a relative
-    // program is relative to that folder.
+    // A relative program is relative to the sweep file's folder, wherever
+    // headroom runs from (W&B's agent takes it relative to the folder it was
+    // started in, usually the same one).
     std::filesystem::path path(*text);
     if (path.is_relative()) path = std::filesystem::path(file_).parent_path() / path;
     std::error_code error;
