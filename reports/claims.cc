@@ -297,6 +297,57 @@ void compare_head_sizes(ClaimBuilder& builder, const std::vector<Shape>& fixed, 
   }
 }
 
+// Comparison 6, Theorem 1 directly: one head of head size d_p fitting a dense
+// attention matrix over n = seq_len positions can do so exactly only once
+// d_p >= n - 1 (softmax ignores a constant per row). Where a context has one
+// head at head sizes on both sides of n - 1, the smallest head size at or
+// past n - 1 should beat the largest one below it, and the error should stop
+// falling there: the finding names the knee, the smallest head size that no
+// larger one beats significantly.
+void compare_theorem_one(ClaimBuilder& builder, const std::vector<Shape>& shapes) {
+  std::vector<Shape> one_head;
+  for (const auto& shape : shapes) {
+    if (shape.heads == 1 && shape.seq_len > 1) one_head.push_back(shape);
+  }
+  std::sort(one_head.begin(), one_head.end(), [](const Shape& a, const Shape& b) { return a.head_size < b.head_size; });
+  if (one_head.size() < 2) return;
+  const int64_t n = one_head.front().seq_len;
+  const Shape* below = nullptr;
+  const Shape* at = nullptr;
+  for (const auto& shape : one_head) {
+    if (shape.seq_len != n) return;
+    if (shape.head_size < n - 1) below = &shape;
+    if (shape.head_size >= n - 1 && !at) at = &shape;
+  }
+  if (!below || !at) return;
+  // The knee: the smallest head size that no larger head size beats with an
+  // interval above zero.
+  const Shape* knee = nullptr;
+  for (const auto& shape : one_head) {
+    const bool beaten = std::any_of(one_head.begin(), one_head.end(), [&](const Shape& larger) {
+      if (larger.head_size <= shape.head_size) return false;
+      const auto test = builder.advantage(larger, shape);
+      return test && !test->degenerate && test->interval.low > 0;
+    });
+    if (!beaten) {
+      knee = &shape;
+      break;
+    }
+  }
+  std::string curve;
+  for (const auto& shape : one_head) {
+    curve += (curve.empty() ? "" : ", ") + std::to_string(shape.head_size) + ": " + significant(builder.mean(shape));
+  }
+  std::string remark = " Mean " + builder.goal().name + " by head size: " + curve + ". ";
+  remark += knee ? "No larger head size beats head size " + std::to_string(knee->head_size) +
+                       " significantly (the knee; the theorem puts it at n - 1 = " + std::to_string(n - 1) + ")."
+                 : "Every head size is beaten by a larger one.";
+  builder.compare(6, "Theorem 1",
+                  "one head of size n - 1 = " + std::to_string(n - 1) + " (or more) fits a dense attention matrix "
+                  "better than a smaller one (n = seq_len = " + std::to_string(n) + ")",
+                  *at, *below, false, remark);
+}
+
 // Comparison 3: fixed head size at a width beats standard at the next larger width.
 void compare_widths(ClaimBuilder& builder, const std::map<int64_t, std::vector<Shape>>& standard_by_width,
                     const std::map<int64_t, std::vector<Shape>>& fixed_by_width) {
@@ -434,6 +485,7 @@ std::vector<Claim> evaluate_claims(const SweepResults& results, const JudgedMetr
     for (const auto& [width, list] : standard_by_width) all_standard.insert(all_standard.end(), list.begin(), list.end());
     for (const auto& [width, list] : fixed_by_width) all_fixed.insert(all_fixed.end(), list.begin(), list.end());
     compare_matched_widths(builder, all_standard, all_fixed);
+    if (context.value("task", "") == "fit") compare_theorem_one(builder, all_fixed);
     for (auto& claim : builder.take()) claims.push_back(std::move(claim));
   }
   if (auto rank = check_rank_bound(results)) claims.push_back(std::move(*rank));

@@ -188,6 +188,33 @@ TEST(Claims, LowerIsBetterFlipsTheAdvantageAndTheFitProbeKeepsItsComparisonNumbe
   EXPECT_EQ(beats->verdict, Verdict::reproduced);
 }
 
+// Theorem 1 directly (sweeps/paper/theorem_one.yaml): one head fitting a
+// dense matrix at head sizes across n - 1 = 31. Losses fall until 31 and are
+// flat after it: the claim compares 31 with 24, and the knee is 31.
+TEST(Claims, TheoremOneComparesTheHeadAtNMinusOneWithTheOneBelowAndNamesTheKnee) {
+  SweepResults results;
+  results.sweep.name = "theorem";
+  const std::vector<std::pair<int, double>> losses = {{8, 0.40}, {16, 0.25}, {24, 0.12}, {31, 0.03}, {32, 0.03}, {48, 0.03}};
+  for (size_t i = 0; i < losses.size(); ++i) {
+    auto c = configuration("fixed", 64, 1, losses[i].first, around(losses[i].second, int(i)), "fit");
+    for (auto& replicate : c.replicates) replicate.finals["eval/loss"] = replicate.finals["eval/accuracy"];
+    results.configurations.push_back(c);
+  }
+  const auto claims = evaluate_claims(results, {"eval/loss", false});
+  const Claim* knee = find(claims, 6, "n - 1 = 31");
+  ASSERT_TRUE(knee);
+  EXPECT_EQ(knee->mirrors, "Theorem 1 (fit probe)");
+  EXPECT_NE(knee->better->description.find("head size 31"), std::string::npos) << knee->better->description;
+  EXPECT_NE(knee->worse->description.find("head size 24"), std::string::npos) << knee->worse->description;
+  EXPECT_EQ(knee->verdict, Verdict::reproduced);
+  EXPECT_NE(knee->finding.find("No larger head size beats head size 31 significantly"), std::string::npos)
+      << knee->finding;
+  EXPECT_NE(knee->finding.find("8: 0.4, 16: 0.25"), std::string::npos) << knee->finding;
+  // Another task, or several heads, is not Theorem 1's setting.
+  for (auto& configuration : results.configurations) configuration.config["task"] = "mlm";
+  EXPECT_FALSE(find(evaluate_claims(results, {"eval/loss", false}), 6, "n - 1"));
+}
+
 TEST(Claims, HeadSizeAndWidthComparisonsStateBothParameterCounts) {
   SweepResults results;
   results.configurations = {
