@@ -33,6 +33,7 @@ void add_db_command(CLI::App& app, const GlobalOptions& global, int& exit_status
 void add_annotate_commands(CLI::App& app, const GlobalOptions& global, int& exit_status);
 void add_logs_command(CLI::App& app, const GlobalOptions& global, int& exit_status);
 void add_watch_command(CLI::App& app, const GlobalOptions& global, int& exit_status);
+void add_serve_command(CLI::App& app, const GlobalOptions& global, int& exit_status);
 // headroom completion bash / sweeps: the completion script and its sweep names.
 void add_completion_command(CLI::App& app, const GlobalOptions& global, int& exit_status);
 

@@ -64,6 +64,7 @@ int main(int argc, char** argv) {
   headroom::cli::add_export_command(app, global, exit_status);
   headroom::cli::add_logs_command(app, global, exit_status);
   headroom::cli::add_watch_command(app, global, exit_status);
+  headroom::cli::add_serve_command(app, global, exit_status);
   headroom::cli::add_annotate_commands(app, global, exit_status);
   headroom::cli::add_cancel_command(app, global, exit_status);
   headroom::cli::add_delete_command(app, global, exit_status);

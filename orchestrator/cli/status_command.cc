@@ -14,33 +14,6 @@ struct StatusOptions {
   std::string format = "text";
 };
 
-nlohmann::json to_json(const SweepSnapshot& snapshot) {
-  nlohmann::json cells = nlohmann::json::object();
-  for (const auto& [state, count] : snapshot.cells_by_state) cells[std::string(to_string(state))] = count;
-  nlohmann::json running = nlohmann::json::array();
-  for (const auto& run : snapshot.running) {
-    auto optional = [](const std::optional<double>& v) { return v ? nlohmann::json(*v) : nlohmann::json(); };
-    running.push_back({{"run", run.run}, {"cell", run.cell}, {"parameters", run.parameters}, {"step", run.step},
-                       {"steps", run.steps}, {"loss", optional(run.loss)}, {"metric", optional(run.accuracy)},
-                       {"tokens_per_second", optional(run.tokens_per_second)}, {"device", run.device},
-                       {"seconds", run.seconds}});
-  }
-  nlohmann::json failed = nlohmann::json::array();
-  for (const auto& cell : snapshot.failed) {
-    failed.push_back({{"run", cell.run}, {"cell", cell.cell}, {"parameters", cell.parameters},
-                      {"state", to_string(cell.state)}, {"error", cell.error}});
-  }
-  return {{"sweep", snapshot.sweep.name},
-          {"state", to_string(snapshot.sweep.state)},
-          {"orchestrator_alive", snapshot.orchestrator_alive},
-          {"cells", cells},
-          {"total", snapshot.total},
-          {"elapsed_seconds", snapshot.elapsed_seconds},
-          {"eta_seconds", snapshot.eta_seconds ? nlohmann::json(*snapshot.eta_seconds) : nlohmann::json()},
-          {"running", running},
-          {"failed", failed}};
-}
-
 int status(const StatusOptions& options, const GlobalOptions& global) {
   auto store = Store::open_read_only(global.database);
   if (!store) return report_error(store.error());
@@ -59,7 +32,7 @@ int status(const StatusOptions& options, const GlobalOptions& global) {
     auto snapshot = take_snapshot(*store.value(), sweep);
     if (!snapshot) return report_error(snapshot.error());
     if (options.format == "json") {
-      all.push_back(to_json(snapshot.value()));
+      all.push_back(snapshot_json(snapshot.value()));
       continue;
     }
     for (const auto& line : render_snapshot(snapshot.value(), RenderOptions{})) std::printf("%s\n", line.c_str());

@@ -84,4 +84,31 @@ Result<SweepSnapshot> take_snapshot(Store& store, const SweepRecord& sweep) {
   return snapshot;
 }
 
+nlohmann::json snapshot_json(const SweepSnapshot& snapshot) {
+  nlohmann::json cells = nlohmann::json::object();
+  for (const auto& [state, count] : snapshot.cells_by_state) cells[std::string(to_string(state))] = count;
+  nlohmann::json running = nlohmann::json::array();
+  for (const auto& run : snapshot.running) {
+    auto optional = [](const std::optional<double>& v) { return v ? nlohmann::json(*v) : nlohmann::json(); };
+    running.push_back({{"run", run.run}, {"cell", run.cell}, {"parameters", run.parameters}, {"step", run.step},
+                       {"steps", run.steps}, {"loss", optional(run.loss)}, {"metric", optional(run.accuracy)},
+                       {"tokens_per_second", optional(run.tokens_per_second)}, {"device", run.device},
+                       {"seconds", run.seconds}});
+  }
+  nlohmann::json failed = nlohmann::json::array();
+  for (const auto& cell : snapshot.failed) {
+    failed.push_back({{"run", cell.run}, {"cell", cell.cell}, {"parameters", cell.parameters},
+                      {"state", to_string(cell.state)}, {"error", cell.error}});
+  }
+  return {{"sweep", snapshot.sweep.name},
+          {"state", to_string(snapshot.sweep.state)},
+          {"orchestrator_alive", snapshot.orchestrator_alive},
+          {"cells", cells},
+          {"total", snapshot.total},
+          {"elapsed_seconds", snapshot.elapsed_seconds},
+          {"eta_seconds", snapshot.eta_seconds ? nlohmann::json(*snapshot.eta_seconds) : nlohmann::json()},
+          {"running", running},
+          {"failed", failed}};
+}
+
 }  // namespace headroom

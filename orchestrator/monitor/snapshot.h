@@ -51,4 +51,8 @@ inline constexpr const char* kDefaultProgressMetric = "eval/accuracy";
 
 Result<SweepSnapshot> take_snapshot(Store& store, const SweepRecord& sweep);
 
+// The snapshot as `headroom status --json` prints it and `headroom serve`'s
+// /api/sweeps answers: cells by state, totals, ETA, running runs, failures.
+nlohmann::json snapshot_json(const SweepSnapshot& snapshot);
+
 }  // namespace headroom

@@ -21,17 +21,19 @@ std::optional<std::string> chromium_binary() {
   return std::nullopt;
 }
 
-RenderedPage render_in_chromium(const std::string& url) {
+RenderedPage render_in_chromium(const std::string& url, int virtual_ms) {
   auto chromium = chromium_binary();
   if (!chromium) throw std::runtime_error("Chromium is not installed (scripts/test installs it)");
   TemporaryFolder profile;
   // The flags a sandboxed machine without a network or a display needs; the
   // background services would otherwise fail to reach Google's hosts.
-  auto result = run_command({*chromium, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
-                             "--no-first-run", "--disable-background-networking", "--disable-component-update",
-                             "--disable-sync", "--user-data-dir=" + profile.path().string(), "--enable-logging=stderr",
-                             "--v=0", "--dump-dom", url},
-                            profile.path());
+  std::vector<std::string> argv = {*chromium, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
+                                   "--no-first-run", "--disable-background-networking", "--disable-component-update",
+                                   "--disable-sync", "--user-data-dir=" + profile.path().string(),
+                                   "--enable-logging=stderr", "--v=0", "--dump-dom"};
+  if (virtual_ms > 0) argv.push_back("--virtual-time-budget=" + std::to_string(virtual_ms));
+  argv.push_back(url);
+  auto result = run_command(argv, profile.path());
   if (result.exit_status != 0) {
     throw std::runtime_error("chromium exited " + std::to_string(result.exit_status) + ":\n" + result.err);
   }

@@ -17,8 +17,10 @@ struct RenderedPage {
 std::optional<std::string> chromium_binary();
 
 // Loads `url` in headless Chromium (a fresh profile, no network services) and
-// returns its DOM and console. Throws std::runtime_error when Chromium fails.
-RenderedPage render_in_chromium(const std::string& url);
+// returns its DOM and console. `virtual_ms` > 0 lets the page's timers and
+// requests run for that much virtual time first (a page that fetches its
+// content). Throws std::runtime_error when Chromium fails.
+RenderedPage render_in_chromium(const std::string& url, int virtual_ms = 0);
 
 // The ids that appear more than once in `html`.
 std::vector<std::string> duplicate_ids(const std::string& html);

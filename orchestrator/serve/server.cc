@@ -1,0 +1,134 @@
+#include "orchestrator/serve/server.h"
+
+#include <httplib.h>
+#include <pthread.h>
+#include <signal.h>
+
+#include <cstdio>
+#include <fstream>
+#include <thread>
+
+#include "orchestrator/serve/api.h"
+#include "orchestrator/serve/page.h"
+#include "orchestrator/store/store.h"
+
+namespace headroom {
+namespace {
+
+// 128 bits from the kernel, as hex.
+Result<std::string> random_token() {
+  std::ifstream random("/dev/urandom", std::ios::binary);
+  unsigned char bytes[16];
+  if (!random.read(reinterpret_cast<char*>(bytes), sizeof(bytes))) return Error::io("cannot read /dev/urandom");
+  std::string token;
+  char hex[3];
+  for (unsigned char byte : bytes) {
+    std::snprintf(hex, sizeof(hex), "%02x", byte);
+    token += hex;
+  }
+  return token;
+}
+
+bool loopback(const std::string& host) { return host == "127.0.0.1" || host == "localhost" || host == "::1"; }
+
+void send_json(httplib::Response& response, int status, const nlohmann::ordered_json& body) {
+  response.status = status;
+  response.set_content(body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace), "application/json");
+}
+
+}  // namespace
+
+Status serve(const ServeOptions& options, const std::function<void(const std::string& url)>& on_listening) {
+  // Refuse a missing or foreign database now, not at the first request.
+  {
+    auto store = Store::open_read_only(options.database);
+    if (!store) return store.error();
+  }
+  std::string token = options.token;
+  if (token.empty() && !loopback(options.host)) {
+    HEADROOM_ASSIGN_OR_RETURN(token, random_token());
+  }
+
+  httplib::Server server;
+  server.set_default_headers({
+      {"Content-Security-Policy",
+       "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self'; "
+       "frame-ancestors 'none'; base-uri 'none'; form-action 'none'"},
+      {"X-Content-Type-Options", "nosniff"},
+      {"Referrer-Policy", "no-referrer"},
+      {"Cache-Control", "no-store"},
+  });
+  server.set_pre_routing_handler([&](const httplib::Request& request, httplib::Response& response) {
+    if (request.method != "GET" && request.method != "HEAD") {
+      send_json(response, 405, {{"error", "only GET: the dashboard never writes"}});
+      return httplib::Server::HandlerResponse::Handled;
+    }
+    if (token.empty()) return httplib::Server::HandlerResponse::Unhandled;
+    const bool by_query = request.has_param("token") && request.get_param_value("token") == token;
+    const bool by_header = request.get_header_value("Authorization") == "Bearer " + token;
+    if (by_query || by_header) return httplib::Server::HandlerResponse::Unhandled;
+    send_json(response, 401, {{"error", "this server needs the token it printed at start (?token=...)"}});
+    return httplib::Server::HandlerResponse::Handled;
+  });
+  server.Get("/", [](const httplib::Request&, httplib::Response& response) {
+    response.set_content(page::kHtml, "text/html; charset=utf-8");
+  });
+  server.Get("/app.js", [](const httplib::Request&, httplib::Response& response) {
+    response.set_content(page::kScript, "text/javascript; charset=utf-8");
+  });
+  server.Get("/app.css", [](const httplib::Request&, httplib::Response& response) {
+    response.set_content(page::kStyle, "text/css; charset=utf-8");
+  });
+  server.Get(R"(/api/.*)", [&](const httplib::Request& request, httplib::Response& response) {
+    auto store = Store::open_read_only(options.database);
+    if (!store) {
+      send_json(response, 503, {{"error", store.error().to_string()}});
+      return;
+    }
+    ApiRequest api{request.path, {}};
+    for (const auto& [name, value] : request.params) api.query.emplace(name, value);
+    ApiResponse answer = answer_api(*store.value(), api);
+    send_json(response, answer.status, answer.body);
+  });
+  server.set_error_handler([](const httplib::Request&, httplib::Response& response) {
+    if (response.status == 404 && response.body.empty()) {
+      send_json(response, 404, {{"error", "no such page: the dashboard is / and its API /api/ (docs/api.md)"}});
+    }
+  });
+
+  // SIGINT and SIGTERM are taken by a waiting thread, which stops the server:
+  // httplib's stop() may not be called from a signal handler.
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGTERM);
+  sigset_t previous;
+  pthread_sigmask(SIG_BLOCK, &signals, &previous);
+  int port = options.port;
+  if (port == 0) {
+    port = server.bind_to_any_port(options.host);
+  } else if (!server.bind_to_port(options.host, port)) {
+    port = -1;
+  }
+  if (port < 0) {
+    pthread_sigmask(SIG_SETMASK, &previous, nullptr);
+    return Error::io("cannot listen on " + options.host + ":" + std::to_string(options.port) +
+                     " (in use? another --port, or --port 0 for any free one)");
+  }
+  const std::string host = options.host.find(':') != std::string::npos ? "[" + options.host + "]" : options.host;
+  on_listening("http://" + host + ":" + std::to_string(port) + "/" + (token.empty() ? "" : "?token=" + token));
+  std::thread listener([&] { server.listen_after_bind(); });
+  std::thread stopper([&] {
+    int signal = 0;
+    sigwait(&signals, &signal);
+    server.stop();
+  });
+  listener.join();
+  // Stopped by a signal: the stopper has returned. Stopped otherwise: wake it.
+  pthread_kill(stopper.native_handle(), SIGTERM);
+  stopper.join();
+  pthread_sigmask(SIG_SETMASK, &previous, nullptr);
+  return Ok{};
+}
+
+}  // namespace headroom
