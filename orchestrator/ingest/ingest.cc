@@ -12,6 +12,7 @@
 #include <unordered_set>
 
 #include "common/protocol.h"
+#include "orchestrator/spec/program_spec.h"
 
 namespace headroom {
 namespace {
@@ -211,7 +212,7 @@ std::optional<std::string> stdout_event(std::string_view line, int64_t& last_ste
 Result<IngestReport> ingest_run(Store& store, int64_t run_id, WorkerEnded ended) {
   HEADROOM_ASSIGN_OR_RETURN(RunRecord run, store.run(run_id));
   HEADROOM_ASSIGN_OR_RETURN(CellRecord cell, store.cell(run.cell_id));
-  const bool from_stdout = cell.worker.is_object() && cell.worker.value("metrics", "events") == "stdout";
+  const bool from_stdout = cell.worker.is_object() && program_from_json(cell.worker).metrics == "stdout";
   IngestReport report;
   std::filesystem::path path =
       std::filesystem::path(run.run_dir) / (from_stdout ? protocol::kStdoutFile : protocol::kEventsFile);

@@ -66,13 +66,13 @@ nlohmann::json to_json(const ProgramSpec& program) {
 }
 
 ProgramSpec program_from_json(const nlohmann::json& stored) {
-  ProgramSpec program;
+  ProgramSpec program;  // what the stored form leaves out keeps ProgramSpec's defaults
   program.program = stored.value("program", "");
   program.path = stored.value("path", "");
   program.command = stored.value("command", std::vector<std::string>{});
-  program.interpreter = stored.value("interpreter", "python3");
-  program.metrics = stored.value("metrics", "events");
-  program.wandb_dropin = stored.value("wandb", "real") == "dropin";
+  program.interpreter = stored.value("interpreter", program.interpreter);
+  program.metrics = stored.value("metrics", program.metrics);
+  program.wandb_dropin = stored.value("wandb", program.wandb_dropin ? "dropin" : "real") == "dropin";
   program.environment = stored.value("environment", std::map<std::string, std::string>{});
   program.project = stored.value("project", "");
   program.entity = stored.value("entity", "");
