@@ -123,34 +123,9 @@ Status SlurmRunner::submit_pending() {
 
 namespace {
 
-// Each attempt's worker under SLURM is started by RUN/launch.sh, written when
-// the attempt is prepared: the worker's environment and command line
-// (worker_command.h), deciding at the task's start whether it resumes, since
-// SLURM may requeue a preempted task into the same folder.
+// Each attempt's worker under SLURM is started by RUN/launch.sh, written
+// when the attempt is prepared (worker_command.h's launch_script).
 constexpr std::string_view kLaunchScript = "launch.sh";
-
-std::string launch_script(const PreparedAttempt& attempt, const CellRecord& cell) {
-  const std::string dir = shell_word(attempt.run.run_dir);
-  std::string script = "#!/bin/sh\n# Written by headroom: the worker of " + attempt.run.run_dir + "\n";
-  for (const auto& [name, value] : attempt.launch.environment) {
-    if (name == "HEADROOM_RESUME") continue;
-    script += "export " + name + "=" + shell_word(value) + "\n";
-  }
-  const std::string checkpoint = dir + "/" + std::string(protocol::kCheckpointFolder);
-  std::vector<std::string> argv = attempt.launch.argv;
-  if (cell.worker.is_null()) {
-    // headroom-train takes --resume when its checkpoint file is there.
-    if (!argv.empty() && argv.back() == "--resume") argv.pop_back();
-    script += "set --\n[ -f " + checkpoint + "/" + std::string(protocol::kCheckpointFile) + " ] && set -- --resume\n";
-    script += "export HEADROOM_RESUME=0\n[ $# -gt 0 ] && export HEADROOM_RESUME=1\n";
-  } else {
-    script += "set --\nexport HEADROOM_RESUME=0\n[ -n \"$(ls -A " + checkpoint +
-              " 2>/dev/null)\" ] && export HEADROOM_RESUME=1\n";
-  }
-  script += "exec";
-  for (const auto& argument : argv) script += " " + shell_word(argument);
-  return script + " \"$@\"\n";
-}
 
 }  // namespace
 
@@ -162,7 +137,7 @@ Status SlurmRunner::submit_group(const std::vector<CellRecord>& cells, int threa
     setup.trainer_path = options_.trainer_path;
     HEADROOM_ASSIGN_OR_RETURN(PreparedAttempt attempt, prepare_attempt(store_, sweep_, cell, setup));
     HEADROOM_RETURN_IF_ERROR(write_text_file((fs::path(attempt.run.run_dir) / kLaunchScript).string(),
-                                             launch_script(attempt, cell)));
+                                             launch_script(attempt.run.run_dir, attempt.launch, cell)));
     attempts.push_back(std::move(attempt));
   }
   const fs::path folder = fs::path(sweep_.runs_root) / sweep_.name / "slurm";

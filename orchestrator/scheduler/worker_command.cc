@@ -247,6 +247,29 @@ bool holds_checkpoint(const std::string& run_dir, const CellRecord& cell) {
   return fs::is_directory(folder, error) && !fs::is_empty(folder, error);
 }
 
+std::string launch_script(const std::string& run_dir, const WorkerLaunch& launch, const CellRecord& cell) {
+  const std::string dir = shell_word(run_dir);
+  std::string script = "#!/bin/sh\n# Written by headroom: the worker of " + run_dir + "\n";
+  for (const auto& [name, value] : launch.environment) {
+    if (name == "HEADROOM_RESUME") continue;
+    script += "export " + name + "=" + shell_word(value) + "\n";
+  }
+  const std::string checkpoint = dir + "/" + std::string(protocol::kCheckpointFolder);
+  std::vector<std::string> argv = launch.argv;
+  if (cell.worker.is_null()) {
+    // headroom-train takes --resume when its checkpoint file is there.
+    if (!argv.empty() && argv.back() == "--resume") argv.pop_back();
+    script += "set --\n[ -f " + checkpoint + "/" + std::string(protocol::kCheckpointFile) + " ] && set -- --resume\n";
+    script += "export HEADROOM_RESUME=0\n[ $# -gt 0 ] && export HEADROOM_RESUME=1\n";
+  } else {
+    script += "set --\nexport HEADROOM_RESUME=0\n[ -n \"$(ls -A " + checkpoint +
+              " 2>/dev/null)\" ] && export HEADROOM_RESUME=1\n";
+  }
+  script += "exec";
+  for (const auto& argument : argv) script += " " + shell_word(argument);
+  return script + " \"$@\"\n";
+}
+
 std::string shell_word(const std::string& word) {
   const bool plain = !word.empty() && word.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
                                                              "0123456789-_=./:,+@%") == std::string::npos;

@@ -62,6 +62,12 @@ std::string python_str(const nlohmann::json& value);
 // JSON as Python's json.dumps writes it (", " and ": " separators).
 std::string python_json(const nlohmann::json& value);
 
+// The shell script a SLURM task starts an attempt's worker with: `launch`'s
+// environment and command line, deciding at the task's start whether the
+// worker resumes (by holds_checkpoint's rule, in shell), since SLURM may
+// requeue a preempted task into the same folder.
+std::string launch_script(const std::string& run_dir, const WorkerLaunch& launch, const CellRecord& cell);
+
 // `word` as a POSIX shell reads it back as one argument: as it is when that
 // is safe, else in single quotes.
 std::string shell_word(const std::string& word);
