@@ -2,10 +2,13 @@
 #include <cstdio>
 
 #include "orchestrator/cli/commands.h"
+#include "common/number_format.h"
 #include "common/table.h"
 #include "orchestrator/grid/grid.h"
 #include "orchestrator/grid/preflight.h"
 #include "orchestrator/scheduler/worker_command.h"
+#include "orchestrator/search/bayes_search.h"
+#include "orchestrator/search/hyperband.h"
 #include "orchestrator/spec/sweep_spec.h"
 
 namespace headroom::cli {
@@ -13,7 +16,7 @@ namespace {
 
 struct PlanOptions {
   std::string sweep_file;
-  int64_t count = 0;  // random search: overrides run_cap
+  int64_t count = 0;  // random and bayes search: overrides run_cap
   int64_t max_cells = kDefaultMaxCells;
   std::string format;  // text | json
   // Where `headroom run` with the same flags would place the cells.
@@ -36,11 +39,35 @@ std::vector<std::string> program_command(const Cell& cell) {
   return worker_launch(SweepRecord{}, record, run, false, setup).argv;
 }
 
+// "log_uniform_values [0.0001, 0.01]": a parameter's distribution as plan shows a search's space.
+std::string describe_distribution(const ParameterSpec& parameter) {
+  const Distribution& d = parameter.distribution;
+  if (d.kind == "constant" || d.kind == "categorical") {
+    std::string values;
+    for (const auto& value : parameter.values) values += (values.empty() ? "" : ", ") + value.value.dump();
+    return d.kind + " [" + values + "]";
+  }
+  std::string text = d.kind;
+  if (d.kind.find("normal") != std::string::npos) {
+    text += " mu " + shortest(d.mu) + " sigma " + shortest(d.sigma);
+  } else if (d.kind.find("beta") != std::string::npos) {
+    text += " a " + shortest(d.a) + " b " + shortest(d.b);
+  } else {
+    text += " [" + shortest(d.min) + ", " + shortest(d.max) + "]";
+  }
+  if (d.kind.rfind("q_", 0) == 0) text += " q " + shortest(d.q);
+  return text;
+}
+
 int plan(const PlanOptions& options) {
   auto spec = load_sweep(options.sweep_file, options.count);
   if (!spec) return report_error(spec.error());
   auto expansion = expand(spec.value(), options.max_cells);
   if (!expansion) return report_error(expansion.error());
+  // A bayes search has no cells before it runs: its first proposals stand in.
+  const bool search = spec->method == "bayes";
+  const int64_t planned = spec->run_cap > 0 ? std::min<int64_t>(spec->run_cap, kPlannedProposals) : kPlannedProposals;
+  if (search) expansion = BayesSearch(spec.value()).first_proposals(int(planned));
   // What run would check before starting anything: the data and the trainer.
   if (auto data = check_cells_data(spec.value(), expansion.value()); !data) return report_error(data.error());
   if (!spec->program) {
@@ -131,7 +158,29 @@ int plan(const PlanOptions& options) {
     return 0;
   }
   auto text = format_table(table, "table");
-  if (trainer) {
+  if (search) {
+    std::printf("sweep '%s' (bayes: TPE, %s %s, seed %llu): %s; %s\n\n", spec->name.c_str(),
+                spec->metric->goal.c_str(), spec->metric->name.c_str(),
+                static_cast<unsigned long long>(spec->random_seed),
+                spec->run_cap > 0 ? (std::to_string(spec->run_cap) + " trials (run_cap)").c_str()
+                                  : "trials until stopped (no run_cap)",
+                where.c_str());
+    std::printf("its space:\n");
+    for (const auto& parameter : spec->parameters) {
+      std::printf("  %s: %s\n", parameter.name.c_str(), describe_distribution(parameter).c_str());
+    }
+    std::printf("\nits first %zu proposals (random draws until %d trials have finished; later ones follow the "
+                "results):\n%s",
+                expansion->cells.size(), TpeSettings{}.startup_trials, text.value().c_str());
+    if (trainer && !expansion->cells.empty()) {
+      const double mean = total_flops / double(expansion->cells.size());
+      std::printf("\nabout %.3g PFLOP of training per trial%s\n", mean / 1e15,
+                  spec->run_cap > 0 ? (", " + std::to_string(spec->run_cap) + " trials: about " +
+                                       std::to_string(mean * double(spec->run_cap) / 1e15).substr(0, 6) + " PFLOP")
+                                          .c_str()
+                                    : "");
+    }
+  } else if (trainer) {
     std::printf("sweep '%s' (%s): %zu cells, %.3g PFLOP of training in all; %s\n\n%s", spec->name.c_str(),
                 spec->method.c_str(), expansion->cells.size(), total_flops / 1e15, where.c_str(),
                 text.value().c_str());
@@ -163,7 +212,18 @@ int plan(const PlanOptions& options) {
                 static_cast<long long>(kRandomDrawsPerRound));
   }
   if (spec->early_terminate) {
-    std::printf("note: early_terminate (hyperband) is checked but not acted on yet: every run trains to its end\n");
+    std::string bands;
+    for (int64_t band : hyperband_bands(*spec->early_terminate)) {
+      if (bands.size() > 60) {
+        bands += ", ...";
+        break;
+      }
+      bands += (bands.empty() ? "" : ", ") + std::to_string(band);
+    }
+    std::printf("\nearly_terminate: hyperband judges each run at its %s-th logged value of %s (counting from 0): "
+                "a run outside the best 1/%s of the runs that got there is stopped early\n",
+                bands.empty() ? "(no band: never)" : bands.c_str(), spec->metric->name.c_str(),
+                shortest(spec->early_terminate->eta).c_str());
   }
   for (const auto& [key, value] : spec->kept) {
     std::printf("note: '%s' is kept with the sweep but not acted on\n", key.c_str());
@@ -178,7 +238,7 @@ void add_plan_command(CLI::App& app, const GlobalOptions&, int& exit_status) {
   auto* command = app.add_subcommand(
       "plan", "Validate a sweep file and show its cells (parameters, sizes, cost); writes nothing");
   command->add_option("sweep", options->sweep_file, "the sweep YAML file")->required();
-  command->add_option("--count", options->count, "random search: cells to draw (overrides run_cap)");
+  command->add_option("--count", options->count, "random and bayes search: cells to make (overrides run_cap)");
   add_format_options(*command, options->format, {"text", "json"});
   command->add_option("--max-cells", options->max_cells,
                       "refuse a sweep of more cells than this (default " + std::to_string(kDefaultMaxCells) + ")");

@@ -21,6 +21,7 @@
 #include "orchestrator/scheduler/slurm_scheduler.h"
 #include "orchestrator/scheduler/stop_signals.h"
 #include "orchestrator/scheduler/sweep_lock.h"
+#include "orchestrator/search/bayes_search.h"
 #include "orchestrator/spec/sweep_spec.h"
 #include "orchestrator/store/store.h"
 
@@ -31,7 +32,7 @@ namespace fs = std::filesystem;
 
 struct RunOptions {
   std::string sweep;      // run: the YAML file; resume: the sweep's name
-  int64_t count = 0;      // random search: overrides run_cap
+  int64_t count = 0;      // random and bayes search: overrides run_cap
   int64_t max_cells = kDefaultMaxCells;
   std::string runs_root = "runs";
   std::string trainer;
@@ -82,17 +83,21 @@ void print_progress(const SweepRecord& sweep, const SweepProgress& progress, boo
                            {"total", progress.total},     {"succeeded", progress.succeeded},
                            {"failed", progress.failed},   {"running", progress.running},
                            {"pending", progress.pending}, {"cancelled", progress.cancelled},
+                           {"stopped_early", progress.stopped_early},
                            {"eta_seconds", progress.eta_seconds ? nlohmann::json(*progress.eta_seconds)
                                                                 : nlohmann::json()}};
     std::printf("%s\n", json_text(line).c_str());
     std::fflush(stdout);
     return;
   }
-  // As status shows it: # for succeeded cells, x for failed ones.
-  const int64_t done = progress.succeeded + progress.failed;
-  std::string text = sweep.name + ": " + cells_bar(progress.succeeded, progress.failed, progress.total, 20) + " " +
+  // As status shows it: # for succeeded cells, - stopped early, x failed.
+  const int64_t done = progress.succeeded + progress.stopped_early + progress.failed;
+  std::string text = sweep.name + ": " +
+                     cells_bar(progress.succeeded, progress.stopped_early, progress.failed, progress.total, 20) + " " +
                      std::to_string(done) + "/" + std::to_string(progress.total) + " cells: " +
-                     std::to_string(progress.succeeded) + " succeeded, " + std::to_string(progress.failed) +
+                     std::to_string(progress.succeeded) + " succeeded, " +
+                     (progress.stopped_early ? std::to_string(progress.stopped_early) + " stopped early, " : "") +
+                     std::to_string(progress.failed) +
                      " failed, " + std::to_string(progress.running) + " running, " +
                      std::to_string(progress.pending) + " pending";
   if (progress.eta_seconds && progress.pending + progress.running > 0) {
@@ -203,6 +208,11 @@ int drive(const RunOptions& options, const GlobalOptions& global, const SweepSpe
     return report_error(Error::invalid("--executor must be local or slurm, not '" + executor + "'"));
   }
   const bool local = executor == "local";
+  if (!local && spec.method == "bayes") {
+    // Its cells are made one at a time as slots free; SLURM takes arrays.
+    return report_error(Error::invalid("method: bayes runs on the local executor only, not on SLURM (yet)",
+                                       {spec.file}));
+  }
   std::optional<Placement> placement;
   if (local) {
     auto machine = discover_machine(options.gpus);
@@ -256,7 +266,13 @@ int drive(const RunOptions& options, const GlobalOptions& global, const SweepSpe
   }
   SchedulerOptions scheduler;
   scheduler.trainer_path = trainer;
+  std::optional<BayesSearch> search;
+  if (spec.method == "bayes") {
+    search.emplace(spec);
+    scheduler.add_cell = [&search, &store, &sweep]() { return search->add_cell(*store.value(), sweep.value()); };
+  }
   scheduler.lifecycle = lifecycle;
+  scheduler.early_termination = early_termination_of(spec);
   scheduler.stop_grace = std::chrono::milliseconds(int64_t(options.stop_grace_seconds * 1000));
   const SweepRecord record = sweep.value();
   const SlurmSpec slurm = slurm_settings(spec, options);
@@ -292,6 +308,7 @@ int drive(const RunOptions& options, const GlobalOptions& global, const SweepSpe
     on_slurm.slurm = slurm;
     on_slurm.threads_per_run = options.placement.threads;
     on_slurm.lifecycle = lifecycle;
+    on_slurm.early_termination = scheduler.early_termination;
     on_slurm.progress = scheduler.progress;
     outcome = run_sweep_on_slurm(*store.value(), record, on_slurm);
   }
@@ -306,14 +323,17 @@ int drive(const RunOptions& options, const GlobalOptions& global, const SweepSpe
     nlohmann::json summary = {{"event", "summary"},
                               {"sweep", record.name},
                               {"succeeded", outcome->succeeded},
+                              {"stopped_early", outcome->stopped_early},
                               {"failed", outcome->failed},
                               {"pending", outcome->pending},
                               {"interrupted", outcome->interrupted}};
     std::printf("%s\n", json_text(summary).c_str());
   } else {
-    std::printf("sweep '%s': %lld succeeded, %lld failed, %lld pending\n", record.name.c_str(),
-                static_cast<long long>(outcome->succeeded), static_cast<long long>(outcome->failed),
-                static_cast<long long>(outcome->pending));
+    const std::string stopped_early =
+        outcome->stopped_early ? std::to_string(outcome->stopped_early) + " stopped early, " : "";
+    std::printf("sweep '%s': %lld succeeded, %s%lld failed, %lld pending\n", record.name.c_str(),
+                static_cast<long long>(outcome->succeeded), stopped_early.c_str(),
+                static_cast<long long>(outcome->failed), static_cast<long long>(outcome->pending));
   }
   if (outcome->left_running > 0) {
     std::fprintf(stderr, "headroom: left %zu %s%s running; 'headroom resume %s' adopts %s and continues\n",
@@ -348,10 +368,21 @@ int run_until_stopped(const RunOptions& options, const GlobalOptions& global, Sw
   }
 }
 
+// A bayes sweep starts with no cells: its search makes them as slots free.
+// Its first proposals (random draws, whatever the results) are checked as
+// plan checks cells: their data, and that they fit the machine.
+int run_search(const RunOptions& options, const GlobalOptions& global, const SweepSpec& spec) {
+  const Expansion first = BayesSearch(spec).first_proposals(kPlannedProposals);
+  if (auto data = check_cells_data(spec, first); !data) return report_error(data.error());
+  const Expansion none;  // registered without cells
+  return drive(options, global, spec, &none, cell_resources(first));
+}
+
 int run(const RunOptions& options, const GlobalOptions& global) {
   // Everything is validated before the database is opened: bad input writes nothing.
   auto spec = load_sweep(options.sweep, options.count);
   if (!spec) return report_error(spec.error());
+  if (spec->method == "bayes") return run_search(options, global, spec.value());
   if (spec->method == "random" && spec->run_cap == 0) return run_until_stopped(options, global, spec.value());
   auto expansion = expand(spec.value(), options.max_cells);
   if (!expansion) return report_error(expansion.error());
@@ -388,6 +419,12 @@ int resume(const RunOptions& options, const GlobalOptions& global) {
       const bool open = cell.state == CellState::pending || cell.state == CellState::running ||
                         (options.include_cancelled && cell.state == CellState::cancelled) || reopened(cell.id);
       if (open) cells.push_back(cell.resources);
+    }
+    // A search goes on making cells like its first ones.
+    if (spec.method == "bayes") {
+      for (const auto& resources : cell_resources(BayesSearch(spec).first_proposals(kPlannedProposals))) {
+        cells.push_back(resources);
+      }
     }
   }
   return drive(options, global, spec, nullptr, cells);
@@ -450,7 +487,7 @@ void add_run_command(CLI::App& app, const GlobalOptions& global, int& exit_statu
   auto* command = app.add_subcommand(
       "run", "Record a sweep in the database and train every pending cell; run again to resume");
   command->add_option("sweep", options->sweep, "the sweep YAML file")->required();
-  command->add_option("--count", options->count, "random search: cells to draw (overrides run_cap)");
+  command->add_option("--count", options->count, "random and bayes search: cells to make (overrides run_cap)");
   command->add_option("--max-cells", options->max_cells,
                       "refuse a sweep of more cells than this (default " + std::to_string(kDefaultMaxCells) + ")");
   command->add_option("--runs-root", options->runs_root, "where run folders go (default ./runs)");

@@ -382,7 +382,7 @@ Status check_size(const SweepSpec& spec, const std::vector<std::vector<size_t>>&
     if (largest) message += "; its largest axis is '" + largest->name + "' with " + std::to_string(largest->grid_size()) + " values";
     return Error::invalid(message, where);
   };
-  if (spec.method == "random") {
+  if (spec.method != "grid") {
     if (spec.run_cap > max_cells) return refuse(std::to_string(spec.run_cap) + " (run_cap)", nullptr);
     return Ok{};
   }
@@ -407,6 +407,8 @@ Result<Expansion> expand(const SweepSpec& spec, int64_t max_cells) {
   std::vector<Diagnostic> diagnostics;
   CompiledExpressions expressions = compile_expressions(spec, diagnostics);
   if (!diagnostics.empty()) return Error::invalid(std::move(diagnostics));
+  // A bayes search makes its cells as it runs (search/bayes_search.h).
+  if (spec.method == "bayes") return expansion;
   CellBuilder builder(spec, expressions, expansion, diagnostics);
   if (spec.method == "random") {
     // Draw until run_cap distinct cells exist, or give up on a small space.
@@ -431,6 +433,29 @@ Result<Expansion> expand(const SweepSpec& spec, int64_t max_cells) {
   for (const auto& pattern : spec.include) builder.add(assign_pattern(spec, pattern), false);
   if (!diagnostics.empty()) return Error::invalid(std::move(diagnostics));
   return expansion;
+}
+
+std::variant<Cell, ExcludedCell> cell_of_point(const SweepSpec& spec, const nlohmann::json& values) {
+  Expansion expansion;
+  std::vector<Diagnostic> diagnostics;
+  CompiledExpressions expressions = compile_expressions(spec, diagnostics);
+  if (diagnostics.empty()) {
+    Assignment a = base_assignment(spec);
+    for (const auto& parameter : spec.parameters) {
+      if (!values.contains(parameter.name)) continue;
+      a.settings[parameter.name] = values[parameter.name];
+      a.swept[parameter.name] = values[parameter.name];
+      a.origin[parameter.name] = parameter.distribution.where;
+    }
+    apply_overrides(spec, a);
+    CellBuilder builder(spec, expressions, expansion, diagnostics);
+    builder.add(std::move(a), true, true);
+  }
+  if (!expansion.cells.empty()) return std::move(expansion.cells.front());
+  if (!expansion.excluded.empty()) return std::move(expansion.excluded.front());
+  std::string reason;
+  for (const auto& diagnostic : diagnostics) reason += (reason.empty() ? "" : "; ") + diagnostic.to_string();
+  return ExcludedCell{values, reason.empty() ? "no cell" : reason};
 }
 
 }  // namespace headroom

@@ -7,6 +7,7 @@
 // its parameters as they are). Pure: no I/O.
 
 #include <string>
+#include <variant>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -56,7 +57,8 @@ inline constexpr int64_t kRandomDrawsPerRound = 10;
 // grid this large takes half a gigabyte to expand and seconds to plan.
 inline constexpr int64_t kDefaultMaxCells = 100000;
 
-// Expands the grid. Derived parameters are computed after overrides, then
+// Expands the grid (a bayes sweep has no cells before it runs: its search
+// makes them, search/bayes_search.h). Derived parameters are computed after overrides, then
 // constraints exclude cells (they see the parameters as written plus the
 // trainer's defaults). A remaining cell whose config is invalid (for example
 // standard attention where heads does not divide d_model) is an error at the
@@ -65,6 +67,14 @@ inline constexpr int64_t kDefaultMaxCells = 100000;
 // random search's run_cap above it) is refused at its largest axis, so no
 // sweep file can exhaust memory.
 Result<Expansion> expand(const SweepSpec& spec, int64_t max_cells = kDefaultMaxCells);
+
+// A point a search chose (`values`: a value for each swept parameter, as
+// TpeSampler proposes them) made into its cell the way expand() makes one:
+// base, overrides, derived parameters, the budget match, then the
+// constraints. Either the cell, or why it cannot be one (a constraint rules
+// it out, or its config is invalid: the diagnostics' text), since a search
+// that proposes such a point goes on with the next.
+std::variant<Cell, ExcludedCell> cell_of_point(const SweepSpec& spec, const nlohmann::json& values);
 
 // The hash of a resolved trainer config (used by expand and by tests).
 std::string cell_hash(const nlohmann::json& resolved_config);

@@ -54,13 +54,15 @@ std::string progress_bar(double fraction, size_t width) {
   return "[" + std::string(filled, '#') + std::string(width - filled, '.') + "]";
 }
 
-std::string cells_bar(int64_t succeeded, int64_t failed, int64_t total, size_t width) {
+std::string cells_bar(int64_t succeeded, int64_t stopped_early, int64_t failed, int64_t total, size_t width) {
   if (total <= 0) return progress_bar(0, width);
   const auto chars = [&](int64_t cells) {
     return std::min(width, size_t(std::floor(double(cells) / double(total) * double(width) + 1e-9)));
   };
-  const size_t good = chars(succeeded), ended = chars(succeeded + failed);
-  return "[" + std::string(good, '#') + std::string(ended - good, 'x') + std::string(width - ended, '.') + "]";
+  const size_t good = chars(succeeded), stopped = chars(succeeded + stopped_early),
+               ended = chars(succeeded + stopped_early + failed);
+  return "[" + std::string(good, '#') + std::string(stopped - good, '-') + std::string(ended - stopped, 'x') +
+         std::string(width - ended, '.') + "]";
 }
 
 std::vector<std::string> render_snapshot(const SweepSnapshot& snapshot, const RenderOptions& options) {
@@ -76,8 +78,9 @@ std::vector<std::string> render_snapshot(const SweepSnapshot& snapshot, const Re
   }
   lines.push_back(paint(sweep.name, kBold, color) + ": " + state);
 
-  const int64_t done = snapshot.count(CellState::succeeded), failed = snapshot.count(CellState::failed);
-  std::string bar = cells_bar(done, failed, snapshot.total, options.bar_width);
+  const int64_t done = snapshot.count(CellState::succeeded), failed = snapshot.count(CellState::failed),
+                stopped_early = snapshot.count(CellState::stopped_early);
+  std::string bar = cells_bar(done, stopped_early, failed, snapshot.total, options.bar_width);
   if (color) {
     const size_t first_x = bar.find('x'), last_x = bar.rfind('x');
     if (first_x != std::string::npos) {
@@ -85,8 +88,9 @@ std::vector<std::string> render_snapshot(const SweepSnapshot& snapshot, const Re
     }
   }
   std::string totals = "  " + bar + " " +
-                       std::to_string(done + failed) + "/" + std::to_string(snapshot.total) + " cells: " +
+                       std::to_string(done + stopped_early + failed) + "/" + std::to_string(snapshot.total) + " cells: " +
                        paint(std::to_string(done) + " succeeded", kGreen, color && done) + ", " +
+                       (stopped_early ? std::to_string(stopped_early) + " stopped early, " : std::string()) +
                        paint(std::to_string(failed) + " failed", kRed, color && failed) + ", " +
                        std::to_string(snapshot.count(CellState::running)) + " running, " +
                        std::to_string(snapshot.count(CellState::pending)) + " pending";

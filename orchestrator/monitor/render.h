@@ -22,9 +22,10 @@ struct RenderOptions {
 // with its last error line.
 std::vector<std::string> render_snapshot(const SweepSnapshot& snapshot, const RenderOptions& options);
 
-// A sweep's cells: "[####xx......]", # for those that succeeded, x for
-// those that failed, . for the rest (running, pending, cancelled).
-std::string cells_bar(int64_t succeeded, int64_t failed, int64_t total, size_t width);
+// A sweep's cells: "[###--xx.....]", # for those that succeeded, - for
+// those stopped early, x for those that failed, . for the rest (running,
+// pending, cancelled).
+std::string cells_bar(int64_t succeeded, int64_t stopped_early, int64_t failed, int64_t total, size_t width);
 
 // "[#####.....]" for a fraction in [0, 1].
 std::string progress_bar(double fraction, size_t width);

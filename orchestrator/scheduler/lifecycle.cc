@@ -60,6 +60,12 @@ Decision by_rules(const AttemptFacts& facts, const CellHistory& history, const L
     d.cell = CellState::succeeded;
     return d;
   }
+  if (!facts.stopped_early.empty()) {
+    d.end.state = RunState::stopped_early;
+    d.cell = CellState::stopped_early;
+    d.end.error = facts.stopped_early;
+    return d;
+  }
   // A program that speaks no protocol says it succeeded with its exit status
   // alone, unless something here stopped it or ingestion refused some of its
   // lines (perhaps its end event: a newer protocol version).

@@ -16,19 +16,24 @@
 //      So did a worker that wrote no end event (a program that speaks no
 //      protocol) and exited 0, unless the orchestrator stopped it or
 //      ingestion refused some of its event lines.
-//   2. Stopped at the sweep's timeout (or SLURM's TIMEOUT): timeout; the cell
+//   2. Stopped by the sweep's early_terminate rule (search/hyperband.h):
+//      stopped early, and so is the cell: done, never retried; its metrics
+//      stay, and the reason (the band, its value, the threshold) is its error.
+//      Checked before rule 1's program rule, since a stopped program may
+//      exit 0.
+//   3. Stopped at the sweep's timeout (or SLURM's TIMEOUT): timeout; the cell
 //      failed, not retried.
-//   3. Stopped as hung (no event for the hang timeout): failed, as a crash.
-//   4. Stopped by the orchestrator's own interruption, or cancelled in SLURM:
+//   4. Stopped as hung (no event for the hang timeout): failed, as a crash.
+//   5. Stopped by the orchestrator's own interruption, or cancelled in SLURM:
 //      cancelled; the cell runs again (a SLURM cancellation only on resume).
-//   5. Its node failed or SLURM preempted it: lost; the cell runs again.
-//   6. The worker checkpointed and ended "preempted" after a SIGTERM nobody
+//   6. Its node failed or SLURM preempted it: lost; the cell runs again.
+//   7. The worker checkpointed and ended "preempted" after a SIGTERM nobody
 //      here explains: cancelled when `headroom cancel` took the cell, else
 //      lost; the cell runs again from the checkpoint.
-//   7. The worker vanished with no end event: lost; the cell runs again.
-//   8. The worker says it diverged (status or exit status 3): diverged; the
+//   8. The worker vanished with no end event: lost; the cell runs again.
+//   9. The worker says it diverged (status or exit status 3): diverged; the
 //      cell failed, not retried. Refused its config (2): invalid, likewise.
-//   9. Anything else (a crash, a signal, an unknown status, SLURM's
+//  10. Anything else (a crash, a signal, an unknown status, SLURM's
 //      OUT_OF_MEMORY): failed; the cell is retried after a back-off while
 //      its failures stay within the sweep's `retries`, else it failed.
 //      Failures that `--retry-failed` set aside do not count.
@@ -61,6 +66,9 @@ struct AttemptFacts {
   // A problem ingestion found in its events (an unknown protocol version),
   // the error when the worker's own words were refused.
   std::string event_problem;
+  // Why the sweep's early_terminate rule stopped it (HyperbandStop::reason());
+  // empty when it did not.
+  std::string stopped_early;
   bool stopped_at_timeout = false;       // the sweep's timeout passed and it was stopped
   bool stopped_as_hung = false;          // no event for the hang timeout and it was stopped
   bool stopped_by_orchestrator = false;  // Ctrl-C or SIGTERM of `headroom run`: not the cell's fault

@@ -13,9 +13,10 @@ Status ProgressReporter::report(Store& store, const SweepRecord& sweep) {
                          snapshot.count(CellState::running),
                          snapshot.count(CellState::pending),
                          snapshot.count(CellState::cancelled),
+                         snapshot.count(CellState::stopped_early),
                          snapshot.eta_seconds};
   auto counts = std::make_tuple(progress.succeeded, progress.failed, progress.running, progress.pending,
-                                progress.cancelled);
+                                progress.cancelled, progress.stopped_early);
   if (counts == last_counts_) return Ok{};
   last_counts_ = counts;
   callback_(progress);
@@ -27,6 +28,7 @@ Status count_cells(Store& store, int64_t sweep_id, SweepOutcome& outcome) {
   for (const auto& [state, count] : counts) {
     if (state == CellState::succeeded) outcome.succeeded = count;
     if (state == CellState::failed) outcome.failed = count;
+    if (state == CellState::stopped_early) outcome.stopped_early = count;
     if (state == CellState::pending || state == CellState::running) outcome.pending += count;
   }
   return Ok{};

@@ -20,10 +20,10 @@ class ProgressReporter {
 
  private:
   std::function<void(const SweepProgress&)> callback_;
-  std::tuple<int64_t, int64_t, int64_t, int64_t, int64_t> last_counts_{-1, -1, -1, -1, -1};
+  std::tuple<int64_t, int64_t, int64_t, int64_t, int64_t, int64_t> last_counts_{-1, -1, -1, -1, -1, -1};
 };
 
-// Fills the outcome's succeeded, failed and pending (running included) counts.
+// Fills the outcome's succeeded, stopped early, failed and pending (running included) counts.
 Status count_cells(Store& store, int64_t sweep_id, SweepOutcome& outcome);
 
 }  // namespace headroom

@@ -41,6 +41,7 @@ struct Active {
   bool timed_out = false;
   bool hung = false;
   bool interrupted = false;
+  std::string stopped_early;  // why the early_terminate rule stopped it
 };
 
 // A worker whose pid never reached the database (its orchestrator died
@@ -74,9 +75,16 @@ class SweepRunner {
 
  private:
   Status recover_orphans();
+  // Starts pending cells in free slots, then asks an adaptive search for
+  // more while slots stay free.
   Status fill_slots();
+  Status start_queued();
   Status start_attempt(const CellRecord& cell, const Seat& seat);
   Status check_workers();
+  // Stops the workers the sweep's early_terminate rule judges behind.
+  Status terminate_early();
+  // Sends SIGTERM (SIGKILL after the grace) to a worker.
+  void stop(Active& active);
   Status finish(Active& active, std::optional<ProcessExit> exit);
   Status interrupt();
   // Asks options.on_interrupt (first Ctrl-C, workers running); true when the
@@ -97,7 +105,10 @@ class SweepRunner {
   // returns to pending (a retry): per-trial cost must not grow with the sweep.
   std::list<CellRecord> queue_;
   bool queue_stale_ = true;
+  bool search_open_ = true;  // options.add_cell may still make cells
   bool changed_ = true;  // a cell changed state since the last progress report
+  bool metrics_arrived_ = false;  // events were ingested since the early_terminate rule last judged
+  Clock::time_point last_judged_{};
   std::map<pid_t, int64_t> run_of_pid_;
   ProgressReporter progress_{options_.progress};
 };
@@ -174,6 +185,23 @@ std::vector<Seat> SweepRunner::seats_taken() const {
 }
 
 Status SweepRunner::fill_slots() {
+  while (true) {
+    HEADROOM_RETURN_IF_ERROR(start_queued());
+    // An adaptive search makes its next cell only when a slot is free and
+    // every pending cell that could take one has started (a cell waiting out
+    // its retry back-off does not hold the search up).
+    const bool slot_free = int64_t(active_.size()) < placement_.slots() && !StopSignals::requested();
+    const bool queue_idle = std::all_of(queue_.begin(), queue_.end(),
+                                        [&](const CellRecord& cell) { return backoffs_.waiting(cell.id); });
+    if (!options_.add_cell || !search_open_ || !slot_free || !queue_idle) return Ok{};
+    HEADROOM_ASSIGN_OR_RETURN(search_open_, options_.add_cell());
+    if (!search_open_) return Ok{};
+    queue_stale_ = true;
+    changed_ = true;
+  }
+}
+
+Status SweepRunner::start_queued() {
   if (int64_t(active_.size()) >= placement_.slots()) return Ok{};
   if (queue_stale_) {
     HEADROOM_ASSIGN_OR_RETURN(auto pending, store_.cells(sweep_.id, CellState::pending));
@@ -209,6 +237,7 @@ Status SweepRunner::finish(Active& active, std::optional<ProcessExit> exit) {
   facts.stopped_at_timeout = active.timed_out;
   facts.stopped_as_hung = active.hung;
   facts.stopped_by_orchestrator = active.interrupted;
+  facts.stopped_early = active.stopped_early;
   HEADROOM_ASSIGN_OR_RETURN(Decision decision, end_attempt(store_, active.run.id, facts, policy_));
   changed_ = true;
   if (decision.retry_after) backoffs_.wait(active.run.cell_id, *decision.retry_after);
@@ -233,25 +262,50 @@ Status SweepRunner::check_workers() {
     }
     HEADROOM_ASSIGN_OR_RETURN(IngestReport ingested, ingest_run(store_, active.run.id));
     const auto now = Clock::now();
-    if (ingested.events > 0) active.last_event = now;
-    auto stop = [&] {
-      if (active.adopted) {
-        ::kill(pid_t(*active.run.pid), SIGTERM);
-      } else {
-        executor_.stop(pid_t(*active.run.pid), options_.stop_grace);
-      }
-    };
-    if (policy_.timeout_seconds > 0 && !active.timed_out && !active.hung &&
+    if (ingested.events > 0) {
+      active.last_event = now;
+      metrics_arrived_ = true;
+    }
+    const bool stopping = active.timed_out || active.hung || !active.stopped_early.empty();
+    if (policy_.timeout_seconds > 0 && !stopping &&
         now - active.started > std::chrono::duration<double>(policy_.timeout_seconds)) {
       active.timed_out = true;
-      stop();
+      stop(active);
     }
-    if (policy_.hang_seconds > 0 && !active.timed_out && !active.hung &&
+    if (policy_.hang_seconds > 0 && !stopping && !active.timed_out &&
         now - active.last_event > std::chrono::duration<double>(policy_.hang_seconds)) {
       active.hung = true;
-      stop();
+      stop(active);
     }
     ++it;
+  }
+  return terminate_early();
+}
+
+void SweepRunner::stop(Active& active) {
+  if (active.adopted) {
+    ::kill(pid_t(*active.run.pid), SIGTERM);
+  } else {
+    executor_.stop(pid_t(*active.run.pid), options_.stop_grace);
+  }
+}
+
+Status SweepRunner::terminate_early() {
+  const auto now = Clock::now();
+  if (!options_.early_termination || !metrics_arrived_ ||
+      now - last_judged_ < options_.early_termination_interval) {
+    return Ok{};
+  }
+  metrics_arrived_ = false;
+  last_judged_ = now;
+  HEADROOM_ASSIGN_OR_RETURN(auto stops, early_stops(store_, sweep_.id, *options_.early_termination));
+  for (const auto& stop_now : stops) {
+    auto found = active_.find(stop_now.run_id);
+    if (found == active_.end()) continue;  // ended meanwhile
+    Active& active = found->second;
+    if (active.timed_out || active.hung || active.interrupted || !active.stopped_early.empty()) continue;
+    active.stopped_early = stop_now.reason;
+    stop(active);
   }
   return Ok{};
 }

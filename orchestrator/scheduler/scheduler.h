@@ -11,6 +11,7 @@
 #include <string>
 
 #include "common/result.h"
+#include "orchestrator/scheduler/early_termination.h"
 #include "orchestrator/scheduler/lifecycle.h"
 #include "orchestrator/scheduler/placement.h"
 #include "orchestrator/store/store.h"
@@ -19,7 +20,7 @@ namespace headroom {
 
 // Cells by state and the estimated time left (monitor/snapshot.h).
 struct SweepProgress {
-  int64_t total = 0, succeeded = 0, failed = 0, running = 0, pending = 0, cancelled = 0;
+  int64_t total = 0, succeeded = 0, failed = 0, running = 0, pending = 0, cancelled = 0, stopped_early = 0;
   std::optional<double> eta_seconds;
 };
 
@@ -31,7 +32,16 @@ struct SchedulerOptions {
   // Retries, their back-off, the per-attempt timeout and the hang timeout:
   // the scheduler stops workers by the last two, lifecycle.h decides the rest.
   LifecyclePolicy lifecycle;
+  // The sweep's early_terminate rule: workers it judges behind are stopped
+  // and end stopped early. Judged whenever new events arrived, at most once
+  // per `early_termination_interval`.
+  std::optional<EarlyTermination> early_termination;
+  std::chrono::milliseconds early_termination_interval{1000};
   std::chrono::milliseconds poll_interval{200};
+  // An adaptive search's next cell (search/bayes_search.h): asked for when a
+  // slot is free and no pending cell could take it; false once the search is
+  // over. Empty for grids and random search, whose cells exist up front.
+  std::function<Result<bool>()> add_cell;
   std::chrono::milliseconds stop_grace{10000};  // SIGTERM to SIGKILL
   // Called whenever a cell changes state.
   std::function<void(const struct SweepProgress&)> progress;
@@ -42,7 +52,7 @@ struct SchedulerOptions {
 };
 
 struct SweepOutcome {
-  int64_t succeeded = 0, failed = 0, pending = 0;
+  int64_t succeeded = 0, failed = 0, pending = 0, stopped_early = 0;
   bool interrupted = false;  // stopped by SIGINT/SIGTERM; `headroom run` again resumes
   size_t left_running = 0;   // workers the user chose to leave running; the next run adopts them
 };

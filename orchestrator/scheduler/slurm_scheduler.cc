@@ -30,6 +30,7 @@ struct Tracked {
   int index = 0;
   bool running = false;  // SLURM said RUNNING once
   std::optional<Clock::time_point> unsure_since;  // looked over, maybe requeued (slurm_task_end.h)
+  std::string stopped_early;  // why the early_terminate rule cancelled it
 };
 
 // "4711_3" -> ("4711", 3).
@@ -58,6 +59,8 @@ class SlurmRunner {
   Status submit_pending();
   Status submit_group(const std::vector<CellRecord>& cells, int threads, int gpus);
   Status poll();
+  // Cancels the tasks the sweep's early_terminate rule judges behind.
+  Status terminate_early();
   Status finish(const Tracked& tracked, const std::optional<slurm::Task>& task);
   int threads_of(const CellRecord& cell) const { return worker_threads(cell.resources, options_.threads_per_run); }
 
@@ -99,7 +102,7 @@ Status SlurmRunner::recover() {
     }
     auto task = split_task(job);
     if (!task) return Error::corrupt("run " + std::to_string(run.id) + " has a malformed SLURM job '" + job + "'");
-    active_[run.id] = Tracked{run, task->first, task->second, run.state == RunState::running, std::nullopt};
+    active_[run.id] = Tracked{run, task->first, task->second, run.state == RunState::running, std::nullopt, ""};
   }
   return Ok{};
 }
@@ -201,7 +204,7 @@ Status SlurmRunner::submit_group(const std::vector<CellRecord>& cells, int threa
   for (size_t i = 0; i < attempts.size(); ++i) {
     const std::string job = array.value() + "_" + std::to_string(i);
     HEADROOM_RETURN_IF_ERROR(store_.set_slurm_job(attempts[i].run.id, job));
-    active_[attempts[i].run.id] = Tracked{attempts[i].run, array.value(), int(i), false, std::nullopt};
+    active_[attempts[i].run.id] = Tracked{attempts[i].run, array.value(), int(i), false, std::nullopt, ""};
   }
   return Ok{};
 }
@@ -238,12 +241,25 @@ Status SlurmRunner::poll() {
     HEADROOM_RETURN_IF_ERROR(finish(tracked, task));
     it = active_.erase(it);
   }
+  return terminate_early();
+}
+
+Status SlurmRunner::terminate_early() {
+  if (!options_.early_termination || active_.empty()) return Ok{};
+  HEADROOM_ASSIGN_OR_RETURN(auto stops, early_stops(store_, sweep_.id, *options_.early_termination));
+  for (const auto& stop : stops) {
+    auto found = active_.find(stop.run_id);
+    if (found == active_.end() || !found->second.stopped_early.empty()) continue;
+    HEADROOM_RETURN_IF_ERROR(slurm::cancel(found->second.array_job, found->second.index));
+    found->second.stopped_early = stop.reason;
+  }
   return Ok{};
 }
 
 Status SlurmRunner::finish(const Tracked& tracked, const std::optional<slurm::Task>& task) {
   AttemptFacts facts;
   facts.where = "SLURM task " + tracked.array_job + "_" + std::to_string(tracked.index);
+  facts.stopped_early = tracked.stopped_early;
   if (task) {
     facts.slurm_state = task->state;
     facts.exit_code = task->exit_code;

@@ -25,6 +25,9 @@ struct SlurmSchedulerOptions {
   int threads_per_run = 1;   // --cpus-per-task, unless a cell sets its own `threads`
   // Retries and their back-off; the timeout becomes --time when slurm.time is empty.
   LifecyclePolicy lifecycle;
+  // The sweep's early_terminate rule: tasks it judges behind are cancelled
+  // (scancel) and their attempts end stopped early. Judged at every poll.
+  std::optional<EarlyTermination> early_termination;
   std::chrono::milliseconds poll_interval{1000};
   // How long a task that looks over but may come back (missing from the
   // listings, or a stopped worker in a task not called cancelled, timed out

@@ -766,11 +766,8 @@ void SpecReader::read_document(const YAML::Node& root, SweepSpec& spec) {
     } else if (key == "method") {
       auto method = read_string(value, key);
       if (!method) return;
-      if (*method == "bayes") {
-        fail(value, "method 'bayes' is not supported: Headroom runs grids (a scaling study wants "
-                    "every cell); use method: grid");
-      } else if (*method != "grid" && *method != "random") {
-        fail(value, "unknown method '" + *method + "'; use grid or random" +
+      if (*method != "grid" && *method != "random" && *method != "bayes") {
+        fail(value, "unknown method '" + *method + "'; use grid, random or bayes" +
                         did_you_mean(*method, {"grid", "random", "bayes"}));
       }
       spec.method = *method;
@@ -895,7 +892,21 @@ void SpecReader::read_document(const YAML::Node& root, SweepSpec& spec) {
   }
   check_zip(spec);
   check_program(root, spec);
-  if (spec.method == "random") {
+  if (spec.method == "bayes") {
+    // W&B's bayes search needs its metric; Headroom's proposes one cell at a
+    // time from results, so grid-only ways of listing cells do not apply.
+    if (!spec.metric) fail(root, "method: bayes needs the sweep's 'metric' (name and goal) to search by");
+    if (!spec.include.empty()) {
+      fail(spec.include.front().where, "include lists cells of a grid; method: bayes proposes its own");
+    }
+    for (const auto& parameter : spec.parameters) {
+      if (parameter.name == "seed" && parameter.values.size() > 1) {
+        fail(parameter.where, "method: bayes searches one seed at a time: set one value of 'seed' (or "
+                              "'seeds: [N]'); replicate the best cells over seeds with a grid sweep");
+      }
+    }
+  }
+  if (spec.method != "grid") {
     if (!spec.zipped.empty()) fail(spec.zipped.front().where, "zip works with method: grid only");
   } else {
     for (const auto& parameter : spec.parameters) {
@@ -962,7 +973,7 @@ Result<SweepSpec> load_sweep(const std::string& path, int64_t count) {
   buffer << in.rdbuf();
   auto spec = parse_sweep(buffer.str(), path);
   if (!spec || count <= 0) return spec;
-  if (spec->method != "random") return Error::invalid("--count applies to method: random only", {path});
+  if (spec->method == "grid") return Error::invalid("--count applies to method: random and bayes only", {path});
   spec->run_cap = count;
   return spec;
 }

@@ -101,7 +101,8 @@ struct SlurmSpec {
   std::vector<std::string> sbatch_arguments;  // passed to sbatch as they are
 };
 
-// W&B's `early_terminate`, checked against W&B's schema but not acted on yet.
+// W&B's `early_terminate`, checked against W&B's schema; the schedulers
+// apply it (scheduler/early_termination.h).
 struct EarlyTerminate {
   std::string type;  // hyperband
   int64_t min_iter = 0, max_iter = 0, s = 0;
@@ -115,7 +116,7 @@ struct SweepSpec {
   std::string text;         // the file's bytes, stored verbatim with the sweep
   std::string name;         // `name:`, or the file's stem
   std::string description;
-  std::string method = "grid";  // grid | random
+  std::string method = "grid";  // grid | random | bayes
   std::optional<MetricGoal> metric;
   std::map<std::string, SpecValue> base;  // trainer config shared by every cell
   std::vector<ParameterSpec> parameters;  // in file order; later ones vary fastest
@@ -125,8 +126,8 @@ struct SweepSpec {
   std::vector<ZipGroup> zipped;
   std::vector<CellPattern> include, exclude;
   std::optional<BudgetMatch> match;
-  int64_t run_cap = 0;          // random search: cells to draw (0 = not set)
-  uint64_t random_seed = 0;     // random search: the generator's seed
+  int64_t run_cap = 0;          // random and bayes search: cells to make (0 = not set: until stopped)
+  uint64_t random_seed = 0;     // random and bayes search: the generator's seed
   int retries = 0;              // extra attempts for a crashed run
   double timeout_seconds = 0;   // 0 = none
   std::string executor = "local";  // local | slurm

@@ -47,11 +47,30 @@ int check_schema(sqlite::Connection& connection, const std::string& path) {
 int migrate(sqlite::Connection& connection, const std::string& path, int target) {
   int version = check_schema(connection, path);
   int applied = 0;
+  // A migration may rebuild a table that others reference (SQLite cannot
+  // change a CHECK constraint in place): foreign keys are off while it runs,
+  // as SQLite's documented rebuild asks, and checked before it commits. (The
+  // pragma is a no-op inside a transaction: it is set around them.)
+  const bool foreign_keys = pragma_integer(connection, "foreign_keys") != 0;
+  connection.execute("PRAGMA foreign_keys = OFF");
+  struct RestoreForeignKeys {
+    sqlite::Connection& connection;
+    bool on;
+    ~RestoreForeignKeys() {
+      if (on) sqlite3_exec(connection.handle(), "PRAGMA foreign_keys = ON", nullptr, nullptr, nullptr);
+    }
+  } restore{connection, foreign_keys};
   for (const auto& migration : migrations()) {
     if (migration.version <= version || migration.version > target) continue;
     ++applied;
     sqlite::Transaction transaction(connection);
     connection.execute(migration.sql);
+    sqlite::Statement violations(connection.handle(), "PRAGMA foreign_key_check");
+    if (violations.step()) {
+      throw SchemaRefusal("'" + path + "': migration " + migration.name + " would leave a row of table '" +
+                          violations.text(0) + "' pointing at a missing row of '" + violations.text(2) +
+                          "'; the database is unchanged");
+    }
     connection.execute("PRAGMA application_id = " + std::to_string(kApplicationId));
     connection.execute("PRAGMA user_version = " + std::to_string(migration.version));
     transaction.commit();

@@ -25,6 +25,7 @@ void delete_gone_rows(sqlite::Connection& connection) {
     DELETE FROM tags WHERE run_id IN (SELECT id FROM gone_runs);
     DELETE FROM notes WHERE run_id IN (SELECT id FROM gone_runs) OR sweep_id IN (SELECT id FROM gone_sweeps);
     DELETE FROM runs WHERE id IN (SELECT id FROM gone_runs);
+    DELETE FROM proposals WHERE sweep_id IN (SELECT id FROM gone_sweeps);
     DELETE FROM cell_parameters WHERE cell_id IN (SELECT id FROM cells WHERE sweep_id IN (SELECT id FROM gone_sweeps));
     DELETE FROM cells WHERE sweep_id IN (SELECT id FROM gone_sweeps);
     DELETE FROM setting_names WHERE sweep_id IN (SELECT id FROM gone_sweeps);

@@ -17,15 +17,16 @@ constexpr Spellings<SweepState, 4> kSweepStates = {{
     {SweepState::interrupted, "interrupted"},
 }};
 
-constexpr Spellings<CellState, 5> kCellStates = {{
+constexpr Spellings<CellState, 6> kCellStates = {{
     {CellState::pending, "pending"},
     {CellState::running, "running"},
     {CellState::succeeded, "succeeded"},
     {CellState::failed, "failed"},
     {CellState::cancelled, "cancelled"},
+    {CellState::stopped_early, "stopped early"},
 }};
 
-constexpr Spellings<RunState, 9> kRunStates = {{
+constexpr Spellings<RunState, 10> kRunStates = {{
     {RunState::starting, "starting"},
     {RunState::running, "running"},
     {RunState::succeeded, "succeeded"},
@@ -35,6 +36,7 @@ constexpr Spellings<RunState, 9> kRunStates = {{
     {RunState::lost, "lost"},
     {RunState::cancelled, "cancelled"},
     {RunState::timeout, "timeout"},
+    {RunState::stopped_early, "stopped early"},
 }};
 
 template <typename State, size_t N>

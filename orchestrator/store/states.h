@@ -27,6 +27,7 @@ enum class CellState {
   succeeded,  // one attempt succeeded; it never runs again
   failed,     // its attempts failed and no retry is left
   cancelled,  // `headroom cancel` took it; `resume --include-cancelled` reopens it
+  stopped_early,  // the sweep's early_terminate rule stopped its attempt: done, never run again
 };
 
 // One attempt at a cell.
@@ -40,6 +41,7 @@ enum class RunState {
   lost,       // the worker vanished or its node failed: the cell runs again
   cancelled,  // stopped by the user or the orchestrator's own interruption
   timeout,    // stopped at the sweep's time limit: not retried
+  stopped_early,  // stopped by the sweep's early_terminate rule: its metrics kept, not retried
 };
 
 std::string_view to_string(SweepState state);

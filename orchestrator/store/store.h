@@ -173,6 +173,27 @@ struct RunEnd {
   std::optional<std::string> error;  // recorded unless absent; the run's earlier error stays otherwise
 };
 
+// One proposal of a `method: bayes` sweep (schema/009_search.sql).
+struct ProposalRecord {
+  int64_t index = 0;
+  std::optional<int64_t> cell_id;       // the cell it became; none when excluded
+  nlohmann::json parameters;            // the proposed values
+  nlohmann::json sampler;               // the sampler and its settings
+  int64_t trials_seen = 0;              // the trials it was proposed from
+  std::optional<std::string> excluded;  // why no cell was made from it
+};
+
+// A proposal as the search sees it again: its values, where its cell stands
+// and the sweep metric's last value of the cell's succeeded or stopped-early
+// attempt (a stopped run is a finished, worse trial).
+struct SearchTrial {
+  int64_t index = 0;
+  nlohmann::json parameters;
+  std::optional<int64_t> cell_id;
+  std::optional<CellState> cell_state;  // none when the proposal made no cell
+  std::optional<double> value;
+};
+
 // A cell as it stands when one of its attempts ends.
 struct CellHistory {
   CellState state = CellState::running;    // cancelled when `headroom cancel` took it meanwhile
@@ -243,6 +264,15 @@ struct FinalValue {
   double value = 0;
 };
 
+// One attempt's values of one metric in step order (null values left out),
+// for the search and its early termination.
+struct MetricHistory {
+  int64_t run_id = 0;
+  int64_t cell_id = 0;
+  RunState state = RunState::running;
+  std::vector<double> values;
+};
+
 // A run's events file and how far ingestion got (db check).
 struct IngestionPosition {
   int64_t run_id = 0;
@@ -311,6 +341,14 @@ class Store {
   // Cancelled cells of the sweep without an active attempt become pending
   // again; returns how many.
   Result<int64_t> reopen_cancelled_cells(int64_t sweep_id);
+  // Records a search's proposal and the cell it made (`cell`; null when
+  // excluded) in one transaction; a cell the sweep has already is not added
+  // again. Returns the cell's id (none for an excluded proposal) and whether
+  // the cell is new.
+  Result<std::pair<std::optional<int64_t>, bool>> add_proposal(int64_t sweep_id, const ProposalRecord& proposal,
+                                                                const Cell* cell);
+  // The sweep's proposals in order, each with its cell's state and `metric`'s value.
+  Result<std::vector<SearchTrial>> search_trials(int64_t sweep_id, const std::string& metric);
   // Swept parameter names of this sweep, sorted.
   Result<std::vector<std::string>> parameter_names(int64_t sweep_id);
 
@@ -378,6 +416,9 @@ class Store {
   // The sweep's succeeded attempts, by run id, and their runs' final values.
   Result<std::vector<SucceededRun>> succeeded_runs(int64_t sweep_id);
   Result<std::vector<FinalValue>> final_values_of_succeeded_runs(int64_t sweep_id);
+  // Every attempt of the sweep that logged `metric` (any state), by run id,
+  // with its finite values of it in step order.
+  Result<std::vector<MetricHistory>> metric_histories(int64_t sweep_id, const std::string& metric);
 
   // Runs one SELECT with positional bindings and returns its rows. Refuses
   // any statement that could write (SQLite's own read-only check) and any

@@ -107,6 +107,64 @@ Result<SweepRecord> Store::register_sweep(const SweepSpec& spec, const Expansion
   });
 }
 
+Result<std::pair<std::optional<int64_t>, bool>> Store::add_proposal(int64_t sweep_id, const ProposalRecord& proposal,
+                                                                      const Cell* cell) {
+  using Added = std::pair<std::optional<int64_t>, bool>;
+  return guarded("recording a proposal", [&]() -> Result<Added> {
+    sqlite::Transaction transaction(*connection_);
+    Added added{std::nullopt, false};
+    if (cell) {
+      Statement find(connection_->handle(), "SELECT id FROM cells WHERE sweep_id = ? AND hash = ?");
+      find.bind(1, sweep_id).bind(2, cell->hash);
+      if (!find.step()) {
+        Expansion one;
+        one.cells.push_back(*cell);
+        insert_cells(*connection_, sweep_id, one);
+        find.reset();
+        find.bind(1, sweep_id).bind(2, cell->hash);
+        if (!find.step()) return Error::internal("the proposal's cell was not recorded");
+        added.second = true;
+      }
+      added.first = find.integer(0);
+    }
+    Statement insert(connection_->handle(),
+                     "INSERT INTO proposals (sweep_id, idx, cell_id, parameters, sampler, trials_seen, excluded, "
+                     "created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)");
+    insert.bind(1, sweep_id).bind(2, proposal.index).bind(3, added.first).bind(4, proposal.parameters.dump());
+    insert.bind(5, proposal.sampler.dump()).bind(6, proposal.trials_seen).bind(7, proposal.excluded);
+    insert.bind(8, now_seconds());
+    insert.run();
+    transaction.commit();
+    return added;
+  });
+}
+
+Result<std::vector<SearchTrial>> Store::search_trials(int64_t sweep_id, const std::string& metric) {
+  return guarded("reading the search's trials", [&]() -> Result<std::vector<SearchTrial>> {
+    Statement query(connection_->handle(), R"sql(
+      SELECT p.idx, p.parameters, p.cell_id, c.state,
+             (SELECT s.last_value FROM runs r JOIN summaries s ON s.run_id = r.id AND s.name = ?1
+               WHERE r.cell_id = c.id AND r.state IN (?2, ?3) ORDER BY r.attempt DESC LIMIT 1)
+        FROM proposals p LEFT JOIN cells c ON c.id = p.cell_id
+       WHERE p.sweep_id = ?4 ORDER BY p.idx)sql");
+    query.bind(1, metric).bind(2, std::string(to_string(RunState::succeeded)));
+    query.bind(3, std::string(to_string(RunState::stopped_early))).bind(4, sweep_id);
+    std::vector<SearchTrial> trials;
+    while (query.step()) {
+      SearchTrial trial;
+      trial.index = query.integer(0);
+      trial.parameters = nlohmann::json::parse(query.text(1));
+      if (!query.is_null(2)) {
+        trial.cell_id = query.integer(2);
+        trial.cell_state = parse_cell_state(query.text(3));
+      }
+      if (!query.is_null(4)) trial.value = query.real(4);
+      trials.push_back(std::move(trial));
+    }
+    return trials;
+  });
+}
+
 Result<std::optional<SweepRecord>> Store::find_sweep(const std::string& name) {
   return guarded("reading sweeps", [&]() -> Result<std::optional<SweepRecord>> {
     Statement find(connection_->handle(), std::string("SELECT ") + kSweepColumns + " FROM sweeps WHERE name = ?");

@@ -123,9 +123,10 @@ TEST(Render, ProgressBarsAndDurations) {
   EXPECT_EQ(progress_bar(1.5, 4), "[####]");
   EXPECT_EQ(progress_bar(-1, 4), "[....]");
   // Succeeded cells #, failed x: a sweep whose cells all failed is not "full".
-  EXPECT_EQ(cells_bar(2, 1, 4, 8), "[####xx..]");
-  EXPECT_EQ(cells_bar(0, 2, 2, 4), "[xxxx]");
-  EXPECT_EQ(cells_bar(0, 0, 0, 4), "[....]");
+  EXPECT_EQ(cells_bar(2, 0, 1, 4, 8), "[####xx..]");
+  EXPECT_EQ(cells_bar(1, 1, 1, 4, 8), "[##--xx..]");
+  EXPECT_EQ(cells_bar(0, 0, 2, 2, 4), "[xxxx]");
+  EXPECT_EQ(cells_bar(0, 0, 0, 0, 4), "[....]");
   EXPECT_EQ(compact_duration(59.6), "1m0s");
   EXPECT_EQ(compact_duration(3725), "1h2m");
   EXPECT_EQ(compact_duration(4), "4s");

@@ -137,8 +137,17 @@ INSTANTIATE_TEST_SUITE_P(
         BadSweep{"parameters:\n  heads: {values: [1, 1]}\n",
                  "bad.yaml:2:23: value 1 is listed twice for 'heads'"},
         BadSweep{"method: bayes\nparameters:\n  heads: {value: 1}\n",
-                 "bad.yaml:1:9: method 'bayes' is not supported: Headroom runs grids (a scaling study "
-                 "wants every cell); use method: grid"},
+                 "bad.yaml:1:1: method: bayes needs the sweep's 'metric' (name and goal) to search by"},
+        BadSweep{"method: bayes\nmetric: {name: eval/accuracy, goal: maximize}\nseeds: [1, 2]\nparameters:\n"
+                 "  heads: {values: [1, 2]}\n",
+                 "bad.yaml:3:8: method: bayes searches one seed at a time: set one value of 'seed' (or 'seeds: [N]'); "
+                 "replicate the best cells over seeds with a grid sweep"},
+        BadSweep{"method: bayes\nmetric: {name: eval/accuracy, goal: maximize}\nparameters:\n"
+                 "  heads: {values: [1, 2]}\n  d_model: {values: [8, 16]}\nzip: [[heads, d_model]]\n",
+                 "bad.yaml:6:7: zip works with method: grid only"},
+        BadSweep{"method: bayes\nmetric: {name: eval/accuracy, goal: maximize}\nparameters:\n"
+                 "  heads: {values: [1, 2]}\ninclude:\n  - {heads: 4}\n",
+                 "bad.yaml:6:5: include lists cells of a grid; method: bayes proposes its own"},
         BadSweep{"parameters:\n  heads: {value: 1}\n  heads: {value: 2}\n",
                  "bad.yaml:3:3: duplicate key 'heads' in parameters"},
         BadSweep{"parameters:\n  heads: 4\n",

@@ -312,6 +312,67 @@ TEST(Store, VersionOneDataSurvivesTheMoveToInternedMetricNames) {
   EXPECT_EQ(sweep->value().state, SweepState::finished);
 }
 
+// Version 9 rebuilds cells and runs (a new state in their CHECK lists):
+// every column, every key and every reference survives.
+TEST(Store, VersionEightCellsAndRunsSurviveTheRebuildForStoppedEarly) {
+  TemporaryFolder folder;
+  std::string path = database_at_version(folder, 8);
+  {
+    sqlite::Connection connection(path, sqlite::Connection::Mode::read_write_create);
+    connection.execute(R"sql(
+      INSERT INTO sweeps (id, name, spec_text, spec_hash, spec_path, runs_root, created_at, state)
+        VALUES (1, 's', 'parameters: {}', 'h', 's.yaml', '/runs', 0, 'finished');
+      INSERT INTO cells (id, sweep_id, ordinal, hash, parameters, config, parameter_count, non_embedding_parameters,
+                         flops_per_token, estimated_flops, state, head_size, resources, forgiven_failures, worker)
+        VALUES (7, 1, 0, 'abc', '{"lr": 0.1}', '{"lr": 0.1}', 0, 0, 0, 0, 'succeeded', NULL, '{"threads": 2}', 1,
+                '{"program": "train.py"}');
+      INSERT INTO cell_parameters VALUES (7, 'lr', 0.1);
+      INSERT INTO runs (id, cell_id, attempt, state, run_dir, pid, host, exit_code, error, end_status, events_offset,
+                        slurm_job, rejected_lines, event_problem)
+        VALUES (3, 7, 1, 'failed', '/r/1', 11, 'node', 1, 'boom', 'failed', 120, '4711_0', 2, NULL),
+               (4, 7, 2, 'succeeded', '/r/2', 12, 'node', 0, NULL, 'ok', 240, '4711_1', 0, NULL);
+      INSERT INTO metric_names (id, name) VALUES (1, 'eval/accuracy');
+      INSERT INTO metrics VALUES (4, 1, 10, 0.5, 100), (4, 1, 20, 0.75, 101);
+      INSERT INTO summaries VALUES (4, 'eval/accuracy', 20, 0.75, 0.5, 0.75);
+    )sql");
+  }
+  auto store = Store::open_for_writing(path);
+  ASSERT_TRUE(store.ok()) << store.error().to_string();
+  auto cell = store.value()->cell(7);
+  ASSERT_TRUE(cell.ok());
+  EXPECT_EQ(cell->hash, "abc");
+  EXPECT_EQ(cell->state, CellState::succeeded);
+  EXPECT_EQ(cell->resources.threads, 2);
+  EXPECT_EQ(cell->worker, (nlohmann::json{{"program", "train.py"}}));
+  auto runs = store.value()->runs_of_cell(7);
+  ASSERT_TRUE(runs.ok());
+  ASSERT_EQ(runs->size(), 2u);
+  EXPECT_EQ(runs.value()[0].state, RunState::failed);
+  EXPECT_EQ(runs.value()[0].error, "boom");
+  EXPECT_EQ(runs.value()[1].slurm_job, "4711_1");
+  auto histories = store.value()->metric_histories(1, "eval/accuracy");
+  ASSERT_TRUE(histories.ok());
+  ASSERT_EQ(histories->size(), 1u);
+  EXPECT_EQ(histories->front().run_id, 4);
+  EXPECT_EQ(histories->front().cell_id, 7);
+  EXPECT_EQ(histories->front().values, (std::vector<double>{0.5, 0.75}));
+  store.value().reset();
+  sqlite::Connection connection(path, sqlite::Connection::Mode::read_write_create);
+  sqlite::Statement keys(connection.handle(), "PRAGMA foreign_key_check");
+  EXPECT_FALSE(keys.step());
+  sqlite::Statement indexes(connection.handle(),
+                            "SELECT count(*) FROM sqlite_schema WHERE name IN "
+                            "('cells_by_state', 'runs_by_state', 'runs_by_slurm_job')");
+  ASSERT_TRUE(indexes.step());
+  EXPECT_EQ(indexes.integer(0), 3);
+  connection.execute("UPDATE runs SET state = 'stopped early' WHERE id = 4");
+  connection.execute("UPDATE cells SET state = 'stopped early' WHERE id = 7");
+  // Foreign keys still point at the rebuilt tables.
+  connection.execute("PRAGMA foreign_keys = ON");
+  EXPECT_THROW(connection.execute("INSERT INTO runs (cell_id, attempt, run_dir) VALUES (99, 1, '/x')"),
+               sqlite::SqliteError);
+}
+
 TEST(Store, SelectRefusesStatementsThatWriteAndTrailingStatements) {
   TemporaryFolder folder;
   auto store = Store::open_for_writing((folder.path() / "h.db").string());

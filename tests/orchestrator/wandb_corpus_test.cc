@@ -14,6 +14,7 @@
 #include <nlohmann/json.hpp>
 
 #include "orchestrator/grid/grid.h"
+#include "orchestrator/search/bayes_search.h"
 #include "orchestrator/spec/sweep_spec.h"
 #include "tests/support/test_support.h"
 
@@ -123,7 +124,7 @@ TEST(WandbCorpus, EveryFileExpandsToTheGridWandbGenerates) { expect_grids_of(kCo
 TEST(WandbCorpus, EveryRealFileExpandsToTheGridWandbGenerates) { expect_grids_of(kCorpus / "real", 15); }
 
 // Real files without an expected grid: random ones plan as they are; a grid
-// W&B itself refuses is refused; bayes waits for adaptive search (#20).
+// W&B itself refuses is refused; bayes ones plan their first proposals.
 TEST(WandbCorpus, OtherRealFilesPlanOrAreRefusedAsWandbWould) {
   size_t cases = 0;
   for (const auto& entry : fs::directory_iterator(kCorpus / "real_other")) {
@@ -133,8 +134,12 @@ TEST(WandbCorpus, OtherRealFilesPlanOrAreRefusedAsWandbWould) {
     SCOPED_TRACE(name);
     auto spec = load_sweep(entry.path().string());
     if (name.find("bayes") != std::string::npos) {
-      ASSERT_FALSE(spec.ok());
-      EXPECT_NE(spec.error().to_string().find("bayes"), std::string::npos) << spec.error().to_string();
+      ASSERT_TRUE(spec.ok()) << spec.error().to_string();
+      EXPECT_EQ(spec->method, "bayes");
+      auto first = BayesSearch(spec.value()).first_proposals(kPlannedProposals);
+      EXPECT_EQ(first.cells.size() + first.excluded.size(), size_t(kPlannedProposals));
+      EXPECT_FALSE(first.cells.empty());
+      for (const auto& cell : first.cells) EXPECT_EQ(cell.parameters.size(), spec->parameters.size()) << cell.parameters;
       continue;
     }
     if (name.find("grid_with_uniform") != std::string::npos) {

@@ -1,0 +1,36 @@
+#pragma once
+// A sweep's `early_terminate` rule applied to its running attempts: both
+// schedulers ask which of their workers to stop, stop them, and report each
+// as stopped early (lifecycle.h). The rule itself is search/hyperband.h; this
+// file reads the histories it judges from the store.
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "common/result.h"
+#include "orchestrator/spec/sweep_spec.h"
+#include "orchestrator/store/store.h"
+
+namespace headroom {
+
+struct EarlyTermination {
+  EarlyTerminate rule;
+  std::string metric;     // the sweep's metric: its logged values are the iterations
+  bool maximize = true;   // its goal
+};
+
+// The rule of a sweep that declares one (early_terminate and a metric; the
+// spec refuses the first without the second).
+std::optional<EarlyTermination> early_termination_of(const SweepSpec& spec);
+
+struct EarlyStop {
+  int64_t run_id = 0;
+  std::string reason;  // the band, the run's value there, the threshold
+};
+
+// The sweep's running attempts the rule stops now, judged against every
+// attempt of the sweep that logged the metric (running or ended, as W&B's).
+Result<std::vector<EarlyStop>> early_stops(Store& store, int64_t sweep_id, const EarlyTermination& termination);
+
+}  // namespace headroom

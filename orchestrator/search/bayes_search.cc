@@ -1,0 +1,94 @@
+#include "orchestrator/search/bayes_search.h"
+
+#include <map>
+#include <set>
+
+namespace headroom {
+namespace {
+
+bool minimizes(const SweepSpec& spec) { return spec.metric && spec.metric->goal == "minimize"; }
+
+}  // namespace
+
+BayesSearch::BayesSearch(const SweepSpec& spec)
+    : spec_(spec), sampler_(spec.parameters, minimizes(spec), TpeSettings{}, spec.random_seed) {}
+
+nlohmann::json BayesSearch::sampler_json() const {
+  const TpeSettings& s = sampler_.settings();
+  return {{"sampler", "tpe"},
+          {"seed", spec_.random_seed},
+          {"startup_trials", s.startup_trials},
+          {"ei_candidates", s.ei_candidates},
+          {"prior_weight", s.prior_weight},
+          {"consider_magic_clip", s.consider_magic_clip},
+          {"consider_endpoints", s.consider_endpoints},
+          {"constant_liar", s.constant_liar},
+          {"gamma_fraction", s.gamma_fraction},
+          {"gamma_cap", s.gamma_cap},
+          {"flat_weights", s.flat_weights},
+          {"normal_truncation", s.normal_truncation}};
+}
+
+Result<bool> BayesSearch::add_cell(Store& store, const SweepRecord& sweep) {
+  if (!spec_.metric) return Error::internal("a bayes sweep without a metric");
+  HEADROOM_ASSIGN_OR_RETURN(auto stored, store.search_trials(sweep.id, spec_.metric->name));
+  std::vector<Trial> trials;
+  std::map<int64_t, Trial> trial_of_cell;  // as it stands now
+  int fruitless = 0;  // proposals at the end that made no new cell
+  for (const auto& proposal : stored) {
+    if (!proposal.cell_id) {
+      ++fruitless;
+      continue;
+    }
+    Trial trial;
+    trial.parameters = proposal.parameters;
+    const CellState state = proposal.cell_state.value_or(CellState::failed);
+    trial.running = state == CellState::pending || state == CellState::running;
+    if (state == CellState::succeeded || state == CellState::stopped_early) trial.value = proposal.value;
+    fruitless = trial_of_cell.emplace(*proposal.cell_id, trial).second ? 0 : fruitless + 1;
+    trials.push_back(std::move(trial));
+  }
+  const auto over = [&] {
+    return (spec_.run_cap > 0 && int64_t(trial_of_cell.size()) >= spec_.run_cap) ||
+           fruitless >= kFruitlessProposalsBeforeGivingUp;
+  };
+  for (int64_t index = int64_t(stored.size()); !over(); ++index) {
+    ProposalRecord proposal;
+    proposal.index = index;
+    proposal.parameters = sampler_.propose(trials, uint64_t(index));
+    proposal.sampler = sampler_json();
+    proposal.trials_seen = int64_t(trials.size());
+    auto made = cell_of_point(spec_, proposal.parameters);
+    const Cell* cell = std::get_if<Cell>(&made);
+    if (!cell) proposal.excluded = std::get<ExcludedCell>(made).reason;
+    HEADROOM_ASSIGN_OR_RETURN(auto added, store.add_proposal(sweep.id, proposal, cell));
+    if (added.second) return true;
+    ++fruitless;
+    if (added.first) {
+      // A repeat of a cell the sweep has: its trial counts again, as it stands.
+      auto earlier = trial_of_cell.find(*added.first);
+      if (earlier != trial_of_cell.end()) {
+        Trial repeat = earlier->second;
+        repeat.parameters = proposal.parameters;
+        trials.push_back(std::move(repeat));
+      }
+    }
+  }
+  return false;
+}
+
+Expansion BayesSearch::first_proposals(int count) const {
+  Expansion expansion;
+  std::set<std::string> seen;
+  for (int index = 0; index < count; ++index) {
+    auto made = cell_of_point(spec_, sampler_.propose({}, uint64_t(index)));
+    if (auto* cell = std::get_if<Cell>(&made)) {
+      if (seen.insert(cell->hash).second) expansion.cells.push_back(std::move(*cell));
+    } else {
+      expansion.excluded.push_back(std::get<ExcludedCell>(made));
+    }
+  }
+  return expansion;
+}
+
+}  // namespace headroom

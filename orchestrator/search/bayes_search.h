@@ -1,0 +1,65 @@
+#pragma once
+// The cells of a `method: bayes` sweep, made while it runs: whenever the
+// scheduler has a free slot and no pending cell, it asks for one more, and
+// the sweep's TPE sampler (search/tpe.h) proposes it from every trial so far.
+//
+// The search's whole state is its proposals in the database (proposals
+// table, schema/009_search.sql): the sampler is a pure function of its
+// settings, the sweep's random_seed, the proposal's index and the trials, so
+// a resumed or restarted search continues at the next index, and one worker
+// with the same seed and a deterministic objective makes the same sequence.
+//
+// Trials: each proposal that made a cell, in order, with its parameters; a
+// pending or running cell is a running trial (the constant liar spreads
+// parallel proposals), a succeeded or stopped-early cell a finished one
+// valued by the sweep metric's last value (a stopped run is a finished,
+// worse trial), a failed or cancelled one has no value. A proposal whose
+// point the constraints exclude or whose config is invalid is recorded with
+// the reason and makes no cell; one that repeats a cell of the sweep is
+// recorded against that cell (its trial counts again; nothing runs twice).
+
+#include <cstdint>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "common/result.h"
+#include "orchestrator/grid/grid.h"
+#include "orchestrator/search/tpe.h"
+#include "orchestrator/spec/sweep_spec.h"
+#include "orchestrator/store/store.h"
+
+namespace headroom {
+
+// Proposals in a row that make no new cell before the search gives up: its
+// space is exhausted, or its constraints rule out what it keeps proposing.
+inline constexpr int kFruitlessProposalsBeforeGivingUp = 100;
+
+// How many proposals `headroom plan` shows (and `run` checks before it
+// starts): the first ones are random draws, whatever the results.
+inline constexpr int kPlannedProposals = 10;
+
+class BayesSearch {
+ public:
+  explicit BayesSearch(const SweepSpec& spec);
+
+  // Adds the search's next new cell to the sweep (pending), recording every
+  // proposal it took. False when the search is over: run_cap cells made
+  // (none set: never), or kFruitlessProposalsBeforeGivingUp proposals in a
+  // row made no new cell.
+  Result<bool> add_cell(Store& store, const SweepRecord& sweep);
+
+  // The first `count` proposals of a fresh search as cells (and the excluded
+  // ones): what plan shows. They are the sampler's startup draws, which do
+  // not depend on results.
+  Expansion first_proposals(int count) const;
+
+  // The sampler and its settings as stored with each proposal.
+  nlohmann::json sampler_json() const;
+
+ private:
+  SweepSpec spec_;
+  TpeSampler sampler_;
+};
+
+}  // namespace headroom

@@ -1,0 +1,181 @@
+// Adaptive search (issue #20) through the real binaries: `method: bayes`
+// on a program whose metric is a known function of its parameters
+// (tests/workers/programs/objective.py), its proposals stored so that the
+// same seed gives the same sequence and a kill -9 loses and repeats nothing,
+// and W&B's hyperband stopping the runs it should while keeping their metrics.
+#include <gtest/gtest.h>
+#include <signal.h>
+
+#include <boost/process.hpp>
+#include <chrono>
+#include <filesystem>
+#include <thread>
+
+#include <nlohmann/json.hpp>
+
+#include "tests/support/test_support.h"
+
+namespace headroom {
+namespace {
+
+namespace fs = std::filesystem;
+namespace bp = boost::process;
+using testing::TemporaryFolder;
+
+const std::string kObjective = std::string(HEADROOM_SOURCE_DIR) + "/tests/workers/programs/objective.py";
+
+// score(x, lr, kind) = 1 - (x - 0.3)^2 - (log10(lr) + 2)^2 / 4 - 0.2 [kind b]: objective.py.
+std::string bayes_sweep(int run_cap, double epoch_delay = 0) {
+  return "name: search\nprogram: " + kObjective +
+         "\nmethod: bayes\nmetric: {name: score, goal: maximize}\nrun_cap: " + std::to_string(run_cap) +
+         "\nrandom_seed: 7\nparameters:\n"
+         "  x: {distribution: uniform, min: 0, max: 1}\n"
+         "  lr: {distribution: log_uniform_values, min: 0.0001, max: 1}\n"
+         "  kind: {values: [a, b]}\n"
+         "  epochs: {value: 1}\n"
+         "  epoch_delay: {value: " + std::to_string(epoch_delay) + "}\n";
+}
+
+class Search : public ::testing::Test {
+ protected:
+  testing::CommandResult headroom(std::vector<std::string> arguments, const std::string& db = "h.db") {
+    arguments.insert(arguments.begin(), {testing::headroom_binary(), "--db", db});
+    return testing::run_command(arguments, folder_.path());
+  }
+
+  nlohmann::json query(const std::string& sql, const std::string& db = "h.db") {
+    auto result = headroom({"query", sql, "--json"}, db);
+    EXPECT_EQ(result.exit_status, 0) << result.err;
+    return nlohmann::json::parse(result.out, nullptr, false);
+  }
+
+  // The proposals in order: index, cell and values.
+  nlohmann::json proposals(const std::string& db) {
+    return query("SELECT idx, cell_id, parameters, excluded FROM proposals ORDER BY idx", db);
+  }
+
+  TemporaryFolder folder_;
+};
+
+TEST_F(Search, PlanShowsTheSpaceAndTheFirstProposals) {
+  const std::string file = folder_.write("search.yaml", bayes_sweep(30));
+  auto plan = headroom({"plan", file});
+  ASSERT_EQ(plan.exit_status, 0) << plan.err;
+  EXPECT_NE(plan.out.find("bayes: TPE, maximize score, seed 7"), std::string::npos) << plan.out;
+  EXPECT_NE(plan.out.find("30 trials (run_cap)"), std::string::npos) << plan.out;
+  EXPECT_NE(plan.out.find("lr: log_uniform_values [0.0001, 1]"), std::string::npos) << plan.out;
+  EXPECT_NE(plan.out.find("kind: categorical [\"a\", \"b\"]"), std::string::npos) << plan.out;
+  EXPECT_NE(plan.out.find("its first 10 proposals"), std::string::npos) << plan.out;
+  EXPECT_FALSE(fs::exists(folder_.path() / "h.db")) << "plan writes nothing";
+}
+
+TEST_F(Search, BayesConvergesOnAKnownObjective) {
+  const std::string file = folder_.write("search.yaml", bayes_sweep(30));
+  auto ran = headroom({"run", file, "--quiet", "-j", "1"});
+  ASSERT_EQ(ran.exit_status, 0) << ran.out << ran.err;
+  auto runs = nlohmann::json::parse(headroom({"runs", "search", "--json"}).out);
+  ASSERT_EQ(runs.size(), 30u);
+  double best_random = -1e9, best_tpe = -1e9, mean_random = 0, mean_tpe = 0;
+  for (size_t i = 0; i < runs.size(); ++i) {
+    ASSERT_EQ(runs[i]["state"], "succeeded") << runs[i].dump();
+    const double x = runs[i]["x"].get<double>(), lr = runs[i]["lr"].get<double>();
+    const double expected = (1 - (x - 0.3) * (x - 0.3) - std::pow(std::log10(lr) + 2, 2) / 4 -
+                             (runs[i]["kind"] == "b" ? 0.2 : 0.0)) * 0.5;
+    const double score = runs[i]["score"].get<double>();
+    EXPECT_NEAR(score, expected, 1e-9) << "the proposal's values reached the program";
+    EXPECT_GE(x, 0.0);
+    EXPECT_LE(x, 1.0);
+    EXPECT_GE(lr, 1e-4);
+    EXPECT_LE(lr, 1.0);
+    // Runs are listed in the order they were made: the first 10 are TPE's random startup.
+    (i < 10 ? best_random : best_tpe) = std::max(i < 10 ? best_random : best_tpe, score);
+    (i < 10 ? mean_random : mean_tpe) += score / (i < 10 ? 10.0 : 20.0);
+  }
+  // The model-based proposals concentrate where the score is high: better
+  // on average than the random ones and close to the optimum (0.5 here).
+  EXPECT_GT(mean_tpe, mean_random + 0.05) << "random " << mean_random << ", tpe " << mean_tpe;
+  EXPECT_GT(best_tpe, 0.48) << "best after 30 trials";
+  EXPECT_GE(best_tpe, best_random);
+  auto stored = proposals("h.db");
+  ASSERT_GE(stored.size(), 30u);
+  EXPECT_EQ(query("SELECT count(DISTINCT cell_id) AS n FROM proposals")[0]["n"], 30);
+}
+
+// The search's state is its proposals: with one worker and the same seed a
+// search makes the same sequence, and one whose orchestrator is killed -9
+// mid-way and resumed makes that same sequence too: none lost, none repeated.
+TEST_F(Search, AKilledSearchResumesWithTheSameProposalsAsOneNeverKilled) {
+  const std::string file = folder_.write("search.yaml", bayes_sweep(14, 0.3));
+  auto whole = headroom({"run", file, "--quiet", "-j", "1"}, "whole.db");
+  ASSERT_EQ(whole.exit_status, 0) << whole.err;
+
+  bp::child orchestrator(testing::headroom_binary(), std::vector<std::string>{"--db", "killed.db", "run", file, "--quiet", "-j", "1"},
+                         bp::start_dir = folder_.path().string(), bp::std_out > bp::null, bp::std_err > bp::null);
+  bool far_enough = false;
+  for (int i = 0; i < 600 && !far_enough; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    if (!fs::exists(folder_.path() / "killed.db")) continue;
+    auto made = headroom({"query", "SELECT count(*) AS n FROM proposals", "--json"}, "killed.db");
+    far_enough = made.exit_status == 0 && nlohmann::json::parse(made.out, nullptr, false)[0].value("n", 0) >= 6;
+  }
+  ASSERT_TRUE(far_enough) << "the search never made 6 proposals";
+  ::kill(orchestrator.id(), SIGKILL);
+  orchestrator.wait();
+  auto resumed = headroom({"resume", "search", "--quiet", "-j", "1"}, "killed.db");
+  ASSERT_EQ(resumed.exit_status, 0) << resumed.err;
+
+  const auto a = proposals("whole.db"), b = proposals("killed.db");
+  ASSERT_EQ(a.size(), b.size());
+  for (size_t i = 0; i < a.size(); ++i) {
+    EXPECT_EQ(a[i]["idx"], int(i));
+    EXPECT_EQ(a[i]["parameters"], b[i]["parameters"]) << "proposal " << i;
+  }
+  // Each cell ran once (the killed worker was adopted, not started again).
+  auto attempts = query("SELECT count(*) AS runs, count(DISTINCT cell_id) AS cells FROM runs", "killed.db");
+  EXPECT_EQ(attempts[0]["cells"], 14);
+  EXPECT_EQ(attempts[0]["runs"], 14);
+}
+
+// W&B's hyperband with min_iter 1 and eta 3 judges a run at its second value
+// of the metric (then the 4th, the 10th, ...): with one worker and the best
+// cell first, every later run is behind it there and is stopped early.
+TEST_F(Search, HyperbandStopsTheRunsBehindAndKeepsTheirMetrics) {
+  const std::string file =
+      folder_.write("hb.yaml", "name: hb\nprogram: " + kObjective +
+                                   "\nmethod: grid\nmetric: {name: score, goal: maximize}\n"
+                                   "early_terminate: {type: hyperband, min_iter: 1, eta: 3}\n"
+                                   "parameters:\n  x: {values: [0.3, 0.6, 0.9]}\n  lr: {value: 0.01}\n"
+                                   "  epochs: {value: 12}\n  epoch_delay: {value: 0.25}\n");
+  auto plan = headroom({"plan", file});
+  ASSERT_EQ(plan.exit_status, 0) << plan.err;
+  EXPECT_NE(plan.out.find("hyperband judges each run at its 1, 3, 9, 27"), std::string::npos) << plan.out;
+  auto ran = headroom({"run", file, "-j", "1"});
+  ASSERT_EQ(ran.exit_status, 0) << ran.out << ran.err;
+  EXPECT_NE(ran.out.find("1 succeeded, 2 stopped early, 0 failed"), std::string::npos) << ran.out;
+  auto runs = nlohmann::json::parse(headroom({"runs", "hb", "--json"}).out);
+  ASSERT_EQ(runs.size(), 3u);
+  for (const auto& run : runs) {
+    const bool best = run["x"] == 0.3;
+    EXPECT_EQ(run["state"], best ? "succeeded" : "stopped early") << run.dump();
+    if (!best) {
+      // Its metric stays: at least the two values it was judged on.
+      auto points = query("SELECT count(*) AS n FROM metrics WHERE run_id = " + std::to_string(run["run"].get<int>()));
+      EXPECT_GE(points[0]["n"].get<int>(), 2);
+      EXPECT_LT(points[0]["n"].get<int>(), 12) << "stopped before its end";
+      auto shown = nlohmann::json::parse(headroom({"show", std::to_string(run["run"].get<int>()), "--json"}).out);
+      EXPECT_NE(shown.dump().find("stopped early by hyperband"), std::string::npos) << shown.dump();
+    }
+  }
+  auto status = headroom({"status", "hb"});
+  EXPECT_NE(status.out.find("2 stopped early"), std::string::npos) << status.out;
+  auto filtered = headroom({"runs", "hb", "--where", "state = 'stopped early'", "--json"});
+  ASSERT_EQ(filtered.exit_status, 0) << filtered.err;
+  EXPECT_EQ(nlohmann::json::parse(filtered.out).size(), 2u);
+  // Done: a resume runs nothing again.
+  auto resumed = headroom({"resume", "hb", "--quiet"});
+  EXPECT_EQ(resumed.exit_status, 0) << resumed.err;
+  EXPECT_EQ(query("SELECT count(*) AS n FROM runs")[0]["n"], 3);
+}
+
+}  // namespace
+}  // namespace headroom
