@@ -22,6 +22,8 @@ CREATE TABLE cells_v9 (
   resources   TEXT NOT NULL DEFAULT '{}',
   forgiven_failures INTEGER NOT NULL DEFAULT 0,
   worker      TEXT,
+  search_group TEXT,                      -- a search inside each grid cell: the outer cell's hash
+  search_role  TEXT CHECK (search_role IN ('trial', 'replicate')),  -- a tuning trial, or the chosen setting on another seed
   UNIQUE (sweep_id, hash)
 );
 INSERT INTO cells_v9 (id, sweep_id, ordinal, hash, parameters, config, parameter_count, non_embedding_parameters,
@@ -65,7 +67,8 @@ ALTER TABLE runs_v9 RENAME TO runs;
 CREATE INDEX runs_by_state ON runs (state);
 CREATE INDEX runs_by_slurm_job ON runs (slurm_job) WHERE slurm_job IS NOT NULL;
 
--- 2. The proposals of a `method: bayes` sweep, in the order made. A proposal
+-- 2. The proposals of a `method: bayes` sweep (or of the search inside each
+--    cell of a grid: one sequence per `search_group`), in the order made. A proposal
 --    is a pure function of the sampler's settings, the sweep's seed, its
 --    index and the trials it saw (orchestrator/search/tpe.h), so these rows
 --    are all the search's state: a resumed search continues at the next
@@ -73,12 +76,13 @@ CREATE INDEX runs_by_slurm_job ON runs (slurm_job) WHERE slurm_job IS NOT NULL;
 --    excluded by the sweep's constraints (`excluded` says why).
 CREATE TABLE proposals (
   sweep_id    INTEGER NOT NULL REFERENCES sweeps(id),
-  idx         INTEGER NOT NULL,           -- 0, 1, ... per sweep
+  search_group TEXT NOT NULL DEFAULT '',  -- '' for a bayes sweep; else the outer cell's hash
+  idx         INTEGER NOT NULL,           -- 0, 1, ... per sweep and group
   cell_id     INTEGER REFERENCES cells(id),
   parameters  TEXT NOT NULL,              -- the proposed values (JSON object)
   sampler     TEXT NOT NULL,              -- the sampler and its settings (JSON)
   trials_seen INTEGER NOT NULL,           -- finished and running trials it was proposed from
   excluded    TEXT,                       -- why no cell was made from it
   created_at  REAL NOT NULL,
-  PRIMARY KEY (sweep_id, idx)
+  PRIMARY KEY (sweep_id, search_group, idx)
 ) WITHOUT ROWID;

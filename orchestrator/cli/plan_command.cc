@@ -9,6 +9,7 @@
 #include "orchestrator/scheduler/worker_command.h"
 #include "orchestrator/search/bayes_search.h"
 #include "orchestrator/search/hyperband.h"
+#include "orchestrator/search/nested_search.h"
 #include "orchestrator/spec/sweep_spec.h"
 
 namespace headroom::cli {
@@ -68,6 +69,15 @@ int plan(const PlanOptions& options) {
   const bool search = spec->method == "bayes";
   const int64_t planned = spec->run_cap > 0 ? std::min<int64_t>(spec->run_cap, kPlannedProposals) : kPlannedProposals;
   if (search) expansion = BayesSearch(spec.value()).first_proposals(int(planned));
+  // A search inside each grid cell: the table shows the outer cells.
+  std::vector<SearchGroup> groups;
+  if (spec->search) {
+    auto made = search_groups(spec.value(), options.max_cells);
+    if (!made) return report_error(made.error());
+    groups = std::move(made).value();
+    expansion->cells.clear();
+    for (const auto& group : groups) expansion->cells.push_back(group.outer);
+  }
   // What run would check before starting anything: the data and the trainer.
   if (auto data = check_cells_data(spec.value(), expansion.value()); !data) return report_error(data.error());
   if (!spec->program) {
@@ -180,6 +190,30 @@ int plan(const PlanOptions& options) {
                                           .c_str()
                                     : "");
     }
+  } else if (spec->search) {
+    const InnerSearch& inner = *spec->search;
+    std::string names;
+    for (const auto& parameter : inner.parameters) names += (names.empty() ? "" : ", ") + parameter.name;
+    const size_t seeds = groups.empty() ? 0 : groups.front().replicate_seeds.size();
+    const int64_t trials = int64_t(groups.size()) * inner.run_cap, replicates = int64_t(groups.size() * seeds);
+    std::printf("sweep '%s' (grid of %zu cells, each tuning %s with a %s search of %lld trials by %s %s%s): "
+                "%lld trials%s; %s\n\n%s",
+                spec->name.c_str(), groups.size(), names.c_str(), inner.method.c_str(),
+                static_cast<long long>(inner.run_cap), spec->metric->goal.c_str(), spec->metric->name.c_str(),
+                seeds ? ("; tuned on its first seed, then its best trial on " + std::to_string(seeds) + " more")
+                            .c_str()
+                      : "",
+                static_cast<long long>(trials),
+                replicates ? (" + " + std::to_string(replicates) + " replicates").c_str() : "", where.c_str(),
+                text.value().c_str());
+    std::printf("\nits search space:\n");
+    for (const auto& parameter : inner.parameters) {
+      std::printf("  %s: %s\n", parameter.name.c_str(), describe_distribution(parameter).c_str());
+    }
+    if (trainer) {
+      std::printf("\nabout %.3g PFLOP of training in all (each trial costed at its outer cell's settings)\n",
+                  total_flops * double(inner.run_cap + int64_t(seeds)) / 1e15);
+    }
   } else if (trainer) {
     std::printf("sweep '%s' (%s): %zu cells, %.3g PFLOP of training in all; %s\n\n%s", spec->name.c_str(),
                 spec->method.c_str(), expansion->cells.size(), total_flops / 1e15, where.c_str(),
@@ -211,9 +245,10 @@ int plan(const PlanOptions& options) {
     std::printf("\nno run_cap: `headroom run` draws until stopped (Ctrl-C), %lld cells at a time; these are the first\n",
                 static_cast<long long>(kRandomDrawsPerRound));
   }
-  if (spec->early_terminate) {
+  const auto& rule = spec->search ? spec->search->early_terminate : spec->early_terminate;
+  if (rule) {
     std::string bands;
-    for (int64_t band : hyperband_bands(*spec->early_terminate)) {
+    for (int64_t band : hyperband_bands(*rule)) {
       if (bands.size() > 60) {
         bands += ", ...";
         break;
@@ -223,7 +258,7 @@ int plan(const PlanOptions& options) {
     std::printf("\nearly_terminate: hyperband judges each run at its %s-th logged value of %s (counting from 0): "
                 "a run outside the best 1/%s of the runs that got there is stopped early\n",
                 bands.empty() ? "(no band: never)" : bands.c_str(), spec->metric->name.c_str(),
-                shortest(spec->early_terminate->eta).c_str());
+                shortest(rule->eta).c_str());
   }
   for (const auto& [key, value] : spec->kept) {
     std::printf("note: '%s' is kept with the sweep but not acted on\n", key.c_str());

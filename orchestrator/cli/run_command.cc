@@ -22,6 +22,7 @@
 #include "orchestrator/scheduler/stop_signals.h"
 #include "orchestrator/scheduler/sweep_lock.h"
 #include "orchestrator/search/bayes_search.h"
+#include "orchestrator/search/nested_search.h"
 #include "orchestrator/spec/sweep_spec.h"
 #include "orchestrator/store/store.h"
 
@@ -208,9 +209,10 @@ int drive(const RunOptions& options, const GlobalOptions& global, const SweepSpe
     return report_error(Error::invalid("--executor must be local or slurm, not '" + executor + "'"));
   }
   const bool local = executor == "local";
-  if (!local && spec.method == "bayes") {
+  if (!local && (spec.method == "bayes" || spec.search)) {
     // Its cells are made one at a time as slots free; SLURM takes arrays.
-    return report_error(Error::invalid("method: bayes runs on the local executor only, not on SLURM (yet)",
+    return report_error(Error::invalid(std::string(spec.search ? "a search inside each cell" : "method: bayes") +
+                                           " runs on the local executor only, not on SLURM (yet)",
                                        {spec.file}));
   }
   std::optional<Placement> placement;
@@ -266,8 +268,15 @@ int drive(const RunOptions& options, const GlobalOptions& global, const SweepSpe
   }
   SchedulerOptions scheduler;
   scheduler.trainer_path = trainer;
+  // A search makes its cells as slots free: one over the sweep, or one inside each grid cell.
   std::optional<BayesSearch> search;
-  if (spec.method == "bayes") {
+  std::optional<NestedSearch> nested;
+  if (spec.search) {
+    auto groups = search_groups(spec);
+    if (!groups) return report_error(groups.error());
+    nested.emplace(spec, std::move(groups).value());
+    scheduler.add_cell = [&nested, &store, &sweep]() { return nested->add_cell(*store.value(), sweep.value()); };
+  } else if (spec.method == "bayes") {
     search.emplace(spec);
     scheduler.add_cell = [&search, &store, &sweep]() { return search->add_cell(*store.value(), sweep.value()); };
   }
@@ -378,10 +387,29 @@ int run_search(const RunOptions& options, const GlobalOptions& global, const Swe
   return drive(options, global, spec, &none, cell_resources(first));
 }
 
+// The outer cells of a sweep with a search inside each: what its searches'
+// cells are like (resources, data), checked as plan checks cells.
+Result<Expansion> outer_cells(const SweepSpec& spec, int64_t max_cells) {
+  HEADROOM_ASSIGN_OR_RETURN(auto groups, search_groups(spec, max_cells));
+  Expansion outer;
+  for (auto& group : groups) outer.cells.push_back(std::move(group.outer));
+  return outer;
+}
+
+// A sweep with a search inside each grid cell starts with no cells either.
+int run_nested(const RunOptions& options, const GlobalOptions& global, const SweepSpec& spec) {
+  auto outer = outer_cells(spec, options.max_cells);
+  if (!outer) return report_error(outer.error());
+  if (auto data = check_cells_data(spec, outer.value()); !data) return report_error(data.error());
+  const Expansion none;  // registered without cells
+  return drive(options, global, spec, &none, cell_resources(outer.value()));
+}
+
 int run(const RunOptions& options, const GlobalOptions& global) {
   // Everything is validated before the database is opened: bad input writes nothing.
   auto spec = load_sweep(options.sweep, options.count);
   if (!spec) return report_error(spec.error());
+  if (spec->search) return run_nested(options, global, spec.value());
   if (spec->method == "bayes") return run_search(options, global, spec.value());
   if (spec->method == "random" && spec->run_cap == 0) return run_until_stopped(options, global, spec.value());
   auto expansion = expand(spec.value(), options.max_cells);
@@ -421,7 +449,11 @@ int resume(const RunOptions& options, const GlobalOptions& global) {
       if (open) cells.push_back(cell.resources);
     }
     // A search goes on making cells like its first ones.
-    if (spec.method == "bayes") {
+    if (spec.search) {
+      auto outer = outer_cells(spec, options.max_cells);
+      if (!outer) return report_error(outer.error());
+      for (const auto& resources : cell_resources(outer.value())) cells.push_back(resources);
+    } else if (spec.method == "bayes") {
       for (const auto& resources : cell_resources(BayesSearch(spec).first_proposals(kPlannedProposals))) {
         cells.push_back(resources);
       }

@@ -35,6 +35,10 @@ struct Cell {
   // form); its config is then the cell's parameters, nothing resolved, and
   // its size and FLOPs are unknown (0). Null: headroom-train.
   nlohmann::json worker;
+  // Made by a search inside each grid cell (search/nested_search.h): the
+  // outer cell's hash, and "trial" (a tuning trial) or "replicate" (the
+  // chosen setting on another seed). Empty for every other cell.
+  std::string search_group, search_role;
 };
 
 // A grid point a constraint ruled out; never stored or launched.

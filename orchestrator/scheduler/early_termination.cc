@@ -1,24 +1,32 @@
 #include "orchestrator/scheduler/early_termination.h"
 
+#include <map>
+
 #include "orchestrator/search/hyperband.h"
 
 namespace headroom {
 
 std::optional<EarlyTermination> early_termination_of(const SweepSpec& spec) {
-  if (!spec.early_terminate || !spec.metric) return std::nullopt;
-  return EarlyTermination{*spec.early_terminate, spec.metric->name, spec.metric->goal != "minimize"};
+  const auto& rule = spec.search ? spec.search->early_terminate : spec.early_terminate;
+  if (!rule || !spec.metric) return std::nullopt;
+  return EarlyTermination{*rule, spec.metric->name, spec.metric->goal != "minimize"};
 }
 
 Result<std::vector<EarlyStop>> early_stops(Store& store, int64_t sweep_id, const EarlyTermination& termination) {
   HEADROOM_ASSIGN_OR_RETURN(auto histories, store.metric_histories(sweep_id, termination.metric));
-  std::vector<HyperbandRun> runs;
-  runs.reserve(histories.size());
+  // Each search inside a grid cell judges its trials among themselves (a
+  // small model's trials against a large one's would say nothing); the
+  // chosen setting's replicates are not judged.
+  std::map<std::string, std::vector<HyperbandRun>> groups;
   for (auto& history : histories) {
-    runs.push_back({history.run_id, is_active(history.state), std::move(history.values)});
+    if (history.search_role == "replicate") continue;
+    groups[history.search_group].push_back({history.run_id, is_active(history.state), std::move(history.values)});
   }
   std::vector<EarlyStop> stops;
-  for (const auto& stop : hyperband_stops(termination.rule, termination.maximize, runs)) {
-    stops.push_back({stop.id, stop.reason()});
+  for (const auto& [group, runs] : groups) {
+    for (const auto& stop : hyperband_stops(termination.rule, termination.maximize, runs)) {
+      stops.push_back({stop.id, stop.reason()});
+    }
   }
   return stops;
 }

@@ -20,8 +20,8 @@ struct EarlyTermination {
   bool maximize = true;   // its goal
 };
 
-// The rule of a sweep that declares one (early_terminate and a metric; the
-// spec refuses the first without the second).
+// The rule of a sweep that declares one (early_terminate, or its search's
+// inside each grid cell, and a metric; the spec refuses a rule without one).
 std::optional<EarlyTermination> early_termination_of(const SweepSpec& spec);
 
 struct EarlyStop {
@@ -30,7 +30,8 @@ struct EarlyStop {
 };
 
 // The sweep's running attempts the rule stops now, judged against every
-// attempt of the sweep that logged the metric (running or ended, as W&B's).
+// attempt of the sweep that logged the metric (running or ended, as W&B's);
+// with a search inside each grid cell, against that cell's trials only.
 Result<std::vector<EarlyStop>> early_stops(Store& store, int64_t sweep_id, const EarlyTermination& termination);
 
 }  // namespace headroom

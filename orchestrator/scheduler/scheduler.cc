@@ -106,6 +106,7 @@ class SweepRunner {
   std::list<CellRecord> queue_;
   bool queue_stale_ = true;
   bool search_open_ = true;  // options.add_cell may still make cells
+  bool search_waiting_ = false;  // it said wait: ask again once a cell has ended
   bool changed_ = true;  // a cell changed state since the last progress report
   bool metrics_arrived_ = false;  // events were ingested since the early_terminate rule last judged
   Clock::time_point last_judged_{};
@@ -193,9 +194,11 @@ Status SweepRunner::fill_slots() {
     const bool slot_free = int64_t(active_.size()) < placement_.slots() && !StopSignals::requested();
     const bool queue_idle = std::all_of(queue_.begin(), queue_.end(),
                                         [&](const CellRecord& cell) { return backoffs_.waiting(cell.id); });
-    if (!options_.add_cell || !search_open_ || !slot_free || !queue_idle) return Ok{};
-    HEADROOM_ASSIGN_OR_RETURN(search_open_, options_.add_cell());
-    if (!search_open_) return Ok{};
+    if (!options_.add_cell || !search_open_ || search_waiting_ || !slot_free || !queue_idle) return Ok{};
+    HEADROOM_ASSIGN_OR_RETURN(SearchStep step, options_.add_cell());
+    search_open_ = step != SearchStep::over;
+    search_waiting_ = step == SearchStep::wait;
+    if (step != SearchStep::added) return Ok{};
     queue_stale_ = true;
     changed_ = true;
   }
@@ -240,6 +243,7 @@ Status SweepRunner::finish(Active& active, std::optional<ProcessExit> exit) {
   facts.stopped_early = active.stopped_early;
   HEADROOM_ASSIGN_OR_RETURN(Decision decision, end_attempt(store_, active.run.id, facts, policy_));
   changed_ = true;
+  search_waiting_ = false;
   if (decision.retry_after) backoffs_.wait(active.run.cell_id, *decision.retry_after);
   if (decision.cell == CellState::pending) queue_stale_ = true;
   return Ok{};

@@ -14,6 +14,7 @@
 #include "orchestrator/scheduler/early_termination.h"
 #include "orchestrator/scheduler/lifecycle.h"
 #include "orchestrator/scheduler/placement.h"
+#include "orchestrator/search/bayes_search.h"
 #include "orchestrator/store/store.h"
 
 namespace headroom {
@@ -39,9 +40,10 @@ struct SchedulerOptions {
   std::chrono::milliseconds early_termination_interval{1000};
   std::chrono::milliseconds poll_interval{200};
   // An adaptive search's next cell (search/bayes_search.h): asked for when a
-  // slot is free and no pending cell could take it; false once the search is
-  // over. Empty for grids and random search, whose cells exist up front.
-  std::function<Result<bool>()> add_cell;
+  // slot is free and no pending cell could take it, and again after a wait
+  // only once a cell has ended; never again once over. Empty for grids and
+  // random search, whose cells exist up front.
+  std::function<Result<SearchStep>()> add_cell;
   std::chrono::milliseconds stop_grace{10000};  // SIGTERM to SIGKILL
   // Called whenever a cell changes state.
   std::function<void(const struct SweepProgress&)> progress;

@@ -1,5 +1,6 @@
 #include "orchestrator/search/bayes_search.h"
 
+#include <limits>
 #include <map>
 #include <set>
 
@@ -8,14 +9,24 @@ namespace {
 
 bool minimizes(const SweepSpec& spec) { return spec.metric && spec.metric->goal == "minimize"; }
 
+TpeSettings settings_for(bool random_only) {
+  TpeSettings settings;
+  // TPE's startup trials are random search's draws: never leaving them is random search.
+  if (random_only) settings.startup_trials = std::numeric_limits<int>::max();
+  return settings;
+}
+
 }  // namespace
 
-BayesSearch::BayesSearch(const SweepSpec& spec)
-    : spec_(spec), sampler_(spec.parameters, minimizes(spec), TpeSettings{}, spec.random_seed) {}
+BayesSearch::BayesSearch(const SweepSpec& spec, std::string search_group, bool random_only)
+    : spec_(spec),
+      search_group_(std::move(search_group)),
+      random_only_(random_only),
+      sampler_(spec.parameters, minimizes(spec), settings_for(random_only), spec.random_seed) {}
 
 nlohmann::json BayesSearch::sampler_json() const {
   const TpeSettings& s = sampler_.settings();
-  return {{"sampler", "tpe"},
+  return {{"sampler", random_only_ ? "random" : "tpe"},
           {"seed", spec_.random_seed},
           {"startup_trials", s.startup_trials},
           {"ei_candidates", s.ei_candidates},
@@ -29,9 +40,9 @@ nlohmann::json BayesSearch::sampler_json() const {
           {"normal_truncation", s.normal_truncation}};
 }
 
-Result<bool> BayesSearch::add_cell(Store& store, const SweepRecord& sweep) {
+Result<SearchStep> BayesSearch::add_cell(Store& store, const SweepRecord& sweep) {
   if (!spec_.metric) return Error::internal("a bayes sweep without a metric");
-  HEADROOM_ASSIGN_OR_RETURN(auto stored, store.search_trials(sweep.id, spec_.metric->name));
+  HEADROOM_ASSIGN_OR_RETURN(auto stored, store.search_trials(sweep.id, search_group_, spec_.metric->name));
   std::vector<Trial> trials;
   std::map<int64_t, Trial> trial_of_cell;  // as it stands now
   int fruitless = 0;  // proposals at the end that made no new cell
@@ -54,15 +65,20 @@ Result<bool> BayesSearch::add_cell(Store& store, const SweepRecord& sweep) {
   };
   for (int64_t index = int64_t(stored.size()); !over(); ++index) {
     ProposalRecord proposal;
+    proposal.search_group = search_group_;
     proposal.index = index;
     proposal.parameters = sampler_.propose(trials, uint64_t(index));
     proposal.sampler = sampler_json();
     proposal.trials_seen = int64_t(trials.size());
     auto made = cell_of_point(spec_, proposal.parameters);
-    const Cell* cell = std::get_if<Cell>(&made);
+    Cell* cell = std::get_if<Cell>(&made);
     if (!cell) proposal.excluded = std::get<ExcludedCell>(made).reason;
+    if (cell && !search_group_.empty()) {
+      cell->search_group = search_group_;
+      cell->search_role = "trial";
+    }
     HEADROOM_ASSIGN_OR_RETURN(auto added, store.add_proposal(sweep.id, proposal, cell));
-    if (added.second) return true;
+    if (added.second) return SearchStep::added;
     ++fruitless;
     if (added.first) {
       // A repeat of a cell the sweep has: its trial counts again, as it stands.
@@ -74,7 +90,7 @@ Result<bool> BayesSearch::add_cell(Store& store, const SweepRecord& sweep) {
       }
     }
   }
-  return false;
+  return SearchStep::over;
 }
 
 Expansion BayesSearch::first_proposals(int count) const {

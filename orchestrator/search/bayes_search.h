@@ -39,15 +39,25 @@ inline constexpr int kFruitlessProposalsBeforeGivingUp = 100;
 // starts): the first ones are random draws, whatever the results.
 inline constexpr int kPlannedProposals = 10;
 
+// What asking a search for its next cell did.
+enum class SearchStep {
+  added,  // a new pending cell is in the sweep
+  wait,   // nothing now: running trials must end first (ask again when a cell ends)
+  over,   // the search makes no more cells
+};
+
 class BayesSearch {
  public:
-  explicit BayesSearch(const SweepSpec& spec);
+  // `search_group`: "" for a bayes sweep; for the search inside a grid cell
+  // (nested_search.h), the outer cell's hash, which its proposals and cells
+  // carry. `random_only`: every proposal a random draw (a random search).
+  explicit BayesSearch(const SweepSpec& spec, std::string search_group = "", bool random_only = false);
 
   // Adds the search's next new cell to the sweep (pending), recording every
-  // proposal it took. False when the search is over: run_cap cells made
-  // (none set: never), or kFruitlessProposalsBeforeGivingUp proposals in a
-  // row made no new cell.
-  Result<bool> add_cell(Store& store, const SweepRecord& sweep);
+  // proposal it took: added, or over once run_cap cells are made (none set:
+  // never) or kFruitlessProposalsBeforeGivingUp proposals in a row made no
+  // new cell.
+  Result<SearchStep> add_cell(Store& store, const SweepRecord& sweep);
 
   // The first `count` proposals of a fresh search as cells (and the excluded
   // ones): what plan shows. They are the sampler's startup draws, which do
@@ -59,6 +69,8 @@ class BayesSearch {
 
  private:
   SweepSpec spec_;
+  std::string search_group_;
+  bool random_only_;
   TpeSampler sampler_;
 };
 

@@ -23,7 +23,7 @@ const std::vector<std::string> kTopLevelKeys = {
     "name",    "description", "method",  "metric",  "parameters", "base",     "seeds",
     "retries", "timeout",     "project", "entity",  "program",    "command",  "early_terminate",
     "run_cap", "constraints", "zip",     "include", "exclude",    "random_seed", "executor", "slurm",
-    "match",   "worker",      "resources", "controller"};
+    "match",   "worker",      "resources", "controller", "search"};
 const std::vector<std::string> kSlurmKeys = {"partition", "account", "qos",  "time",
                                              "mem",       "throttle", "gpus", "sbatch"};
 const std::vector<std::string> kParameterKeys = {
@@ -69,6 +69,8 @@ class SpecReader {
   void read_program_keys(const std::string& key, const YAML::Node& value, SweepSpec& spec);
   void read_worker(const YAML::Node& node, ProgramSpec& program);
   void read_early_terminate(const YAML::Node& node, SweepSpec& spec);
+  void read_search(const YAML::Node& node, SweepSpec& spec);
+  void check_search(const YAML::Node& root, SweepSpec& spec);
   void check_program(const YAML::Node& root, SweepSpec& spec);
   void read_parameters(const YAML::Node& node, const std::string& prefix, SweepSpec& spec);
   void read_parameter(const std::string& name, const YAML::Node& key_node, const YAML::Node& node,
@@ -720,6 +722,78 @@ void SpecReader::read_early_terminate(const YAML::Node& node, SweepSpec& spec) {
   spec.early_terminate = stop;
 }
 
+void SpecReader::read_search(const YAML::Node& node, SweepSpec& spec) {
+  if (!node.IsMap()) {
+    fail(node, "'search' must be a map, e.g. {method: bayes, run_cap: 12, parameters: {lr: {...}}}");
+    return;
+  }
+  InnerSearch search;
+  search.where = where(node);
+  bool has_parameters = false;
+  for_each_key(node, {"method", "run_cap", "parameters", "early_terminate", "replicate"}, "in search",
+               [&](const std::string& key, const YAML::Node&, const YAML::Node& value) {
+    if (key == "method") {
+      auto method = read_string(value, key);
+      if (method && *method != "bayes" && *method != "random") {
+        fail(value, "search 'method' must be bayes or random" + did_you_mean(*method, {"bayes", "random"}));
+      } else if (method) {
+        search.method = *method;
+      }
+    } else if (key == "run_cap") {
+      auto scalar = read_scalar(value, key);
+      if (scalar && (!scalar->value.is_number_integer() || scalar->value.get<int64_t>() < 1)) {
+        fail(value, "search 'run_cap' must be a positive integer: the trials of each grid cell");
+      } else if (scalar) {
+        search.run_cap = scalar->value.get<int64_t>();
+      }
+    } else if (key == "replicate") {
+      auto scalar = read_scalar(value, key);
+      if (scalar && !scalar->value.is_boolean()) fail(value, "search 'replicate' must be true or false");
+      else if (scalar) search.replicate = scalar->value.get<bool>();
+    } else if (key == "early_terminate") {
+      SweepSpec inner;
+      read_early_terminate(value, inner);
+      search.early_terminate = inner.early_terminate;
+    } else if (key == "parameters") {
+      has_parameters = true;
+      SweepSpec inner;
+      read_parameters(value, "", inner);
+      if (!inner.derived.empty()) {
+        fail(value, "derive belongs in the sweep's parameters, not in the search's ('" + inner.derived.front().name +
+                        "')");
+      }
+      search.parameters = std::move(inner.parameters);
+    }
+  });
+  if (!has_parameters) fail(node, "search needs 'parameters': the settings each grid cell tunes");
+  if (search.run_cap == 0) fail(node, "search needs 'run_cap': the trials of each grid cell");
+  spec.search = std::move(search);
+}
+
+// A search inside each grid cell: what it needs and what it cannot go with.
+void SpecReader::check_search(const YAML::Node& root, SweepSpec& spec) {
+  if (!spec.search) return;
+  const InnerSearch& search = *spec.search;
+  if (spec.method != "grid") fail(search.where, "a search inside each cell needs method: grid (the outer cells)");
+  if (!spec.metric) fail(root, "search needs the sweep's 'metric' (name and goal): each cell's best trial is chosen by it");
+  if (spec.early_terminate) {
+    fail(spec.early_terminate->where, "with a search inside each cell, put early_terminate in 'search:' so that "
+                                      "each cell's trials are judged among themselves");
+  }
+  std::set<std::string> outer;
+  for (const auto& parameter : spec.parameters) outer.insert(parameter.name);
+  for (const auto& derived : spec.derived) outer.insert(derived.name);
+  for (const auto& parameter : search.parameters) {
+    if (outer.count(parameter.name)) {
+      fail(parameter.where, "'" + parameter.name + "' is swept both by the grid and by its search");
+    } else if (spec.base.count(parameter.name)) {
+      fail(parameter.where, "'" + parameter.name + "' is both in 'base' and searched");
+    } else if (parameter.name == "seed") {
+      fail(parameter.where, "a search does not tune 'seed': list seeds with 'seeds' (replicate: true tunes on the first)");
+    }
+  }
+}
+
 // What a program's sweep cannot have, and what only it can.
 void SpecReader::check_program(const YAML::Node& root, SweepSpec& spec) {
   if (!spec.program) {
@@ -873,6 +947,8 @@ void SpecReader::read_document(const YAML::Node& root, SweepSpec& spec) {
       read_program_keys(key, value, spec);
     } else if (key == "early_terminate") {
       read_early_terminate(value, spec);
+    } else if (key == "search") {
+      read_search(value, spec);
     } else if (key == "timeout") {
       auto scalar = read_scalar(value, key);
       if (scalar && (!scalar->value.is_number() || scalar->value.get<double>() < 0)) {
@@ -892,6 +968,7 @@ void SpecReader::read_document(const YAML::Node& root, SweepSpec& spec) {
   }
   check_zip(spec);
   check_program(root, spec);
+  check_search(root, spec);
   if (spec.method == "bayes") {
     // W&B's bayes search needs its metric; Headroom's proposes one cell at a
     // time from results, so grid-only ways of listing cells do not apply.

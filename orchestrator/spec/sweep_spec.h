@@ -111,6 +111,23 @@ struct EarlyTerminate {
   Location where;
 };
 
+// `search:` a search inside each cell of a grid (docs/sweeps.md, "A search
+// inside each grid cell"): every outer cell tunes these parameters with
+// `run_cap` trials of its own; its result is its best trial on the sweep's
+// metric.
+struct InnerSearch {
+  std::string method = "bayes";  // bayes | random
+  int64_t run_cap = 0;           // trials per grid cell
+  std::vector<ParameterSpec> parameters;
+  // Judges each cell's trials among themselves (scheduler/early_termination.h).
+  std::optional<EarlyTerminate> early_terminate;
+  // Tune on the first seed only, then run the best trial's settings on each
+  // of the other seeds (the economical protocol); false: every seed of a
+  // cell has a search of its own.
+  bool replicate = false;
+  Location where;
+};
+
 struct SweepSpec {
   std::string file;         // path as given
   std::string text;         // the file's bytes, stored verbatim with the sweep
@@ -138,6 +155,7 @@ struct SweepSpec {
   std::map<std::string, SpecValue> resources;
   std::string project, entity;  // W&B's; a program gets them as ${project}, ${entity}
   std::optional<EarlyTerminate> early_terminate;
+  std::optional<InnerSearch> search;  // a search inside each grid cell
   std::vector<std::string> nested_blocks;  // W&B's nested `parameters:` blocks (program_spec.h)
   // Accepted W&B keys Headroom keeps but does not act on (shown by plan).
   std::map<std::string, std::string> kept;

@@ -201,7 +201,8 @@ Result<std::vector<FinalValue>> Store::final_values_of_succeeded_runs(int64_t sw
 Result<std::vector<MetricHistory>> Store::metric_histories(int64_t sweep_id, const std::string& metric) {
   return guarded("reading metric histories", [&]() -> Result<std::vector<MetricHistory>> {
     Statement query(connection_->handle(),
-                    "SELECT r.id, r.cell_id, r.state, m.value FROM runs r JOIN cells c ON c.id = r.cell_id "
+                    "SELECT r.id, r.cell_id, r.state, m.value, coalesce(c.search_group, ''), "
+                    "coalesce(c.search_role, '') FROM runs r JOIN cells c ON c.id = r.cell_id "
                     "JOIN metrics m ON m.run_id = r.id AND m.metric_id = (SELECT id FROM metric_names WHERE name = ?) "
                     "WHERE c.sweep_id = ? AND m.value IS NOT NULL ORDER BY r.id, m.step");
     query.bind(1, metric).bind(2, sweep_id);
@@ -212,6 +213,8 @@ Result<std::vector<MetricHistory>> Store::metric_histories(int64_t sweep_id, con
         history.run_id = query.integer(0);
         history.cell_id = query.integer(1);
         history.state = parse_run_state(query.text(2)).value_or(RunState::failed);
+        history.search_group = query.text(4);
+        history.search_role = query.text(5);
         histories.push_back(std::move(history));
       }
       histories.back().values.push_back(query.real(3));

@@ -10,7 +10,7 @@ const char* const kSweepColumns =
 
 const char* const kCellColumns =
     "id, sweep_id, ordinal, hash, parameters, config, state, parameter_count, "
-    "non_embedding_parameters, flops_per_token, estimated_flops, resources, worker";
+    "non_embedding_parameters, flops_per_token, estimated_flops, resources, worker, search_group, search_role";
 
 const char* const kRunColumns =
     "id, cell_id, attempt, state, run_dir, pid, started_at, ended_at, exit_code, signal, error, "
@@ -72,6 +72,8 @@ CellRecord read_cell(const sqlite::Statement& row) {
   cell.estimated_flops = row.real(10);
   cell.resources = resources_from_json(nlohmann::json::parse(row.text(11), nullptr, false));
   if (!row.is_null(12)) cell.worker = nlohmann::json::parse(row.text(12), nullptr, false);
+  if (!row.is_null(13)) cell.search_group = row.text(13);
+  if (!row.is_null(14)) cell.search_role = row.text(14);
   return cell;
 }
 

@@ -69,6 +69,9 @@ struct CellRecord {
   double estimated_flops = 0;
   // The program a program's cell runs (program_spec.h's stored form); null: headroom-train.
   nlohmann::json worker;
+  // A search inside each grid cell (search/nested_search.h): the outer
+  // cell's hash and "trial" or "replicate"; empty for every other cell.
+  std::string search_group, search_role;
 };
 
 struct RunRecord {
@@ -175,6 +178,7 @@ struct RunEnd {
 
 // One proposal of a `method: bayes` sweep (schema/009_search.sql).
 struct ProposalRecord {
+  std::string search_group;             // "" for a bayes sweep; else the outer cell's hash
   int64_t index = 0;
   std::optional<int64_t> cell_id;       // the cell it became; none when excluded
   nlohmann::json parameters;            // the proposed values
@@ -269,6 +273,7 @@ struct FinalValue {
 struct MetricHistory {
   int64_t run_id = 0;
   int64_t cell_id = 0;
+  std::string search_group, search_role;  // the cell's (CellRecord)
   RunState state = RunState::running;
   std::vector<double> values;
 };
@@ -347,8 +352,13 @@ class Store {
   // the cell is new.
   Result<std::pair<std::optional<int64_t>, bool>> add_proposal(int64_t sweep_id, const ProposalRecord& proposal,
                                                                 const Cell* cell);
-  // The sweep's proposals in order, each with its cell's state and `metric`'s value.
-  Result<std::vector<SearchTrial>> search_trials(int64_t sweep_id, const std::string& metric);
+  // Adds cells to the sweep (pending) in one transaction, those it lacks;
+  // returns how many were new.
+  Result<int64_t> add_cells(int64_t sweep_id, const std::vector<Cell>& cells);
+  // The proposals of one search of the sweep (`search_group`: "" for a bayes
+  // sweep) in order, each with its cell's state and `metric`'s value.
+  Result<std::vector<SearchTrial>> search_trials(int64_t sweep_id, const std::string& search_group,
+                                                 const std::string& metric);
   // Swept parameter names of this sweep, sorted.
   Result<std::vector<std::string>> parameter_names(int64_t sweep_id);
 

@@ -18,9 +18,9 @@ void insert_cells(sqlite::Connection& db, int64_t sweep_id, const Expansion& exp
   Statement cell(db.handle(),
                  "INSERT OR IGNORE INTO cells (sweep_id, ordinal, hash, parameters, config, resources, "
                  "parameter_count, non_embedding_parameters, flops_per_token, estimated_flops, "
-                 "head_size, worker) "
+                 "head_size, worker, search_group, search_role) "
                  "VALUES (?, (SELECT coalesce(max(ordinal) + 1, 0) FROM cells WHERE sweep_id = ?), "
-                 "?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+                 "?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
   Statement parameter(db.handle(),
                       "INSERT OR IGNORE INTO cell_parameters (cell_id, name, value) VALUES (?, ?, ?)");
   Statement setting(db.handle(), "INSERT OR IGNORE INTO setting_names (sweep_id, name) VALUES (?, ?)");
@@ -41,6 +41,8 @@ void insert_cells(sqlite::Connection& db, int64_t sweep_id, const Expansion& exp
     cell.bind_json(11, c.worker.is_null() ? c.config.value("head_size", nlohmann::json()) : nlohmann::json());
     if (c.worker.is_null()) cell.bind(12, nullptr);
     else cell.bind(12, c.worker.dump());
+    cell.bind(13, c.search_group.empty() ? std::optional<std::string>() : c.search_group);
+    cell.bind(14, c.search_role.empty() ? std::optional<std::string>() : c.search_role);
     cell.run();
     if (sqlite3_changes(db.handle()) == 0) continue;  // already in the sweep
     int64_t cell_id = db.last_insert_id();
@@ -129,26 +131,47 @@ Result<std::pair<std::optional<int64_t>, bool>> Store::add_proposal(int64_t swee
     }
     Statement insert(connection_->handle(),
                      "INSERT INTO proposals (sweep_id, idx, cell_id, parameters, sampler, trials_seen, excluded, "
-                     "created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)");
+                     "created_at, search_group) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)");
     insert.bind(1, sweep_id).bind(2, proposal.index).bind(3, added.first).bind(4, proposal.parameters.dump());
     insert.bind(5, proposal.sampler.dump()).bind(6, proposal.trials_seen).bind(7, proposal.excluded);
-    insert.bind(8, now_seconds());
+    insert.bind(8, now_seconds()).bind(9, proposal.search_group);
     insert.run();
     transaction.commit();
     return added;
   });
 }
 
-Result<std::vector<SearchTrial>> Store::search_trials(int64_t sweep_id, const std::string& metric) {
+Result<int64_t> Store::add_cells(int64_t sweep_id, const std::vector<Cell>& cells) {
+  return guarded("adding cells", [&]() -> Result<int64_t> {
+    sqlite::Transaction transaction(*connection_);
+    Statement count(connection_->handle(), "SELECT count(*) FROM cells WHERE sweep_id = ?");
+    count.bind(1, sweep_id);
+    count.step();
+    const int64_t before = count.integer(0);
+    count.reset();
+    Expansion expansion;
+    expansion.cells = cells;
+    insert_cells(*connection_, sweep_id, expansion);
+    count.bind(1, sweep_id);
+    count.step();
+    const int64_t added = count.integer(0) - before;
+    count.reset();
+    transaction.commit();
+    return added;
+  });
+}
+
+Result<std::vector<SearchTrial>> Store::search_trials(int64_t sweep_id, const std::string& search_group,
+                                                      const std::string& metric) {
   return guarded("reading the search's trials", [&]() -> Result<std::vector<SearchTrial>> {
     Statement query(connection_->handle(), R"sql(
       SELECT p.idx, p.parameters, p.cell_id, c.state,
              (SELECT s.last_value FROM runs r JOIN summaries s ON s.run_id = r.id AND s.name = ?1
                WHERE r.cell_id = c.id AND r.state IN (?2, ?3) ORDER BY r.attempt DESC LIMIT 1)
         FROM proposals p LEFT JOIN cells c ON c.id = p.cell_id
-       WHERE p.sweep_id = ?4 ORDER BY p.idx)sql");
+       WHERE p.sweep_id = ?4 AND p.search_group = ?5 ORDER BY p.idx)sql");
     query.bind(1, metric).bind(2, std::string(to_string(RunState::succeeded)));
-    query.bind(3, std::string(to_string(RunState::stopped_early))).bind(4, sweep_id);
+    query.bind(3, std::string(to_string(RunState::stopped_early))).bind(4, sweep_id).bind(5, search_group);
     std::vector<SearchTrial> trials;
     while (query.step()) {
       SearchTrial trial;

@@ -15,6 +15,10 @@ const std::vector<WideColumn>& builtins() {
       {"attempt", "r.attempt"},
       {"state", "r.state"},
       {"head_size", "c.head_size"},
+      // A search inside each grid cell: the outer cell (as `cell` shows a
+      // hash) and the run's part in it, trial or replicate.
+      {"search_group", "substr(c.search_group, 1, 12)"},
+      {"search_role", "c.search_role"},
       // Not "parameters": that is a cell's swept values (cells.parameters, show).
       // A program's model is its own: its size is unknown (NULL), not 0.
       {"parameter_count", "CASE WHEN c.worker IS NULL THEN c.parameter_count END"},

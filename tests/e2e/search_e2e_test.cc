@@ -9,6 +9,8 @@
 #include <boost/process.hpp>
 #include <chrono>
 #include <filesystem>
+#include <map>
+#include <set>
 #include <thread>
 
 #include <nlohmann/json.hpp>
@@ -175,6 +177,62 @@ TEST_F(Search, HyperbandStopsTheRunsBehindAndKeepsTheirMetrics) {
   auto resumed = headroom({"resume", "hb", "--quiet"});
   EXPECT_EQ(resumed.exit_status, 0) << resumed.err;
   EXPECT_EQ(query("SELECT count(*) AS n FROM runs")[0]["n"], 3);
+}
+
+// A search inside each grid cell with the economical protocol: each kind
+// tunes x and lr with 12 bayes trials on the first seed, then its best
+// trial's settings run on the two other seeds.
+TEST_F(Search, EachGridCellTunesItsOwnSearchThenReplicatesTheBestOverSeeds) {
+  const std::string file = folder_.write(
+      "nested.yaml", "name: nested\nprogram: " + kObjective +
+                         "\nmethod: grid\nmetric: {name: score, goal: maximize}\nseeds: [1, 2, 3]\n"
+                         "parameters:\n  kind: {values: [a, b]}\n  epochs: {value: 1}\n"
+                         "search:\n  method: bayes\n  run_cap: 12\n  replicate: true\n  parameters:\n"
+                         "    x: {distribution: uniform, min: 0, max: 1}\n"
+                         "    lr: {distribution: log_uniform_values, min: 0.0001, max: 1}\n");
+  auto plan = headroom({"plan", file});
+  ASSERT_EQ(plan.exit_status, 0) << plan.err;
+  EXPECT_NE(plan.out.find("grid of 2 cells, each tuning x, lr with a bayes search of 12 trials by maximize score; "
+                          "tuned on its first seed, then its best trial on 2 more): 24 trials + 4 replicates"),
+            std::string::npos)
+      << plan.out;
+  auto ran = headroom({"run", file, "--quiet", "-j", "2"});
+  ASSERT_EQ(ran.exit_status, 0) << ran.out << ran.err;
+  auto cells = query("SELECT c.search_group AS grp, c.search_role AS role, c.parameters AS p, c.state AS state, "
+                     "s.last_value AS score FROM cells c JOIN runs r ON r.cell_id = c.id "
+                     "JOIN summaries s ON s.run_id = r.id AND s.name = 'score' ORDER BY c.id");
+  ASSERT_EQ(cells.size(), 28u) << cells.dump();
+  std::map<std::string, nlohmann::json> best;  // group -> its best trial
+  std::map<std::string, std::vector<nlohmann::json>> replicates;
+  std::map<std::string, int> trials;
+  for (const auto& cell : cells) {
+    EXPECT_EQ(cell["state"], "succeeded") << cell.dump();
+    const auto parameters = nlohmann::json::parse(cell["p"].get<std::string>());
+    const std::string group = cell["grp"];
+    if (cell["role"] == "trial") {
+      ++trials[group];
+      EXPECT_EQ(parameters["seed"], 1) << "tuned on the first seed";
+      if (!best.count(group) || cell["score"].get<double>() > best[group]["score"].get<double>()) best[group] = cell;
+    } else {
+      EXPECT_EQ(cell["role"], "replicate");
+      replicates[group].push_back(parameters);
+    }
+  }
+  ASSERT_EQ(trials.size(), 2u);
+  for (const auto& [group, count] : trials) {
+    EXPECT_EQ(count, 12) << group;
+    const auto chosen = nlohmann::json::parse(best[group]["p"].get<std::string>());
+    EXPECT_GT(best[group]["score"].get<double>(), 0.25) << "each kind's search finds a good setting";
+    ASSERT_EQ(replicates[group].size(), 2u) << group;
+    std::set<int> seeds;
+    for (const auto& replicate : replicates[group]) {
+      EXPECT_EQ(replicate["x"], chosen["x"]);
+      EXPECT_EQ(replicate["lr"], chosen["lr"]);
+      EXPECT_EQ(replicate["kind"], chosen["kind"]);
+      seeds.insert(replicate["seed"].get<int>());
+    }
+    EXPECT_EQ(seeds, (std::set<int>{2, 3}));
+  }
 }
 
 }  // namespace
