@@ -209,12 +209,6 @@ int drive(const RunOptions& options, const GlobalOptions& global, const SweepSpe
     return report_error(Error::invalid("--executor must be local or slurm, not '" + executor + "'"));
   }
   const bool local = executor == "local";
-  if (!local && (spec.method == "bayes" || spec.search)) {
-    // Its cells are made one at a time as slots free; SLURM takes arrays.
-    return report_error(Error::invalid(std::string(spec.search ? "a search inside each cell" : "method: bayes") +
-                                           " runs on the local executor only, not on SLURM (yet)",
-                                       {spec.file}));
-  }
   std::optional<Placement> placement;
   if (local) {
     auto machine = discover_machine(options.gpus);
@@ -318,6 +312,7 @@ int drive(const RunOptions& options, const GlobalOptions& global, const SweepSpe
     on_slurm.threads_per_run = options.placement.threads;
     on_slurm.lifecycle = lifecycle;
     on_slurm.early_termination = scheduler.early_termination;
+    on_slurm.add_cell = scheduler.add_cell;
     on_slurm.progress = scheduler.progress;
     outcome = run_sweep_on_slurm(*store.value(), record, on_slurm);
   }

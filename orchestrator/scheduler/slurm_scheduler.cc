@@ -56,6 +56,9 @@ class SlurmRunner {
 
  private:
   Status recover();
+  // Asks the search (options.add_cell) for cells while fewer trials than
+  // its limit are out.
+  Status extend_search();
   Status submit_pending();
   Status submit_group(const std::vector<CellRecord>& cells, int threads, int gpus);
   Status poll();
@@ -73,6 +76,8 @@ class SlurmRunner {
   // pending, but not submitted again by this run; `headroom resume` does.
   std::set<int64_t> cancelled_in_slurm_;
   ProgressReporter progress_{options_.progress};
+  bool search_open_ = true;      // options.add_cell may still make cells
+  bool search_waiting_ = false;  // it said wait: ask again once an attempt has ended
 };
 
 Status SlurmRunner::recover() {
@@ -103,6 +108,20 @@ Status SlurmRunner::recover() {
     auto task = split_task(job);
     if (!task) return Error::corrupt("run " + std::to_string(run.id) + " has a malformed SLURM job '" + job + "'");
     active_[run.id] = Tracked{run, task->first, task->second, run.state == RunState::running, std::nullopt, ""};
+  }
+  return Ok{};
+}
+
+Status SlurmRunner::extend_search() {
+  if (!options_.add_cell) return Ok{};
+  const size_t limit = options_.slurm.throttle > 0 ? size_t(options_.slurm.throttle) : kSearchTrialsInFlightOnSlurm;
+  HEADROOM_ASSIGN_OR_RETURN(auto pending, store_.cells(sweep_.id, CellState::pending));
+  size_t out = active_.size() + pending.size();
+  while (search_open_ && !search_waiting_ && out < limit) {
+    HEADROOM_ASSIGN_OR_RETURN(SearchStep step, options_.add_cell());
+    search_open_ = step != SearchStep::over;
+    search_waiting_ = step == SearchStep::wait;
+    if (step == SearchStep::added) ++out;
   }
   return Ok{};
 }
@@ -270,6 +289,7 @@ Status SlurmRunner::finish(const Tracked& tracked, const std::optional<slurm::Ta
   HEADROOM_ASSIGN_OR_RETURN(Decision decision, end_attempt(store_, tracked.run.id, facts, options_.lifecycle));
   if (decision.retry_after) backoffs_.wait(tracked.run.cell_id, *decision.retry_after);
   if (decision.hold_until_resume) cancelled_in_slurm_.insert(tracked.run.cell_id);
+  search_waiting_ = false;
   return Ok{};
 }
 
@@ -283,16 +303,17 @@ Result<SweepOutcome> SlurmRunner::run() {
       outcome.left_running = active_.size();
       break;
     }
+    HEADROOM_RETURN_IF_ERROR(extend_search());
     HEADROOM_RETURN_IF_ERROR(submit_pending());
     HEADROOM_RETURN_IF_ERROR(poll());
     HEADROOM_RETURN_IF_ERROR(progress_.report(store_, sweep_));
     if (active_.empty()) {
-      // Done unless a cell is still to go out: one whose attempt was just
-      // lost, or a failed one waiting out its back-off.
+      // Done unless a cell is still to go out (one whose attempt was just
+      // lost, a failed one waiting out its back-off) or a search may make one.
       HEADROOM_ASSIGN_OR_RETURN(auto pending, store_.cells(sweep_.id, CellState::pending));
       const bool more = std::any_of(pending.begin(), pending.end(),
                                     [&](const CellRecord& cell) { return !cancelled_in_slurm_.count(cell.id); });
-      if (!more) break;
+      if (!more && !(options_.add_cell && search_open_ && !search_waiting_)) break;
     }
     // Sleep in short steps so that Ctrl-C is answered at once.
     for (auto slept = std::chrono::milliseconds(0); slept < options_.poll_interval && !StopSignals::requested();

@@ -19,6 +19,9 @@
 
 namespace headroom {
 
+// Trials of a search out in SLURM at once when the sweep sets no throttle (-j).
+inline constexpr int kSearchTrialsInFlightOnSlurm = 4;
+
 struct SlurmSchedulerOptions {
   std::string trainer_path;  // headroom-train, as the compute nodes see it
   SlurmSpec slurm;           // partition, account, throttle, ... (sweep file and flags)
@@ -29,6 +32,11 @@ struct SlurmSchedulerOptions {
   // (scancel) and their attempts end stopped early. Judged at every poll.
   std::optional<EarlyTermination> early_termination;
   std::chrono::milliseconds poll_interval{1000};
+  // An adaptive search's next cell (as SchedulerOptions::add_cell): asked
+  // for while fewer than slurm.throttle trials (default
+  // kSearchTrialsInFlightOnSlurm) are submitted and unfinished; the cells
+  // made since the last submission go out as one array.
+  std::function<Result<SearchStep>()> add_cell;
   // How long a task that looks over but may come back (missing from the
   // listings, or a stopped worker in a task not called cancelled, timed out
   // or preempted) is watched before its attempt ends (slurm_task_end.h).

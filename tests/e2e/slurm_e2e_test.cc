@@ -151,6 +151,25 @@ TEST_F(SlurmEndToEnd, AProgramsSweepRunsThroughSlurm) {
   EXPECT_NE(launch.find("export HEADROOM_EVENTS="), std::string::npos) << launch;
 }
 
+// A bayes search on SLURM (issue #20): proposals go out as they are made (an
+// array of those made since the last submission), at most the throttle
+// (-j 2) out at once, until run_cap.
+TEST_F(SlurmEndToEnd, ABayesSearchProposesAsTasksEnd) {
+  folder_.write("s.yaml", "name: s\nexecutor: slurm\nprogram: " + std::string(HEADROOM_SOURCE_DIR) +
+                              "/tests/workers/programs/objective.py\nmethod: bayes\nrun_cap: 5\n"
+                              "metric: {name: score, goal: maximize}\nparameters:\n"
+                              "  x: {distribution: uniform, min: 0, max: 1}\n"
+                              "  lr: {distribution: log_uniform_values, min: 0.0001, max: 1}\n  epochs: {value: 1}\n");
+  auto result = headroom({"run", "s.yaml", "-j", "2"});
+  ASSERT_EQ(result.exit_status, 0) << result.out << result.err << attempts();
+  EXPECT_EQ(scalar("SELECT count(*) FROM runs WHERE state = 'succeeded' AND slurm_job GLOB '[0-9]*_[0-9]*'"), 5)
+      << attempts();
+  EXPECT_GE(scalar("SELECT count(DISTINCT substr(slurm_job, 1, instr(slurm_job, '_'))) FROM runs"), 3)
+      << "later proposals wait for results: not one array";
+  EXPECT_EQ(scalar("SELECT count(DISTINCT cell_id) FROM proposals"), 5);
+  EXPECT_EQ(scalar("SELECT count(*) FROM summaries WHERE name = 'score'"), 5);
+}
+
 TEST_F(SlurmEndToEnd, ARequeuedTaskResumesFromItsCheckpointAndItsCellSucceedsOnce) {
   // What a preemption with requeue does: SLURM stops the task (SIGTERM: the
   // trainer checkpoints) and runs it again, in the same run folder.

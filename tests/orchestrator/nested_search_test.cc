@@ -1,0 +1,83 @@
+// search_groups(): the outer cells of a sweep with a search inside each grid
+// cell, the search each one runs, and the seeds its best setting replicates on.
+#include "orchestrator/search/nested_search.h"
+
+#include <gtest/gtest.h>
+
+#include <set>
+
+namespace headroom {
+namespace {
+
+SweepSpec nested(bool replicate) {
+  auto spec = parse_sweep("program: train.py\nmethod: grid\nmetric: {name: score, goal: maximize}\n"
+                          "seeds: [1, 2, 3]\nparameters:\n  kind: {values: [a, b]}\n  epochs: {value: 2}\n"
+                          "search:\n  run_cap: 4\n  replicate: " + std::string(replicate ? "true" : "false") +
+                              "\n  early_terminate: {type: hyperband, min_iter: 1}\n"
+                              "  parameters:\n    x: {distribution: uniform, min: 0, max: 1}\n",
+                          "s.yaml");
+  EXPECT_TRUE(spec.ok()) << spec.error().to_string();
+  return spec.value();
+}
+
+TEST(NestedSearch, ReplicateTunesTheFirstSeedOfEachOuterCellAndKeepsTheOthers) {
+  auto groups = search_groups(nested(true));
+  ASSERT_TRUE(groups.ok()) << groups.error().to_string();
+  ASSERT_EQ(groups->size(), 2u);
+  std::set<std::string> keys;
+  for (const auto& group : groups.value()) {
+    keys.insert(group.key);
+    EXPECT_EQ(group.key, group.outer.hash);
+    EXPECT_EQ(group.outer.parameters["seed"], 1);
+    EXPECT_EQ(group.replicate_seeds, (std::vector<nlohmann::json>{2, 3}));
+    const SweepSpec& inner = group.spec;
+    EXPECT_EQ(inner.method, "bayes");
+    EXPECT_EQ(inner.run_cap, 4);
+    EXPECT_FALSE(inner.search.has_value());
+    ASSERT_TRUE(inner.early_terminate.has_value());
+    EXPECT_EQ(inner.early_terminate->min_iter, 1);
+    // The outer values are constants of the search; x is what it varies.
+    std::map<std::string, std::string> kinds;
+    for (const auto& parameter : inner.parameters) kinds[parameter.name] = parameter.distribution.kind;
+    EXPECT_EQ(kinds, (std::map<std::string, std::string>{
+                         {"epochs", "constant"}, {"kind", "constant"}, {"seed", "constant"}, {"x", "uniform"}}));
+    // A point of the search is a cell with the outer values and the searched one.
+    auto made = cell_of_point(inner, {{"epochs", 2}, {"kind", group.outer.parameters["kind"]}, {"seed", 1}, {"x", 0.25}});
+    ASSERT_TRUE(std::holds_alternative<Cell>(made));
+    const Cell& cell = std::get<Cell>(made);
+    EXPECT_EQ(cell.parameters["x"], 0.25);
+    EXPECT_EQ(cell.parameters["kind"], group.outer.parameters["kind"]);
+    EXPECT_NE(cell.hash, group.outer.hash);
+  }
+  EXPECT_EQ(keys.size(), 2u);
+}
+
+TEST(NestedSearch, WithoutReplicateEverySeedOfACellHasASearchOfItsOwn) {
+  auto groups = search_groups(nested(false));
+  ASSERT_TRUE(groups.ok()) << groups.error().to_string();
+  ASSERT_EQ(groups->size(), 6u);
+  for (const auto& group : groups.value()) EXPECT_TRUE(group.replicate_seeds.empty());
+}
+
+TEST(NestedSearch, TheSweepFileSaysWhatASearchCannotBe) {
+  const std::string head = "program: train.py\nmethod: grid\nmetric: {name: score, goal: maximize}\n"
+                           "parameters:\n  kind: {values: [a, b]}\n";
+  for (const auto& [text, expected] : std::vector<std::pair<std::string, std::string>>{
+           {head + "search:\n  run_cap: 4\n  parameters:\n    kind: {values: [c]}\n",
+            "'kind' is swept both by the grid and by its search"},
+           {head + "search:\n  parameters:\n    x: {values: [1]}\n", "search needs 'run_cap'"},
+           {head + "search:\n  run_cap: 2\n  parameters:\n    seed: {values: [1, 2]}\n", "does not tune 'seed'"},
+           {head + "early_terminate: {type: hyperband, min_iter: 1}\nsearch:\n  run_cap: 2\n  parameters:\n"
+                   "    x: {values: [1]}\n",
+            "put early_terminate in 'search:'"},
+           {head + "search:\n  method: grid\n  run_cap: 2\n  parameters:\n    x: {values: [1]}\n",
+            "search 'method' must be bayes or random"},
+       }) {
+    auto spec = parse_sweep(text, "s.yaml");
+    ASSERT_FALSE(spec.ok()) << text;
+    EXPECT_NE(spec.error().to_string().find(expected), std::string::npos) << spec.error().to_string();
+  }
+}
+
+}  // namespace
+}  // namespace headroom
