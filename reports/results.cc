@@ -1,5 +1,9 @@
 #include "reports/results.h"
 
+#include <algorithm>
+#include <set>
+
+#include "orchestrator/spec/sweep_spec.h"
 #include "reports/statistics.h"
 
 namespace headroom {
@@ -69,6 +73,42 @@ Result<std::map<int64_t, Replicate>> load_replicates(Store& store, int64_t sweep
   return by_cell;
 }
 
+// A searched sweep's cells that stand for their outer cells: each search's
+// best succeeded trial on `metric` and every replicate; fills the sweep's
+// search fields. Empty (and nothing filled) for any other sweep.
+std::set<int64_t> chosen_cells(const std::vector<CellRecord>& cells, const std::map<int64_t, Replicate>& replicates,
+                               SweepResults& results) {
+  std::set<int64_t> kept;
+  if (std::none_of(cells.begin(), cells.end(), [](const CellRecord& cell) { return !cell.search_group.empty(); })) {
+    return kept;
+  }
+  const SweepRecord& sweep = results.sweep;
+  if (auto spec = parse_sweep(sweep.spec_text, sweep.spec_path); spec.ok() && spec->search) {
+    results.search_method = spec->search->method;
+    for (const auto& parameter : spec->search->parameters) results.searched.push_back(parameter.name);
+  }
+  results.selected_on = sweep.metric.value_or("eval/accuracy");
+  const bool maximize = sweep.goal.value_or("maximize") != "minimize";
+  std::map<std::string, std::pair<int64_t, double>> best;  // group -> (cell, value)
+  int64_t trials = 0;
+  for (const auto& cell : cells) {
+    if (cell.search_role == "replicate") kept.insert(cell.id);
+    if (cell.search_role != "trial") continue;
+    ++trials;
+    auto found = replicates.find(cell.id);
+    if (found == replicates.end()) continue;
+    auto value = found->second.finals.find(results.selected_on);
+    if (value == found->second.finals.end()) continue;
+    auto [current, added] = best.emplace(cell.search_group, std::make_pair(cell.id, value->second));
+    if (!added && (maximize ? value->second > current->second.second : value->second < current->second.second)) {
+      current->second = {cell.id, value->second};
+    }
+  }
+  for (const auto& [group, choice] : best) kept.insert(choice.first);
+  results.unchosen_trials = trials - int64_t(best.size());
+  return kept;
+}
+
 }  // namespace
 
 Result<SweepResults> load_sweep_results(Store& store, const SweepRecord& sweep) {
@@ -77,25 +117,49 @@ Result<SweepResults> load_sweep_results(Store& store, const SweepRecord& sweep) 
   HEADROOM_ASSIGN_OR_RETURN(auto cells, store.cells(sweep.id));
   HEADROOM_ASSIGN_OR_RETURN(auto replicates, load_replicates(store, sweep.id));
   HEADROOM_ASSIGN_OR_RETURN(auto names, store.parameter_names(sweep.id));
+  const std::set<int64_t> chosen = chosen_cells(cells, replicates, results);
+  const bool searched = !chosen.empty();
+  std::map<std::string, int64_t> trials_of_group;
+  for (const auto& cell : cells) {
+    if (cell.search_role == "trial") ++trials_of_group[cell.search_group];
+  }
   for (const auto& name : names) {
-    if (name != "seed") results.swept.push_back(name);
+    if (name != "seed" && std::find(results.searched.begin(), results.searched.end(), name) == results.searched.end()) {
+      results.swept.push_back(name);
+    }
   }
   std::map<std::string, size_t> index_of_config;
   for (const auto& cell : cells) {
     ++results.cell_states[std::string(to_string(cell.state))];
+    if (searched && !chosen.count(cell.id)) continue;
     nlohmann::json config = cell.config;
     const int64_t seed = config.value("seed", int64_t(0));
     config.erase("seed");
+    nlohmann::json chosen_settings = nlohmann::json::object();
+    for (const auto& name : results.searched) {
+      if (config.contains(name)) chosen_settings[name] = config[name];
+      config.erase(name);
+    }
     auto [position, added] = index_of_config.emplace(config.dump(), results.configurations.size());
     if (added) {
       Configuration configuration;
       configuration.config = config;
       configuration.parameters = cell.parameters;
       configuration.parameters.erase("seed");
+      for (const auto& name : results.searched) configuration.parameters.erase(name);
+      if (searched) configuration.selection = Selection{};
       configuration.parameter_count = cell.parameter_count;
       configuration.non_embedding_parameters = cell.non_embedding_parameters;
       configuration.flops_per_token = cell.flops_per_token;
       results.configurations.push_back(std::move(configuration));
+    }
+    if (auto& selection = results.configurations[position->second].selection) {
+      if (cell.search_role == "replicate") {
+        selection->replicated_on.push_back(seed);
+      } else {
+        selection->chosen[seed] = chosen_settings;
+        selection->trials = trials_of_group[cell.search_group];
+      }
     }
     auto found = replicates.find(cell.id);
     if (found == replicates.end()) continue;

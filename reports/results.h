@@ -2,6 +2,12 @@
 // A sweep's results as a report sees them: cells that differ only in their
 // seed pooled into one configuration, with each seed's final metrics.
 // Reads the database only.
+//
+// A sweep with a search inside each grid cell (docs/sweeps.md) is reported
+// by its outer cells: each search's best succeeded trial on the sweep's
+// metric (the validation split) stands for its outer cell and seed, with the
+// replicates of the chosen setting on the other seeds; the other trials are
+// counted, not pooled. Its configurations say how they were chosen.
 
 #include <map>
 #include <optional>
@@ -26,6 +32,13 @@ struct Replicate {
   std::string device, precision, host;
 };
 
+// How a configuration of a searched sweep was chosen.
+struct Selection {
+  int64_t trials = 0;                           // trials its search ran (per tuned seed)
+  std::map<int64_t, nlohmann::json> chosen;     // tuned seed -> the searched settings chosen
+  std::vector<int64_t> replicated_on;           // seeds that ran the chosen setting untuned
+};
+
 // Cells equal in everything but their seed.
 struct Configuration {
   nlohmann::json config;      // the resolved trainer config without its seed
@@ -34,6 +47,7 @@ struct Configuration {
   int64_t non_embedding_parameters = 0;
   double flops_per_token = 0;
   std::vector<Replicate> replicates;  // by seed
+  std::optional<Selection> selection;  // for a searched sweep: its best trials and replicates
 
   // The replicates' final values of `metric` (those that logged it), and the
   // same by seed.
@@ -54,6 +68,12 @@ struct SweepResults {
   std::vector<std::string> swept;             // swept parameter names, seed excluded
   std::map<std::string, int64_t> cell_states; // state -> cells
   int64_t succeeded_runs = 0;
+  // A search inside each grid cell: its method and the settings it tunes
+  // (configurations are then keyed without them), and the metric it chose by.
+  std::string search_method;
+  std::vector<std::string> searched;
+  std::string selected_on;
+  int64_t unchosen_trials = 0;  // trials that were not their search's best
 };
 
 // Loads a sweep's cells and their succeeded runs. Configurations without a

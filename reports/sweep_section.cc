@@ -505,6 +505,40 @@ void fits_block(SweepSection& section) {
   section.document.list(std::move(lines));
 }
 
+// How a searched sweep's numbers were chosen: the protocol, the split the
+// choice read, the split the numbers come from.
+std::string selection_text(const SweepSection& section) {
+  const auto& results = section.results;
+  std::string searched;
+  for (const auto& name : results.searched) searched += (searched.empty() ? "`" : "`, `") + name;
+  searched += "`";
+  std::set<int64_t> trials, tuned, replicated;
+  for (const auto& configuration : results.configurations) {
+    if (!configuration.selection) continue;
+    trials.insert(configuration.selection->trials);
+    for (const auto& [seed, chosen] : configuration.selection->chosen) tuned.insert(seed);
+    replicated.insert(configuration.selection->replicated_on.begin(), configuration.selection->replicated_on.end());
+  }
+  auto seeds = [](const std::set<int64_t>& values) {
+    std::string text;
+    for (int64_t value : values) text += (text.empty() ? "" : ", ") + std::to_string(value);
+    return text;
+  };
+  std::string text = "Each configuration is the best trial of its own " + results.search_method + " search over " +
+                     searched + " (" + seeds(trials) + " trials per search), chosen on `" + results.selected_on +
+                     "` (validation); ";
+  text += replicated.empty() ? "every seed had a search of its own (seeds " + seeds(tuned) + ")."
+                             : "tuned on seed " + seeds(tuned) + ", then the chosen setting ran untuned on seed" +
+                                   (replicated.size() == 1 ? " " : "s ") + seeds(replicated) + ".";
+  text += section.goal.name != results.selected_on
+              ? " The numbers below are `" + section.goal.name +
+                    "` on the held-out test split, which the choice never saw."
+              : " The numbers below are the same metric the choice was made on, so the chosen trials' values are "
+                "optimistic (set `test_split: true` to report on held-out text).";
+  text += " " + std::to_string(results.unchosen_trials) + " other trials are not shown.";
+  return text;
+}
+
 void describe_setup(SweepSection& section) {
   const auto& results = section.results;
   std::set<std::string> tasks, precisions, devices;
@@ -542,6 +576,7 @@ void describe_setup(SweepSection& section) {
   }
   if (!results.sweep.spec_path.empty()) text += " Sweep file `" + shown_path(results.sweep.spec_path) + "`.";
   section.document.paragraph(text);
+  if (!results.search_method.empty()) section.document.paragraph(selection_text(section));
 }
 
 }  // namespace
@@ -551,6 +586,15 @@ Result<SweepSection> build_sweep_section(Store& store, const SweepRecord& sweep,
   section.slug = slug_of(sweep.name);
   section.goal = metric_goal(sweep, !options.metric.empty() ? options.metric : sweep.metric.value_or("eval/accuracy"));
   HEADROOM_ASSIGN_OR_RETURN(section.results, load_sweep_results(store, sweep));
+  // A searched sweep chose on its metric's validation split: it is reported
+  // on the test split where its runs measured one (test_split).
+  if (!section.results.search_method.empty() && options.metric.empty() &&
+      section.goal.name.rfind("eval/", 0) == 0) {
+    const std::string test = "test/" + section.goal.name.substr(5);
+    const bool measured = std::any_of(section.results.configurations.begin(), section.results.configurations.end(),
+                                      [&](const Configuration& c) { return !c.finals(test).empty(); });
+    if (measured) section.goal.name = test;
+  }
   SectionBuilder builder(store, section, options);
   if (!builder.anything_measured()) {
     return Error::invalid("sweep '" + sweep.name + "' has no succeeded run that logged '" + section.goal.name + "' (" +

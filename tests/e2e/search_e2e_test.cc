@@ -7,6 +7,7 @@
 #include <signal.h>
 
 #include <boost/process.hpp>
+#include <algorithm>
 #include <chrono>
 #include <filesystem>
 #include <map>
@@ -233,6 +234,36 @@ TEST_F(Search, EachGridCellTunesItsOwnSearchThenReplicatesTheBestOverSeeds) {
     }
     EXPECT_EQ(seeds, (std::set<int>{2, 3}));
   }
+}
+
+// The report of a searched sweep of the real trainer: each outer cell is its
+// search's best trial, chosen on validation and reported on the test split
+// the choice never saw, with the protocol said in words.
+TEST_F(Search, TheReportOfASearchedSweepShowsTheChosenTrialsOnTheTestSplit) {
+  const std::string corpus = testing::write_small_corpus(folder_);
+  const std::string file = folder_.write(
+      "tuned.yaml", "name: tuned\nmethod: grid\nmetric: {name: eval/accuracy, goal: maximize}\nseeds: [0, 1]\n"
+                    "base:\n  corpus: " + corpus +
+                        "\n  d_model: 16\n  layers: 1\n  seq_len: 16\n  batch_size: 8\n  steps: 30\n"
+                        "  eval_every: 15\n  log_every: 10\n  eval_batches: 1\n  eval_batch_size: 16\n"
+                        "  precision: fp32\n  test_split: true\nparameters:\n  heads: {values: [1, 4]}\n"
+                        "search:\n  method: random\n  run_cap: 3\n  replicate: true\n  parameters:\n"
+                        "    lr: {distribution: log_uniform_values, min: 0.0003, max: 0.01}\n");
+  auto ran = headroom({"run", file, "--quiet", "-j", "2", "--trainer", testing::trainer_binary()});
+  ASSERT_EQ(ran.exit_status, 0) << ran.out << ran.err;
+  EXPECT_EQ(query("SELECT count(*) AS n FROM runs WHERE state = 'succeeded'")[0]["n"], 8);
+  auto report = headroom({"report", "tuned", "--out", "report"});
+  ASSERT_EQ(report.exit_status, 0) << report.err;
+  const std::string text = testing::read_file(folder_.path() / "report" / "report.md");
+  EXPECT_NE(text.find("Each configuration is the best trial of its own random search over `lr` (3 trials per search), "
+                      "chosen on `eval/accuracy` (validation); tuned on seed 0, then the chosen setting ran untuned "
+                      "on seed 1. The numbers below are `test/accuracy` on the held-out test split, which the choice "
+                      "never saw. 4 other trials are not shown."),
+            std::string::npos)
+      << text;
+  const std::string configurations = testing::read_file(folder_.path() / "report" / "tuned-configurations.csv");
+  EXPECT_EQ(std::count(configurations.begin(), configurations.end(), '\n'), 3) << configurations
+      << "a header and one row per outer cell (heads 1 and 4), each over 2 seeds";
 }
 
 }  // namespace
