@@ -1,0 +1,25 @@
+# Drawn by headroom report from paper-matched-width-heads.dat; edit and run `gnuplot paper-matched-width-heads.gp` to restyle.
+set xlabel 'heads'
+set ylabel 'final eval/accuracy'
+set key below noenhanced
+set grid
+set mxtics
+set autoscale fix
+set offsets graph 0.05, graph 0.05, graph 0.08, graph 0.08
+set logscale x
+set xtics ('8' 8, '16' 16)
+set mxtics 1
+plot 'paper-matched-width-heads.dat' index 0 using 1:2:3 with yerrorlines linewidth 1.5 pointtype 7 linecolor rgb '#7f7f7f' title 'attention=fixed, d_model=106', \
+     'paper-matched-width-heads.dat' index 1 using 1:2:3 with yerrorlines linewidth 1.5 pointtype 7 linecolor rgb '#1f77b4' title 'attention=fixed, d_model=46', \
+     'paper-matched-width-heads.dat' index 2 using 1:2:3 with yerrorlines linewidth 1.5 pointtype 7 linecolor rgb '#d62728' title 'attention=fixed, d_model=74', \
+     'paper-matched-width-heads.dat' index 3 using 1:2:3 with yerrorlines linewidth 1.5 pointtype 7 linecolor rgb '#7f7f7f' title 'attention=standard, d_model=128', \
+     'paper-matched-width-heads.dat' index 4 using 1:2:3 with yerrorlines linewidth 1.5 pointtype 7 linecolor rgb '#2ca02c' title 'attention=standard, d_model=160', \
+     'paper-matched-width-heads.dat' index 5 using 1:2:3 with yerrorlines linewidth 1.5 pointtype 7 linecolor rgb '#9467bd' title 'attention=standard, d_model=96'
+
+set terminal svg size 760,440 noenhanced font 'sans,12' background '#ffffff'
+set output 'paper-matched-width-heads.svg'
+replot
+set terminal pngcairo size 950,550 noenhanced font 'sans,11'
+set output 'paper-matched-width-heads.png'
+replot
+unset output
