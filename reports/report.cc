@@ -138,16 +138,24 @@ Status publish(const fs::path& from, const fs::path& to, std::vector<std::string
 
 }  // namespace
 
+ReportContent complete_report(std::vector<SweepSection> sections) {
+  ReportContent content;
+  content.sections = std::move(sections);
+  content.claims = distinct_claims(content.sections);
+  for (auto& section : content.sections) compose_section(section);
+  colour_series(content.sections);
+  return content;
+}
+
 Result<ReportFiles> write_report(Store& store, const std::vector<SweepRecord>& sweeps, const ReportOptions& options) {
   if (sweeps.empty()) return Error::invalid("name at least one sweep to report on");
-  std::vector<SweepSection> sections;
+  std::vector<SweepSection> built;
   for (const auto& sweep : sweeps) {
     HEADROOM_ASSIGN_OR_RETURN(SweepSection section, build_sweep_section(store, sweep, options.section));
-    sections.push_back(std::move(section));
+    built.push_back(std::move(section));
   }
-  const std::vector<const Claim*> claims = distinct_claims(sections);
-  for (auto& section : sections) compose_section(section);
-  colour_series(sections);
+  const ReportContent content = complete_report(std::move(built));
+  const std::vector<SweepSection>& sections = content.sections;
 
   const fs::path out = options.out_dir;
   std::error_code error;
@@ -171,7 +179,7 @@ Result<ReportFiles> write_report(Store& store, const std::vector<SweepRecord>& s
     HEADROOM_ASSIGN_OR_RETURN(std::string runs_csv, format_table(runs, "csv"));
     HEADROOM_RETURN_IF_ERROR(write_text_file(stem.string() + "-runs.csv", runs_csv));
   }
-  const Document document = assemble(sections, claims, store.path());
+  const Document document = assemble(sections, content.claims, store.path());
   HEADROOM_ASSIGN_OR_RETURN(std::string html, render_html(document, scratch.path.string()));
   HEADROOM_RETURN_IF_ERROR(write_text_file((scratch.path / "report.html").string(), html));
   HEADROOM_RETURN_IF_ERROR(write_text_file((scratch.path / "report.md").string(), render_markdown(document)));

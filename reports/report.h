@@ -24,6 +24,29 @@ struct ReportFiles {
   std::vector<std::string> files;  // everything written, by path
 };
 
+// A report's content, computed from the database before anything is drawn
+// or written: each sweep's section (its figures' data, tables, claims, ranks
+// and fits, composed) and the report's distinct claims, whose `adjusted`
+// verdicts are Holm's across them. Move-only: `claims` point into `sections`.
+struct ReportContent {
+  std::vector<SweepSection> sections;
+  std::vector<const Claim*> claims;  // one per distinct comparison, in the order the report lists them
+
+  ReportContent() = default;
+  ReportContent(ReportContent&&) = default;
+  ReportContent& operator=(ReportContent&&) = default;
+  ReportContent(const ReportContent&) = delete;
+  ReportContent& operator=(const ReportContent&) = delete;
+};
+
+// Completes the sections of one report (build_sweep_section's, in the order
+// the report lists them): a claim that repeats an earlier comparison of the
+// same two configurations is counted once, with both sources; every claim
+// gets its Holm-adjusted verdict across the distinct ones; each section is
+// composed; a series keeps one colour across the report's figures. What
+// write_report writes and what `headroom serve` answers at /api/report.
+ReportContent complete_report(std::vector<SweepSection> sections);
+
 // Writes the report of `sweeps` (at least one). Everything is computed and
 // drawn in a scratch folder first; only a complete report is moved into
 // out_dir, replacing files of the same names, so a failure (an empty sweep,

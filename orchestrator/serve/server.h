@@ -2,12 +2,14 @@
 // `headroom serve`: the dashboard's HTTP server (cpp-httplib). Answers GET
 // only: the JSON API (api.h) over a read-only connection opened per request,
 // so a running sweep's writer is never blocked (WAL readers do not block the
-// writer), and the page (page.h) embedded in the binary. Safe by default:
-// binds 127.0.0.1; on any other address every request must carry the token
-// printed at start (?token=T or "Authorization: Bearer T"), as Jupyter does.
-// Every answer carries a Content-Security-Policy that allows only this
-// server's own script and style, no framing, and no sniffing; no path maps to
-// a file on disk, so nothing can be traversed.
+// writer), the page at / and its files under /static/ (web_files.h),
+// embedded in the binary. Safe by default: binds 127.0.0.1; on any other
+// address every request but those for /static/ (code, no data) must carry
+// the token printed at start (?token=T or "Authorization: Bearer T"), as
+// Jupyter does. Every answer carries a Content-Security-Policy that allows
+// only this server's own scripts and styles, no framing, and no sniffing; no
+// path maps to a file on disk, so nothing can be traversed. Nothing is
+// compressed (see server.cc: cpp-httplib's brotli cost seconds).
 
 #include <functional>
 #include <string>
