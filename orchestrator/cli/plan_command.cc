@@ -7,9 +7,9 @@
 #include "orchestrator/grid/grid.h"
 #include "orchestrator/grid/preflight.h"
 #include "orchestrator/scheduler/worker_command.h"
-#include "orchestrator/search/bayes_search.h"
+#include "orchestrator/scheduler/bayes_search.h"
 #include "orchestrator/search/hyperband.h"
-#include "orchestrator/search/nested_search.h"
+#include "orchestrator/scheduler/nested_search.h"
 #include "orchestrator/spec/sweep_spec.h"
 
 namespace headroom::cli {

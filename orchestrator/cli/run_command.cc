@@ -21,8 +21,8 @@
 #include "orchestrator/scheduler/slurm_scheduler.h"
 #include "orchestrator/scheduler/stop_signals.h"
 #include "orchestrator/scheduler/sweep_lock.h"
-#include "orchestrator/search/bayes_search.h"
-#include "orchestrator/search/nested_search.h"
+#include "orchestrator/scheduler/bayes_search.h"
+#include "orchestrator/scheduler/nested_search.h"
 #include "orchestrator/spec/sweep_spec.h"
 #include "orchestrator/store/store.h"
 

@@ -407,7 +407,7 @@ Result<Expansion> expand(const SweepSpec& spec, int64_t max_cells) {
   std::vector<Diagnostic> diagnostics;
   CompiledExpressions expressions = compile_expressions(spec, diagnostics);
   if (!diagnostics.empty()) return Error::invalid(std::move(diagnostics));
-  // A bayes search makes its cells as it runs (search/bayes_search.h).
+  // A bayes search makes its cells as it runs (scheduler/bayes_search.h).
   if (spec.method == "bayes") return expansion;
   CellBuilder builder(spec, expressions, expansion, diagnostics);
   if (spec.method == "random") {

@@ -35,7 +35,7 @@ struct Cell {
   // form); its config is then the cell's parameters, nothing resolved, and
   // its size and FLOPs are unknown (0). Null: headroom-train.
   nlohmann::json worker;
-  // Made by a search inside each grid cell (search/nested_search.h): the
+  // Made by a search inside each grid cell (scheduler/nested_search.h): the
   // outer cell's hash, and "trial" (a tuning trial) or "replicate" (the
   // chosen setting on another seed). Empty for every other cell.
   std::string search_group, search_role;
@@ -62,7 +62,7 @@ inline constexpr int64_t kRandomDrawsPerRound = 10;
 inline constexpr int64_t kDefaultMaxCells = 100000;
 
 // Expands the grid (a bayes sweep has no cells before it runs: its search
-// makes them, search/bayes_search.h). Derived parameters are computed after overrides, then
+// makes them, scheduler/bayes_search.h). Derived parameters are computed after overrides, then
 // constraints exclude cells (they see the parameters as written plus the
 // trainer's defaults). A remaining cell whose config is invalid (for example
 // standard attention where heads does not divide d_model) is an error at the

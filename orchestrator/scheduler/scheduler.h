@@ -14,7 +14,7 @@
 #include "orchestrator/scheduler/early_termination.h"
 #include "orchestrator/scheduler/lifecycle.h"
 #include "orchestrator/scheduler/placement.h"
-#include "orchestrator/search/bayes_search.h"
+#include "orchestrator/scheduler/bayes_search.h"
 #include "orchestrator/store/store.h"
 
 namespace headroom {
@@ -39,7 +39,7 @@ struct SchedulerOptions {
   std::optional<EarlyTermination> early_termination;
   std::chrono::milliseconds early_termination_interval{1000};
   std::chrono::milliseconds poll_interval{200};
-  // An adaptive search's next cell (search/bayes_search.h): asked for when a
+  // An adaptive search's next cell (bayes_search.h): asked for when a
   // slot is free and no pending cell could take it, and again after a wait
   // only once a cell has ended; never again once over. Empty for grids and
   // random search, whose cells exist up front.

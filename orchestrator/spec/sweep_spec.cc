@@ -729,7 +729,7 @@ void SpecReader::read_search(const YAML::Node& node, SweepSpec& spec) {
   }
   InnerSearch search;
   search.where = where(node);
-  bool has_parameters = false;
+  bool has_parameters = false, has_run_cap = false;
   for_each_key(node, {"method", "run_cap", "parameters", "early_terminate", "replicate"}, "in search",
                [&](const std::string& key, const YAML::Node&, const YAML::Node& value) {
     if (key == "method") {
@@ -740,6 +740,7 @@ void SpecReader::read_search(const YAML::Node& node, SweepSpec& spec) {
         search.method = *method;
       }
     } else if (key == "run_cap") {
+      has_run_cap = true;
       auto scalar = read_scalar(value, key);
       if (scalar && (!scalar->value.is_number_integer() || scalar->value.get<int64_t>() < 1)) {
         fail(value, "search 'run_cap' must be a positive integer: the trials of each grid cell");
@@ -766,7 +767,7 @@ void SpecReader::read_search(const YAML::Node& node, SweepSpec& spec) {
     }
   });
   if (!has_parameters) fail(node, "search needs 'parameters': the settings each grid cell tunes");
-  if (search.run_cap == 0) fail(node, "search needs 'run_cap': the trials of each grid cell");
+  if (!has_run_cap) fail(node, "search needs 'run_cap': the trials of each grid cell");
   spec.search = std::move(search);
 }
 

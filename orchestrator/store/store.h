@@ -69,7 +69,7 @@ struct CellRecord {
   double estimated_flops = 0;
   // The program a program's cell runs (program_spec.h's stored form); null: headroom-train.
   nlohmann::json worker;
-  // A search inside each grid cell (search/nested_search.h): the outer
+  // A search inside each grid cell (scheduler/nested_search.h): the outer
   // cell's hash and "trial" or "replicate"; empty for every other cell.
   std::string search_group, search_role;
 };

@@ -1,6 +1,6 @@
 // search_groups(): the outer cells of a sweep with a search inside each grid
 // cell, the search each one runs, and the seeds its best setting replicates on.
-#include "orchestrator/search/nested_search.h"
+#include "orchestrator/scheduler/nested_search.h"
 
 #include <gtest/gtest.h>
 

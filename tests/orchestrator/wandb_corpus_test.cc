@@ -14,7 +14,7 @@
 #include <nlohmann/json.hpp>
 
 #include "orchestrator/grid/grid.h"
-#include "orchestrator/search/bayes_search.h"
+#include "orchestrator/scheduler/bayes_search.h"
 #include "orchestrator/spec/sweep_spec.h"
 #include "tests/support/test_support.h"
 

@@ -1,4 +1,4 @@
-#include "orchestrator/search/nested_search.h"
+#include "orchestrator/scheduler/nested_search.h"
 
 #include <algorithm>
 #include <optional>
@@ -15,10 +15,6 @@ Location location_of(const SweepSpec& spec, const std::string& name) {
     if (derived.name == name) return derived.expression.where;
   }
   return Location{spec.file};
-}
-
-bool running(const SearchTrial& trial) {
-  return trial.cell_state == CellState::pending || trial.cell_state == CellState::running;
 }
 
 }  // namespace
@@ -113,7 +109,7 @@ Result<SearchStep> NestedSearch::add_cell(Store& store, const SweepRecord& sweep
     for (const auto& trial : trials) {
       if (!trial.cell_id) continue;
       cells.insert(*trial.cell_id);
-      busy[i] = busy[i] || running(trial);
+      busy[i] = busy[i] || trial_running(trial);
     }
     // A finished search is replicated first: its outer cell's result is then complete.
     if (int64_t(cells.size()) >= groups_[i].spec.run_cap && !busy[i]) {

@@ -1,4 +1,4 @@
-#include "orchestrator/search/bayes_search.h"
+#include "orchestrator/scheduler/bayes_search.h"
 
 #include <limits>
 #include <map>
@@ -17,6 +17,10 @@ TpeSettings settings_for(bool random_only) {
 }
 
 }  // namespace
+
+bool trial_running(const SearchTrial& trial) {
+  return trial.cell_state == CellState::pending || trial.cell_state == CellState::running;
+}
 
 BayesSearch::BayesSearch(const SweepSpec& spec, std::string search_group, bool random_only)
     : spec_(spec),
@@ -54,7 +58,7 @@ Result<SearchStep> BayesSearch::add_cell(Store& store, const SweepRecord& sweep)
     Trial trial;
     trial.parameters = proposal.parameters;
     const CellState state = proposal.cell_state.value_or(CellState::failed);
-    trial.running = state == CellState::pending || state == CellState::running;
+    trial.running = trial_running(proposal);
     if (state == CellState::succeeded || state == CellState::stopped_early) trial.value = proposal.value;
     fruitless = trial_of_cell.emplace(*proposal.cell_id, trial).second ? 0 : fruitless + 1;
     trials.push_back(std::move(trial));

@@ -2,6 +2,9 @@
 // The cells of a `method: bayes` sweep, made while it runs: whenever the
 // scheduler has a free slot and no pending cell, it asks for one more, and
 // the sweep's TPE sampler (search/tpe.h) proposes it from every trial so far.
+// The sampler decides from the history it is given; this file reads that
+// history from the store and records what it proposed, so it lives with the
+// scheduler that asks it.
 //
 // The search's whole state is its proposals in the database (proposals
 // table, schema/009_search.sql): the sampler is a pure function of its
@@ -45,6 +48,11 @@ enum class SearchStep {
   wait,   // nothing now: running trials must end first (ask again when a cell ends)
   over,   // the search makes no more cells
 };
+
+// A trial whose cell has not ended yet (pending or running): what the
+// constant liar counts as running, and what a search waits for before it
+// replicates.
+bool trial_running(const SearchTrial& trial);
 
 class BayesSearch {
  public:

@@ -22,7 +22,7 @@
 
 #include "common/result.h"
 #include "orchestrator/grid/grid.h"
-#include "orchestrator/search/bayes_search.h"
+#include "orchestrator/scheduler/bayes_search.h"
 #include "orchestrator/spec/sweep_spec.h"
 #include "orchestrator/store/store.h"
 
