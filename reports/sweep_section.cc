@@ -417,7 +417,10 @@ void ranks_block(SweepSection& section) {
                              summary + ".");
 }
 
-// Power law of loss against non-embedding parameters, per attention kind.
+constexpr double kMinimumFittedSizeRatio = 2.0;
+
+// Power law of loss against non-embedding parameters, per attention kind,
+// where the sweep's sizes span at least kMinimumFittedSizeRatio.
 void fit_losses(SweepSection& section) {
   const auto& results = section.results;
   std::string metric = "eval/loss";
@@ -438,7 +441,10 @@ void fit_losses(SweepSection& section) {
     }
   }
   for (const auto& [series, xy] : points) {
-    if (sizes[series].size() < 3) continue;
+    // A power law read off less than a factor of two in N says nothing about
+    // scaling (the theorem-one sweep varies N by 1.3x through head size alone).
+    const auto& measured = sizes[series];
+    if (measured.size() < 3 || double(*measured.rbegin()) < kMinimumFittedSizeRatio * double(*measured.begin())) continue;
     if (auto fit = fit_power_law(xy.first, xy.second)) section.fits.push_back({series, *fit, xy.first, xy.second});
   }
   if (!section.fits.empty()) section.fit_metric = metric;

@@ -7,7 +7,7 @@
 namespace headroom {
 namespace {
 
-bool minimizes(const SweepSpec& spec) { return spec.metric && spec.metric->goal == "minimize"; }
+bool minimizes(const SweepSpec& spec) { return spec.metric && !spec.metric->maximize(); }
 
 TpeSettings settings_for(bool random_only) {
   TpeSettings settings;

@@ -9,7 +9,7 @@ namespace headroom {
 std::optional<EarlyTermination> early_termination_of(const SweepSpec& spec) {
   const auto& rule = spec.search ? spec.search->early_terminate : spec.early_terminate;
   if (!rule || !spec.metric) return std::nullopt;
-  return EarlyTermination{*rule, spec.metric->name, spec.metric->goal != "minimize"};
+  return EarlyTermination{*rule, spec.metric->name, spec.metric->maximize()};
 }
 
 Result<std::vector<EarlyStop>> early_stops(Store& store, int64_t sweep_id, const EarlyTermination& termination) {

@@ -76,7 +76,7 @@ NestedSearch::NestedSearch(const SweepSpec& spec, std::vector<SearchGroup> group
 Result<int64_t> NestedSearch::add_replicates(Store& store, const SweepRecord& sweep, const SearchGroup& group,
                                              const std::vector<SearchTrial>& trials) {
   if (group.replicate_seeds.empty()) return int64_t(0);
-  const bool minimize = spec_.metric && spec_.metric->goal == "minimize";
+  const bool minimize = spec_.metric && !spec_.metric->maximize();
   // The best trial that trained to its end (a stopped one did not).
   const SearchTrial* best = nullptr;
   for (const auto& trial : trials) {

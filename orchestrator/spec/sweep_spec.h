@@ -88,6 +88,8 @@ struct BudgetMatch {
 struct MetricGoal {
   std::string name;
   std::string goal = "maximize";  // maximize | minimize
+
+  bool maximize() const { return goal != "minimize"; }
 };
 
 // How SLURM runs the sweep's cells (`slurm:` in the sweep; flags of

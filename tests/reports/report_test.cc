@@ -271,5 +271,23 @@ TEST_F(Report, CommandLineReportsSeveralSweepsAndRefusesUnknownOnes) {
   EXPECT_FALSE(fs::exists(folder_.path() / "reports-out"));
 }
 
+TEST_F(Report, FitsNoPowerLawToSizesWithinAFactorOfTwo) {
+  // Head sizes 24, 32 and 48 at one head change N by well under 2x: three
+  // sizes, but no scaling law to read off them.
+  testing::add_finished_sweep(database_, (folder_.path() / "runs").string(),
+                              "name: narrow\nmetric: {name: eval/loss, goal: minimize}\nbase: {task: fit, heads: 1, d_model: 64, attention: fixed, seq_len: 32}\n"
+                              "parameters:\n  head_size: {values: [24, 32, 48]}\n",
+                              [](const CellRecord& cell) {
+                                const double parameters = double(cell.non_embedding_parameters);
+                                return nlohmann::json{{"eval/loss", 10 * std::pow(parameters, -0.1)}};
+                              });
+  auto narrow = testing::run_command(
+      {testing::headroom_binary(), "--db", database_, "report", "narrow", "--out", "narrow"}, folder_.path());
+  ASSERT_EQ(narrow.exit_status, 0) << narrow.err;
+  const std::string markdown = read_file(folder_.path() / "narrow/report.md");
+  EXPECT_NE(markdown.find("## Sweep `narrow`"), std::string::npos) << markdown;
+  EXPECT_EQ(markdown.find("Power-law fit"), std::string::npos) << markdown;
+}
+
 }  // namespace
 }  // namespace headroom
