@@ -317,3 +317,21 @@ test('the paper view shows the claims with verdicts and intervals, and the rank 
   await shoot('paper');
   assertNoProblems();
 });
+
+test('columns taken out of the table stay out after a reload, and come back', async () => {
+  await page.goto(url + '?sweep=live', {waitUntil: 'networkidle0'});
+  const headers = () => page.$$eval('#runs thead th', list => list.map(th => th.textContent.replace(/ [▲▼]$/, '')));
+  await page.waitForFunction(() => document.querySelector('#columns input[data-column="lr"]'));
+  assert.ok((await headers()).includes('lr'));
+  await page.click('#columns summary');
+  await page.click('#columns input[data-column="lr"]');
+  await page.waitForFunction(() => ![...document.querySelectorAll('#runs thead th')].some(th => th.textContent === 'lr'));
+  assert.ok((await headers()).includes('x'), 'only the column taken out goes');
+  await page.reload({waitUntil: 'networkidle0'});
+  await page.waitForFunction(() => document.querySelector('#runs tbody tr'));
+  assert.ok(!(await headers()).includes('lr'), 'the choice is kept');
+  await page.click('#columns summary');
+  await page.click('#columns input[data-column="lr"]');
+  await page.waitForFunction(() => [...document.querySelectorAll('#runs thead th')].some(th => th.textContent === 'lr'));
+  assertNoProblems();
+});

@@ -1,5 +1,6 @@
 // A sweep's page (?sweep=NAME): its runs (100 rows at a time), filtered with
-// the --where language of `headroom runs` and sorted by a click on a column; the curves of the
+// the --where language of `headroom runs`, sorted by a click on a column, its columns chosen
+// (kept per sweep in local storage); the curves of the
 // runs ticked in the table; parallel coordinates and a scatter of the
 // filtered runs; the parameters' importance. Refreshed by app.js.
 import {api, isActive} from './api.js';
@@ -24,6 +25,25 @@ function nextPaint() {
   return new Promise(resolve => requestAnimationFrame(() => setTimeout(resolve, 0)));
 }
 
+// The columns hidden in a sweep's table, as the reader left them (storage may
+// be unavailable, e.g. disabled: then nothing is hidden and nothing kept).
+function hiddenColumns(sweep) {
+  try {
+    const kept = JSON.parse(localStorage.getItem('headroom.hidden-columns.' + sweep) ?? '[]');
+    return new Set(Array.isArray(kept) ? kept.filter(name => typeof name === 'string') : []);
+  } catch {
+    return new Set();
+  }
+}
+
+function keepHiddenColumns(sweep, hidden) {
+  try {
+    localStorage.setItem('headroom.hidden-columns.' + sweep, JSON.stringify([...hidden]));
+  } catch {
+    // Not kept past this page; the table still follows the choice.
+  }
+}
+
 function labelled(text, control) {
   return element('label', {}, text, ' ', control);
 }
@@ -37,6 +57,7 @@ export class SweepView {
     this.sort = '';
     this.page = 0;                // of the table, ROWS_PER_PAGE rows each
     this.ticked = new Map();      // run id -> drawn or not, where the reader chose
+    this.hidden = hiddenColumns(name);  // columns the reader took out of the table
     this.finalCurves = new Map(); // "run metric" -> points of runs that ended (they cannot change)
     this.closed = false;
     this.generation = 0;
@@ -73,6 +94,8 @@ export class SweepView {
     this.curvesCaption = element('p', {id: 'curves-caption', className: 'caption'});
 
     this.table = element('table', {id: 'runs'});
+    this.columnChoices = element('div', {className: 'column-choices'});
+    this.columnChooser = element('details', {id: 'columns'}, element('summary', {}, 'columns'), this.columnChoices);
     this.previousPage = element('button', {id: 'previous-runs', type: 'button'}, '◀');
     this.nextPage = element('button', {id: 'next-runs', type: 'button'}, '▶');
     this.pageText = element('span', {id: 'runs-page', className: 'caption'});
@@ -89,7 +112,7 @@ export class SweepView {
 
     root.replaceChildren(
       element('h2', {id: 'sweep-title'}, 'Runs of ' + this.name),
-      element('p', {}, viewLink({paper: this.name}, 'The paper\'s claims from this sweep')), filter, this.table, this.pager,
+      element('p', {}, viewLink({paper: this.name}, 'The paper\'s claims from this sweep')), filter, this.columnChooser, this.table, this.pager,
       element('h3', {}, 'Curves'),
       element('div', {className: 'controls'}, labelled('metric', this.curveMetric), labelled('log x', this.logX),
               labelled('log y', this.logY), labelled('smoothing', this.smoothing), this.smoothingText,
@@ -140,9 +163,13 @@ export class SweepView {
       this.rows = rows;
       this.rowsText = text;
       this.drawTable();
-      const curvesDrawn = this.drawCurves();  // their request meanwhile
-      // The table is painted first: the charts below it take longer (the
-      // parallel coordinates of 2,000 runs took 0.2 s).
+      // The table is painted first, then each chart below it in turn: the
+      // curves of runs that ended come from the cache without a request, and
+      // drawn in the same task they delayed the table by their layout (about
+      // 60 ms of a 150 ms filter); the parallel coordinates of 2,000 runs take 0.2 s.
+      await nextPaint();
+      if (!current()) return;
+      const curvesDrawn = this.drawCurves();
       await nextPaint();
       if (current()) this.drawAnalyses(true);
       await curvesDrawn;
@@ -156,7 +183,9 @@ export class SweepView {
   }
 
   drawTable() {
-    const columns = this.rows.length ? Object.keys(this.rows[0]) : [];
+    const all = this.rows.length ? Object.keys(this.rows[0]) : [];
+    this.drawColumnChoices(all);
+    const columns = all.filter(column => column === 'run' || !this.hidden.has(column));
     const header = element('tr', {}, element('th', {title: 'drawn in the curves'}, '✓'));
     for (const column of columns) {
       const th = element('th', {className: 'sortable', title: 'sort by ' + column}, column);
@@ -185,6 +214,25 @@ export class SweepView {
       body.append(row);
     });
     this.table.replaceChildren(element('thead', {}, header), body);
+  }
+
+  // A checkbox per column of the table (the run's id always stays: it opens
+  // the run). The choice is kept per sweep in the browser's local storage.
+  drawColumnChoices(columns) {
+    const shown = columns.filter(column => column !== 'run');
+    const names = shown.join('\n');
+    if (names === this.columnChoicesFor) return;
+    this.columnChoicesFor = names;
+    this.columnChoices.replaceChildren(...shown.map(column => {
+      const box = element('input', {type: 'checkbox', checked: !this.hidden.has(column)});
+      box.dataset.column = column;
+      box.addEventListener('change', () => {
+        if (box.checked) this.hidden.delete(column); else this.hidden.add(column);
+        keepHiddenColumns(this.name, this.hidden);
+        this.drawTable();
+      });
+      return element('label', {}, box, ' ', column);
+    }));
   }
 
   // The swept parameters that take more than one value among the runs shown.
