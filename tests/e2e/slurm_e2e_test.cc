@@ -1,7 +1,8 @@
 // headroom run --executor slurm against a real one-node SLURM cluster
 // (scripts/slurm-local, brought up by scripts/test): a real sweep with the
 // real trainer, a failing task, a cancelled sweep, an orchestrator killed
-// while an array runs, and an array larger than its throttle.
+// while an array runs, an array larger than its throttle, a bayes search and
+// hyperband's scancel.
 #include <gtest/gtest.h>
 #include <signal.h>
 
@@ -168,6 +169,29 @@ TEST_F(SlurmEndToEnd, ABayesSearchProposesAsTasksEnd) {
       << "later proposals wait for results: not one array";
   EXPECT_EQ(scalar("SELECT count(DISTINCT cell_id) FROM proposals"), 5);
   EXPECT_EQ(scalar("SELECT count(*) FROM summaries WHERE name = 'score'"), 5);
+}
+
+// W&B's hyperband on SLURM (issue #20): with one task at a time and the best
+// cell first, the later ones fall behind it at their second value and are
+// stopped with scancel: 'stopped early', metrics kept, never retried.
+TEST_F(SlurmEndToEnd, HyperbandStopsTheTasksBehindWithScancel) {
+  folder_.write("s.yaml", "name: s\nexecutor: slurm\nprogram: " + std::string(HEADROOM_SOURCE_DIR) +
+                              "/tests/workers/programs/objective.py\nmethod: grid\n"
+                              "metric: {name: score, goal: maximize}\n"
+                              "early_terminate: {type: hyperband, min_iter: 1, eta: 3}\n"
+                              "parameters:\n  x: {values: [0.3, 0.6, 0.9]}\n  lr: {value: 0.01}\n"
+                              "  epochs: {value: 40}\n  epoch_delay: {value: 0.2}\n");
+  auto result = headroom({"run", "s.yaml", "-j", "1"});
+  ASSERT_EQ(result.exit_status, 0) << result.out << result.err << attempts();
+  EXPECT_EQ(scalar("SELECT count(*) FROM runs WHERE state = 'succeeded'"), 1) << attempts();
+  EXPECT_EQ(scalar("SELECT count(*) FROM runs WHERE state = 'stopped early'"), 2) << attempts();
+  EXPECT_EQ(scalar("SELECT count(*) FROM runs"), 3) << "a stopped task is never retried: " << attempts();
+  EXPECT_EQ(scalar("SELECT count(*) FROM cells WHERE state = 'stopped early'"), 2);
+  // Their metrics stay: at least the two values they were judged on, fewer than all 40.
+  EXPECT_EQ(scalar("SELECT count(*) FROM summaries s JOIN runs r ON r.id = s.run_id WHERE s.name = 'score' "
+                   "AND r.state = 'stopped early' AND s.last_step >= 2 AND s.last_step < 40"),
+            2)
+      << attempts();
 }
 
 TEST_F(SlurmEndToEnd, ARequeuedTaskResumesFromItsCheckpointAndItsCellSucceedsOnce) {
