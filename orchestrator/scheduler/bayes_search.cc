@@ -2,7 +2,9 @@
 
 #include <limits>
 #include <map>
+#include <optional>
 #include <set>
+#include <string>
 
 namespace headroom {
 namespace {
@@ -14,6 +16,35 @@ TpeSettings settings_for(bool random_only) {
   // TPE's startup trials are random search's draws: never leaving them is random search.
   if (random_only) settings.startup_trials = std::numeric_limits<int>::max();
   return settings;
+}
+
+nlohmann::json sampler_json_of(const TpeSettings& s, bool random_only, uint64_t seed) {
+  return {{"sampler", random_only ? "random" : "tpe"},
+          {"seed", seed},
+          {"startup_trials", s.startup_trials},
+          {"ei_candidates", s.ei_candidates},
+          {"prior_weight", s.prior_weight},
+          {"consider_magic_clip", s.consider_magic_clip},
+          {"consider_endpoints", s.consider_endpoints},
+          {"constant_liar", s.constant_liar},
+          {"gamma_fraction", s.gamma_fraction},
+          {"gamma_cap", s.gamma_cap},
+          {"flat_weights", s.flat_weights},
+          {"normal_truncation", s.normal_truncation},
+          {"multivariate", s.multivariate}};
+}
+
+// The `multivariate` a search started with: its first stored proposal's
+// (absent there: false, as binaries before the setting sampled
+// univariately); nullopt for a search without proposals. A search resumed
+// by a binary with another default keeps its sampler, so that its proposals
+// stay a function of what it recorded.
+std::optional<bool> started_multivariate(const std::vector<SearchTrial>& stored) {
+  if (stored.empty()) return std::nullopt;
+  const nlohmann::json& sampler = stored.front().sampler;
+  if (!sampler.is_object()) return false;
+  const auto found = sampler.find("multivariate");
+  return found != sampler.end() && found->is_boolean() && found->get<bool>();
 }
 
 }  // namespace
@@ -29,24 +60,16 @@ BayesSearch::BayesSearch(const SweepSpec& spec, std::string search_group, bool r
       sampler_(spec.parameters, minimizes(spec), settings_for(random_only), spec.random_seed) {}
 
 nlohmann::json BayesSearch::sampler_json() const {
-  const TpeSettings& s = sampler_.settings();
-  return {{"sampler", random_only_ ? "random" : "tpe"},
-          {"seed", spec_.random_seed},
-          {"startup_trials", s.startup_trials},
-          {"ei_candidates", s.ei_candidates},
-          {"prior_weight", s.prior_weight},
-          {"consider_magic_clip", s.consider_magic_clip},
-          {"consider_endpoints", s.consider_endpoints},
-          {"constant_liar", s.constant_liar},
-          {"gamma_fraction", s.gamma_fraction},
-          {"gamma_cap", s.gamma_cap},
-          {"flat_weights", s.flat_weights},
-          {"normal_truncation", s.normal_truncation}};
+  return sampler_json_of(sampler_.settings(), random_only_, spec_.random_seed);
 }
 
 Result<SearchStep> BayesSearch::add_cell(Store& store, const SweepRecord& sweep) {
   if (!spec_.metric) return Error::internal("a bayes sweep without a metric");
   HEADROOM_ASSIGN_OR_RETURN(auto stored, store.search_trials(sweep.id, search_group_, spec_.metric->name));
+  TpeSettings settings = sampler_.settings();
+  if (auto started = started_multivariate(stored)) settings.multivariate = *started;
+  const TpeSampler sampler(spec_.parameters, minimizes(spec_), settings, spec_.random_seed);
+  const nlohmann::json sampler_json = sampler_json_of(settings, random_only_, spec_.random_seed);
   std::vector<Trial> trials;
   std::map<int64_t, Trial> trial_of_cell;  // as it stands now
   int fruitless = 0;  // proposals at the end that made no new cell
@@ -71,8 +94,8 @@ Result<SearchStep> BayesSearch::add_cell(Store& store, const SweepRecord& sweep)
     ProposalRecord proposal;
     proposal.search_group = search_group_;
     proposal.index = index;
-    proposal.parameters = sampler_.propose(trials, uint64_t(index));
-    proposal.sampler = sampler_json();
+    proposal.parameters = sampler.propose(trials, uint64_t(index));
+    proposal.sampler = sampler_json;
     proposal.trials_seen = int64_t(trials.size());
     auto made = cell_of_point(spec_, proposal.parameters);
     Cell* cell = std::get_if<Cell>(&made);

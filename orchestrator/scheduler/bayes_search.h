@@ -11,6 +11,10 @@
 // settings, the sweep's random_seed, the proposal's index and the trials, so
 // a resumed or restarted search continues at the next index, and one worker
 // with the same seed and a deterministic objective makes the same sequence.
+// Each proposal records the sampler's settings (sampler_json()); a search
+// that has proposals continues with the `multivariate` its first one
+// recorded (absent: false, as older binaries sampled univariately), whatever
+// this binary's default.
 //
 // Trials: each proposal that made a cell, in order, with its parameters; a
 // pending or running cell is a running trial (the constant liar spreads
@@ -72,7 +76,8 @@ class BayesSearch {
   // not depend on results.
   Expansion first_proposals(int count) const;
 
-  // The sampler and its settings as stored with each proposal.
+  // The sampler and its settings as a fresh search stores them with each
+  // proposal (a resumed one: with its first proposal's `multivariate`).
   nlohmann::json sampler_json() const;
 
  private:

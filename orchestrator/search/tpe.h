@@ -1,14 +1,20 @@
 #pragma once
 // Adaptive search (`method: bayes`): a Tree-structured Parzen Estimator
-// sampler, as Optuna's default TPESampler does it (independent, univariate
-// TPE). Written from the published algorithm, not from Optuna's code:
+// sampler, as Optuna's TPESampler does it: multivariate by default
+// (TPESampler(multivariate=True)), or independent, univariate TPE (Optuna's
+// default) with `multivariate` false. Written from the published algorithm,
+// not from Optuna's code:
 //   - J. Bergstra, R. Bardenet, Y. Bengio, B. Kegl, "Algorithms for
 //     Hyper-Parameter Optimization", NeurIPS 2011 (TPE, l(x)/g(x), the prior).
 //   - J. Bergstra, D. Yamins, D. Cox, "Making a Science of Model Search",
 //     ICML 2013 (the neighbour-gap bandwidth and the "magic clip").
+//   - S. Falkner, A. Klein, F. Hutter, "BOHB: Robust and Efficient
+//     Hyperparameter Optimization at Scale", ICML 2018 (the multivariate
+//     kernel density and its Scott's-rule bandwidth).
 //   - S. Watanabe, "Tree-Structured Parzen Estimator: Understanding Its
 //     Algorithm Components and Their Roles for Better Empirical Performance",
-//     arXiv:2304.11127 (2023): the components as Optuna implements them.
+//     arXiv:2304.11127 (2023): the components as Optuna implements them,
+//     multivariate kernels among them.
 //   - Optuna's reference for optuna.samplers.TPESampler
 //     (https://optuna.readthedocs.io/en/stable/reference/samplers/generated/optuna.samplers.TPESampler.html).
 //
@@ -27,7 +33,8 @@
 //     With fewer than `startup_trials` finished trials, every parameter is a
 //     random draw (Sampler, orchestrator/grid/sampling.h, seeded from
 //     (seed, index)), exactly as random search draws it.
-//  2. Otherwise each parameter is proposed on its own (Optuna's default
+//  2. Univariate (`multivariate` false, and for the parameters step 5 leaves
+//     out): each parameter is proposed on its own (Optuna's default
 //     multivariate=False). Its observations are the finished trials that have
 //     a valid value for it (a trial lacking it - a conditional parameter - is
 //     left out of its split), plus the running ones when constant_liar.
@@ -61,19 +68,49 @@
 //  4. `ei_candidates` values are drawn from l (the "below" estimator) and the
 //     one maximising log l(x) - log g(x) (the expected-improvement criterion
 //     of TPE) is proposed; the first wins ties.
+//  5. Multivariate (`multivariate`; BOHB's kernel density, Optuna's
+//     multivariate=True): the "joint" parameters - those every counted trial
+//     (finished with a value, or running under constant_liar) has a valid
+//     value for - are proposed together; the others (conditional parameters
+//     some counted trial lacks) by steps 2-4, as Optuna's multivariate TPE
+//     falls back to independent sampling for them. The counted trials are
+//     split as in step 2. l and g are each a mixture of one component per
+//     observation plus the prior component, weighted as in step 3; a
+//     component is the product over the joint parameters of step 3's
+//     kernels (truncated Gaussian, its mass over a rounding interval for
+//     quantised kinds, categorical), except that every observation's numeric
+//     kernel has bandwidth 0.2 n^(-1/(d+4)) * span (Scott's rule as BOHB
+//     uses it; n observations in the group, at least 1; d joint parameters),
+//     then the magic clip as in step 3 (consider_endpoints plays no part).
+//     `ei_candidates` points are drawn from l - a component by weight, then
+//     every parameter from that component's kernel - and the one maximising
+//     log l(x) - log g(x), each summed over the components by log-sum-exp,
+//     is proposed; the first wins ties.
 //
-// Cost: O(n log n) to fit and O(candidates * n) to score, per parameter
-// (about 3-4 ms for 1,000 trials and 6 parameters at -O2 on a loaded
-// machine; Tpe.TimingAtAThousandTrials prints it).
+// Cost: O(n log n) to fit and O(candidates * n) to score, per parameter;
+// multivariate, O(candidates * n * d) to score (about 3-5 ms either way for
+// 1,000 trials and 6 parameters at -O3 on a loaded machine;
+// Tpe.TimingAtAThousandTrials and TpeMultivariate.TimingAtAThousandTrials
+// print it).
 //
 // Defaults that match Optuna's TPESampler: n_startup_trials=10,
 // n_ei_candidates=24, gamma=default_gamma (min(ceil(0.1 n), 25)),
 // weights=default_weights (flat 25, ramp for older), prior_weight=1.0 (the
 // prior is always used, as consider_prior=True), consider_magic_clip=True,
-// consider_endpoints=False, multivariate=False, the quantised kernels' mass
-// over a value's rounding interval, and the constant liar's effect (running
-// trials join "above").
+// consider_endpoints=False, the quantised kernels' mass over a value's
+// rounding interval, the constant liar's effect (running trials join
+// "above"), and, multivariate, the bandwidth 0.2 n^(-1/(d+4)) * span.
 // Where Headroom differs, and why:
+//  - multivariate defaults to true (Optuna: False, its multivariate TPE
+//    being experimental there): modelling the parameters jointly is what
+//    BOHB and Watanabe (2023) recommend and what Optuna's documentation
+//    reports to outperform independent TPE; on Headroom's benchmark
+//    (docs/results/search-bench.md, `scripts/bench search`) it was at least
+//    as good as univariate TPE overall, the rule fixed before the runs that
+//    decided it. Where many parameters meet few trials it learns more slowly
+//    (its kernels are as wide in every dimension: 16 parameters and 80
+//    trials in tpe_test.cc). A search keeps the setting it started with
+//    (scheduler/bayes_search.h).
 //  - constant_liar defaults to true (Optuna: False): Headroom's sweeps run
 //    cells in parallel, and without it parallel proposals from the same
 //    history crowd the same spot.
@@ -109,8 +146,8 @@ struct TpeSettings {
   // Proposals are random draws until this many trials have finished
   // (Optuna's n_startup_trials).
   int startup_trials = 10;
-  // Values drawn from l(x) per parameter; the best l/g ratio wins
-  // (Optuna's n_ei_candidates).
+  // Values drawn from l(x) per parameter (multivariate: points, per
+  // proposal); the best l/g ratio wins (Optuna's n_ei_candidates).
   int ei_candidates = 24;
   // The prior kernel's weight relative to an observation's (weight 1 for the
   // 25 most recent). Must be positive: values <= 0 are treated as 1e-12, so
@@ -133,6 +170,10 @@ struct TpeSettings {
   int flat_weights = 25;
   // Normal kinds are truncated to mu +- this many sigma (not in Optuna).
   double normal_truncation = 4.0;
+  // Propose the parameters every counted trial has jointly, from
+  // multivariate Parzen estimators (step 5 above; Optuna's multivariate=True,
+  // which is off by default there).
+  bool multivariate = true;
 };
 
 struct Trial {

@@ -193,6 +193,7 @@ struct ProposalRecord {
 struct SearchTrial {
   int64_t index = 0;
   nlohmann::json parameters;
+  nlohmann::json sampler;  // the sampler and its settings the proposal recorded (an object)
   std::optional<int64_t> cell_id;
   std::optional<CellState> cell_state;  // none when the proposal made no cell
   std::optional<double> value;

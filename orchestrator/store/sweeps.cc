@@ -165,7 +165,7 @@ Result<std::vector<SearchTrial>> Store::search_trials(int64_t sweep_id, const st
                                                       const std::string& metric) {
   return guarded("reading the search's trials", [&]() -> Result<std::vector<SearchTrial>> {
     Statement query(connection_->handle(), R"sql(
-      SELECT p.idx, p.parameters, p.cell_id, c.state,
+      SELECT p.idx, p.parameters, p.sampler, p.cell_id, c.state,
              (SELECT s.last_value FROM runs r JOIN summaries s ON s.run_id = r.id AND s.name = ?1
                WHERE r.cell_id = c.id AND r.state IN (?2, ?3) ORDER BY r.attempt DESC LIMIT 1)
         FROM proposals p LEFT JOIN cells c ON c.id = p.cell_id
@@ -177,11 +177,12 @@ Result<std::vector<SearchTrial>> Store::search_trials(int64_t sweep_id, const st
       SearchTrial trial;
       trial.index = query.integer(0);
       trial.parameters = nlohmann::json::parse(query.text(1));
-      if (!query.is_null(2)) {
-        trial.cell_id = query.integer(2);
-        trial.cell_state = parse_cell_state(query.text(3));
+      trial.sampler = nlohmann::json::parse(query.text(2), nullptr, false);
+      if (!query.is_null(3)) {
+        trial.cell_id = query.integer(3);
+        trial.cell_state = parse_cell_state(query.text(4));
       }
-      if (!query.is_null(4)) trial.value = query.real(4);
+      if (!query.is_null(5)) trial.value = query.real(5);
       trials.push_back(std::move(trial));
     }
     return trials;

@@ -3,16 +3,19 @@
 
 Runs headroom-bench-search (tests/bench/search_bench.cc) and
 search_optuna.py on the same problems with the same trial budget and number
-of repetitions, then writes docs/results/search-bench.md and prints it:
+of repetitions, each with its univariate and its multivariate TPE, then
+writes docs/results/search-bench.md and prints it:
   - the best value found after 10, 25 and 50 trials: median and quartiles
-    over the repetitions, per problem and tool;
+    over the repetitions, per problem, tool and sampler, and the chance that
+    one beats another;
   - the time of one proposal with 999 finished trials in the history;
   - on the trainer surrogate, Headroom's search with W&B's hyperband against
     the same search without it: the compute each uses until it has trained
     the best cell the search without hyperband finds.
-Targets: Headroom's median best at least as good as Optuna's on every
-problem; proposals under 10 ms; hyperband at least 50% less compute in at
-least 90% of repetitions.
+Targets: Headroom's median best (its default sampler) at least as good as
+Optuna's default TPE's on every problem; proposals under 10 ms (both
+samplers); hyperband at least 50% less compute in at least 90% of
+repetitions (Headroom's default sampler).
 """
 import argparse
 import datetime
@@ -82,65 +85,163 @@ def spread(values):
     return "%s [%s, %s]" % (number(median), number(q1), number(q3))
 
 
-def best_table(records, problems, trials):
-    """Markdown rows of the best-value table, and the problems/checkpoints where the target is missed.
+SAMPLERS = ("univariate", "multivariate")
+# Column labels: (tool, sampler) -> name. Optuna's univariate TPE is its default.
+LABELS = {("headroom", "univariate"): "Headroom univariate", ("headroom", "multivariate"): "Headroom multivariate",
+          ("optuna", "univariate"): "Optuna default", ("optuna", "multivariate"): "Optuna multivariate",
+          ("optuna-fixed", "univariate"): "Optuna + #5110 default",
+          ("optuna-fixed", "multivariate"): "Optuna + #5110 multivariate"}
 
-    The target compares Headroom with Optuna as installed; the columns of
-    "optuna-fixed" (Optuna with optuna#5110 applied), when present, explain
-    the difference and decide nothing."""
+
+def sampler_of(record):
+    """A record's sampler; lines written before there was a choice are univariate."""
+    return record.get("sampler", "univariate")
+
+
+def default_sampler(records):
+    """Headroom's default sampler (TpeSettings' default), as headroom-bench-search reported it."""
+    for r in records:
+        if r.get("tool") == "headroom" and r.get("default_sampler"):
+            return sampler_of(r)
+    return "univariate"
+
+
+def bests(records, tool, sampler, problem, checkpoint):
+    """The best value after `checkpoint` trials of each repetition of one tool and sampler."""
+    return [r["best"][checkpoint - 1] for r in records
+            if r["kind"] == "search" and r["tool"] == tool and sampler_of(r) == sampler and r["problem"] == problem]
+
+
+def as_good(ours, theirs, minimize):
+    return ours <= theirs if minimize else ours >= theirs
+
+
+def best_table(records, problems, trials, default):
+    """Markdown rows of the best-value table, and where the target is missed.
+
+    The target compares Headroom's default sampler with Optuna's default
+    (univariate) TPE as installed; the other columns inform and decide
+    nothing."""
     rows, missed = [], []
-    fixed = any(r["kind"] == "search" and r["tool"] == "optuna-fixed" for r in records)
-    header = ["problem", "goal", "optimum", "trials", "Headroom median [q1, q3]", "Optuna median [q1, q3]",
-              "P(Headroom better)", "Headroom median at least as good"]
-    if fixed:
-        header += ["Optuna + optuna#5110 median [q1, q3]", "P(Headroom better than it)"]
+    columns = [key for key in LABELS if any(r["kind"] == "search" and (r["tool"], sampler_of(r)) == key
+                                            for r in records)]
+    header = ["problem", "goal", "optimum", "trials"] + ["%s median [q1, q3]" % LABELS[c] for c in columns]
+    header += ["P(Headroom %s better than Optuna default)" % default,
+               "Headroom %s median at least as good as Optuna default" % default]
     rows.append("| " + " | ".join(header) + " |")
     rows.append("|" + "---|" * len(header))
-    tools = ("headroom", "optuna", "optuna-fixed") if fixed else ("headroom", "optuna")
     for problem in problems:
-        runs = {tool: [r for r in records if r["kind"] == "search" and r["tool"] == tool and r["problem"] == problem]
-                for tool in tools}
-        if not all(runs.values()):
+        goal = next((r["goal"] for r in records if r["kind"] == "search" and r["problem"] == problem), None)
+        if goal is None:
             continue
-        goal = runs["headroom"][0]["goal"]
         minimize = goal == "minimize"
         for checkpoint in [c for c in CHECKPOINTS if c <= trials]:
-            best = {tool: [r["best"][checkpoint - 1] for r in tool_runs] for tool, tool_runs in runs.items()}
-            ours, theirs = statistics.median(best["headroom"]), statistics.median(best["optuna"])
-            ok = ours <= theirs if minimize else ours >= theirs
+            best = {c: bests(records, *c, problem, checkpoint) for c in columns}
+            ours, theirs = best.get(("headroom", default)), best.get(("optuna", "univariate"))
+            if not ours or not theirs:
+                continue
+            ok = as_good(statistics.median(ours), statistics.median(theirs), minimize)
             if not ok:
                 missed.append("%s at %d trials" % (problem, checkpoint))
-            cells = [problem, goal, OPTIMA.get(problem, "-"), str(checkpoint), spread(best["headroom"]),
-                     spread(best["optuna"]), "%.2f" % superiority(best["headroom"], best["optuna"], minimize),
-                     "yes" if ok else "**no**"]
-            if fixed:
-                cells += [spread(best["optuna-fixed"]),
-                          "%.2f" % superiority(best["headroom"], best["optuna-fixed"], minimize)]
+            cells = [problem, goal, OPTIMA.get(problem, "-"), str(checkpoint)]
+            cells += [spread(best[c]) if best[c] else "-" for c in columns]
+            cells += ["%.2f" % superiority(ours, theirs, minimize), "yes" if ok else "**no**"]
             rows.append("| " + " | ".join(cells) + " |")
     return rows, missed
 
 
+# The pairwise comparisons: (ours, theirs); P(ours better).
+PAIRS = [(("headroom", "univariate"), ("optuna", "univariate")),
+         (("headroom", "multivariate"), ("optuna", "multivariate")),
+         (("headroom", "multivariate"), ("headroom", "univariate")),
+         (("optuna", "multivariate"), ("optuna", "univariate")),
+         (("headroom", "univariate"), ("optuna-fixed", "univariate")),
+         (("headroom", "multivariate"), ("optuna-fixed", "multivariate"))]
+
+
+def pairs_table(records, problems, trials):
+    """Markdown rows of P(one better than another) for each pair both sides of which ran,
+    and the like-with-like checkpoints where Headroom's median is worse."""
+    present = {(r["tool"], sampler_of(r)) for r in records if r["kind"] == "search"}
+    pairs = [p for p in PAIRS if p[0] in present and p[1] in present]
+    header = ["problem", "trials"] + ["P(%s better than %s)" % (LABELS[a], LABELS[b]) for a, b in pairs]
+    rows = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    worse = {pair: [] for pair in pairs}
+    for problem in problems:
+        goal = next((r["goal"] for r in records if r["kind"] == "search" and r["problem"] == problem), None)
+        if goal is None:
+            continue
+        minimize = goal == "minimize"
+        for checkpoint in [c for c in CHECKPOINTS if c <= trials]:
+            cells = [problem, str(checkpoint)]
+            for a, b in pairs:
+                ours, theirs = bests(records, *a, problem, checkpoint), bests(records, *b, problem, checkpoint)
+                cells.append("%.2f" % superiority(ours, theirs, minimize))
+                if not as_good(statistics.median(ours), statistics.median(theirs), minimize):
+                    worse[(a, b)].append("%s at %d" % (problem, checkpoint))
+            rows.append("| " + " | ".join(cells) + " |")
+    return rows, worse
+
+
+def multivariate_verdict(records, problems, trials):
+    """The rule for TpeSettings::multivariate's default, fixed before any run: over the rows after
+    the random startup (25 and 50 trials) of every problem, Headroom multivariate is at least as good
+    as Headroom univariate overall when its mean P(better) is at least 0.5. Returns the sentence."""
+    chances, medians, rows = [], 0, 0
+    for problem in problems:
+        for checkpoint in [c for c in CHECKPOINTS if 10 < c <= trials]:
+            multi = bests(records, "headroom", "multivariate", problem, checkpoint)
+            uni = bests(records, "headroom", "univariate", problem, checkpoint)
+            if not multi or not uni:
+                continue
+            goal = next(r["goal"] for r in records if r["kind"] == "search" and r["problem"] == problem)
+            chances.append(superiority(multi, uni, goal == "minimize"))
+            medians += as_good(statistics.median(multi), statistics.median(uni), goal == "minimize")
+            rows += 1
+    if not rows:
+        return None
+    mean = sum(chances) / rows
+    return ("Headroom multivariate against Headroom univariate, over the %d rows after the random startup "
+            "(25 and 50 trials): mean P(multivariate better) %.2f, multivariate's median at least as good in "
+            "%d of %d. Rule for `TpeSettings::multivariate`'s default (fixed before these runs): multivariate "
+            "when that mean is at least 0.50; here: **%s**." % (
+                rows, mean, medians, rows, "multivariate" if mean >= 0.5 else "univariate"))
+
+
 def timing_table(records, problems):
     rows, slow = [], []
-    rows.append("| problem | Headroom ms per proposal | Optuna ms per proposal | Optuna / Headroom | Headroom < %g ms |"
-                % PROPOSAL_TARGET_MS)
-    rows.append("|---|---|---|---|---|")
+    rows.append("| problem | Headroom univariate ms | Headroom multivariate ms | Optuna default ms | "
+                "Optuna multivariate ms | Optuna / Headroom, univariate | Optuna / Headroom, multivariate | "
+                "Headroom < %g ms (both) |" % PROPOSAL_TARGET_MS)
+    rows.append("|---|---|---|---|---|---|---|---|")
     for problem in problems:
-        times = {r["tool"]: r for r in records if r["kind"] == "proposal_time" and r["problem"] == problem}
-        if "headroom" not in times or "optuna" not in times:
+        times = {(r["tool"], sampler_of(r)): r["ms"] for r in records
+                 if r["kind"] == "proposal_time" and r["problem"] == problem}
+        ours = [times[("headroom", s)] for s in SAMPLERS if ("headroom", s) in times]
+        if not ours:
             continue
-        ours, theirs = times["headroom"]["ms"], times["optuna"]["ms"]
-        ok = ours < PROPOSAL_TARGET_MS
+        ok = max(ours) < PROPOSAL_TARGET_MS
         if not ok:
             slow.append(problem)
-        rows.append("| %s | %.2f | %.1f | %.0fx | %s |" % (problem, ours, theirs, theirs / ours,
-                                                        "yes" if ok else "**no**"))
+
+        def ms(key, digits):
+            return ("%." + str(digits) + "f") % times[key] if key in times else "-"
+
+        def ratio(sampler):
+            ours_key, theirs_key = ("headroom", sampler), ("optuna", sampler)
+            if ours_key not in times or theirs_key not in times:
+                return "-"
+            return "%.0fx" % (times[theirs_key] / times[ours_key])
+        rows.append("| %s | %s | %s | %s | %s | %s | %s | %s |" % (
+            problem, ms(("headroom", "univariate"), 2), ms(("headroom", "multivariate"), 2),
+            ms(("optuna", "univariate"), 1), ms(("optuna", "multivariate"), 1), ratio("univariate"),
+            ratio("multivariate"), "yes" if ok else "**no**"))
     return rows, slow
 
 
 def hyperband_table(records, trials):
     """Markdown rows of the hyperband comparison, the target's verdict among them."""
-    runs = [r for r in records if r["kind"] == "hyperband"]
+    runs = [r for r in records if r["kind"] == "hyperband" and r.get("default_sampler", True)]
     if not runs:
         return []
     n = len(runs)
@@ -215,26 +316,41 @@ def main():
                         help="skip the diagnostic run of Optuna with optuna#5110 applied")
     args = parser.parse_args()
     os.makedirs(args.folder, exist_ok=True)
-    ours, theirs = os.path.join(args.folder, "headroom.jsonl"), os.path.join(args.folder, "optuna.jsonl")
     where = machine()
     commands = []
     common = ["--repeats", str(args.repeats), "--trials", str(args.trials), "--problems", args.problems]
-    headroom_seconds = run([os.path.abspath(args.binary), *common, "--surrogate-db", args.surrogate_db,
-                            "--out", ours], commands)
+    records, seconds = [], {}
+    surrogate_source = None
+    for sampler in SAMPLERS:
+        path = os.path.join(args.folder, "headroom-%s.jsonl" % sampler)
+        seconds[("headroom", sampler)] = run(
+            [os.path.abspath(args.binary), *common, "--tpe", sampler, "--surrogate-db", args.surrogate_db,
+             "--out", path], commands)
+        records += read_lines(path)
+        surrogate_source = surrogate_source or path
     optuna_script = os.path.relpath(os.path.join(HERE, "search_optuna.py"), ROOT)
-    optuna_seconds = run(["/usr/bin/python3", optuna_script, *common, "--surrogate", ours, "--out", theirs],
-                         commands)
-    records = read_lines(ours) + read_lines(theirs)
+    for sampler in SAMPLERS:
+        flag = ["--multivariate"] if sampler == "multivariate" else []
+        path = os.path.join(args.folder, "optuna-%s.jsonl" % sampler)
+        seconds[("optuna", sampler)] = run(
+            ["/usr/bin/python3", optuna_script, *common, *flag, "--surrogate", surrogate_source, "--out", path],
+            commands)
+        records += read_lines(path)
     if not args.without_fixed:
-        fixed = os.path.join(args.folder, "optuna-fixed.jsonl")
-        run(["/usr/bin/python3", optuna_script, *common, "--surrogate", ours, "--fix-logpdf",
-             "--timing-proposals", "0", "--out", fixed], commands)
-        records += read_lines(fixed)
+        for sampler in SAMPLERS:
+            flag = ["--multivariate"] if sampler == "multivariate" else []
+            path = os.path.join(args.folder, "optuna-fixed-%s.jsonl" % sampler)
+            run(["/usr/bin/python3", optuna_script, *common, *flag, "--surrogate", surrogate_source, "--fix-logpdf",
+                 "--timing-proposals", "0", "--out", path], commands)
+            records += read_lines(path)
     problems = args.problems.split(",")
     surrogate = next((r for r in records if r["kind"] == "surrogate"), None)
     version = next((r["version"] for r in records if r.get("version")), "?")
+    default = default_sampler(records)
 
-    best_rows, missed = best_table(records, problems, args.trials)
+    best_rows, missed = best_table(records, problems, args.trials, default)
+    pair_rows, worse = pairs_table(records, problems, args.trials)
+    verdict = multivariate_verdict(records, problems, args.trials)
     timing_rows, slow = timing_table(records, problems)
     hyperband_rows = hyperband_table(records, args.trials)
 
@@ -242,10 +358,12 @@ def main():
     out.append("# Adaptive search against Optuna (`scripts/bench search`)")
     out.append("")
     out.append("Measured %s on %s; Optuna %s (Debian's `python3-optuna`, `/usr/bin/python3`). "
-               "%d repetitions per problem and tool (seeds 0-%d), %d trials each, one at a time. "
-               "Headroom's side took %.1f s, Optuna's %.1f s." % (
+               "%d repetitions per problem, tool and sampler (seeds 0-%d), %d trials each, one at a time. "
+               "Headroom's side took %.1f s (univariate) and %.1f s (multivariate), Optuna's %.1f s (default) "
+               "and %.1f s (multivariate)." % (
                    datetime.date.today().isoformat(), where, version, args.repeats, args.repeats - 1, args.trials,
-                   headroom_seconds, optuna_seconds))
+                   seconds[("headroom", "univariate")], seconds[("headroom", "multivariate")],
+                   seconds[("optuna", "univariate")], seconds[("optuna", "multivariate")]))
     out.append("")
     out.append("Commands (from the repository root; `scripts/bench search` runs `scripts/bench.d/search.py`, "
                "which ran these):")
@@ -256,32 +374,53 @@ def main():
     out.append("")
     out.append("## Best value found")
     out.append("")
-    out.append("Headroom: `TpeSampler` (orchestrator/search/tpe.h) with its default settings; Optuna: "
-               "`TPESampler(seed=r)` with its defaults, in-memory storage, `ask`/`tell`. Both propose their "
-               "first 10 trials at random, so the 10-trial rows compare two random searches. "
-               "Quartiles: linear interpolation (R's type 7). P(Headroom better): the chance that a "
-               "Headroom repetition beats an Optuna one, ties counting half (0.5: no difference).")
+    out.append("Headroom: `TpeSampler` (orchestrator/search/tpe.h) with its default settings but for "
+               "`TpeSettings::multivariate` (`headroom-bench-search --tpe univariate|multivariate`); its default "
+               "is **%s**. Optuna: `TPESampler(seed=r)` with its defaults (univariate: \"Optuna default\") and "
+               "`TPESampler(multivariate=True, seed=r)`, in-memory storage, `ask`/`tell`. All propose their "
+               "first 10 trials at random, so the 10-trial rows compare random searches (Headroom's two "
+               "samplers make the very same startup draws). Quartiles: linear interpolation (R's type 7). "
+               "P(A better than B): the chance that a repetition of A beats one of B, ties counting half "
+               "(0.5: no difference)." % default)
     if not args.without_fixed:
         out.append("")
         out.append("Optuna 3.1's TPE evaluates a continuous parameter's kernels with `_truncnorm.logpdf`, which "
                    "leaves out the `-log(scale)` term (optuna/optuna#5109, fixed in Optuna 3.5 by #5110): each "
                    "kernel's density is multiplied by its bandwidth, so l(x)/g(x) favours the wide kernels. "
                    "Headroom's TPE uses the normalised density, as the published algorithm and Optuna since "
-                   "3.5 do. The last two columns are a diagnosis, not the target: the same Optuna 3.1 runs "
-                   "(same seeds) with #5110's one-line fix applied (`search_optuna.py --fix-logpdf`). "
+                   "3.5 do. The \"Optuna + #5110\" columns are a diagnosis, not the target: the same Optuna 3.1 "
+                   "runs (same seeds) with #5110's one-line fix applied (`search_optuna.py --fix-logpdf`). "
                    "Categorical parameters are unaffected, so the trainer rows are the same.")
     out.append("")
     out.extend(best_rows)
     out.append("")
-    out.append("Target (Headroom's median best at least as good as Optuna TPE's on every problem): %s." % (
-        "met at every checkpoint" if not missed else "**missed** at " + ", ".join(missed)))
+    out.append("Target (Headroom's median best at least as good as Optuna TPE's on every problem; Headroom's "
+               "default sampler against Optuna's default): %s." % (
+                   "met at every checkpoint" if not missed else "**missed** at " + ", ".join(missed)))
+    out.append("")
+    out.append("### Side by side")
+    out.append("")
+    out.append("Each sampler against its counterpart, against the other sampler of the same tool, and (the "
+               "diagnosis) against Optuna with #5110.")
+    out.append("")
+    out.extend(pair_rows)
+    out.append("")
+    for (a, b), rows in worse.items():
+        out.append("- %s's median at least as good as %s's: %s." % (
+            LABELS[a], LABELS[b], "at every checkpoint" if not rows else "not at " + ", ".join(rows)))
+    if verdict:
+        out.append("")
+        out.append(verdict)
     out.append("")
     out.append("## Proposal time at 1,000 trials")
     out.append("")
     timed = {r["tool"]: r for r in records if r["kind"] == "proposal_time"}
-    out.append("Mean time of one proposal with %s finished random trials in the history (Headroom: "
-               "`TpeSampler::propose`, %s proposals; Optuna: `study.ask(fixed_distributions=...)`, which "
-               "samples every parameter, %s asks, each told FAILED so that every ask sees the same history)." % (
+    out.append("Mean wall time of one proposal, one thread, with %s finished trials (random draws) in the "
+               "history, every parameter proposed (Headroom: `TpeSampler::propose`, %s proposals, one sampler "
+               "object, so the time includes fitting both estimators and scoring the candidates; Optuna: "
+               "`study.ask(fixed_distributions=...)`, which samples every parameter, %s asks, each told FAILED "
+               "so that every ask sees the same history). Not a search's overhead per trial: the store and the "
+               "scheduler are not in it." % (
                    timed.get("headroom", {}).get("history", "?"), timed.get("headroom", {}).get("proposals", "?"),
                    timed.get("optuna", {}).get("proposals", "?")))
     out.append("")
@@ -294,7 +433,7 @@ def main():
         out.append("## Hyperband on the trainer surrogate")
         out.append("")
         out.append(
-            "Each trial trains its cell evaluation by evaluation along the cell's stored curve; after each "
+            "Headroom's default sampler (%s TPE). Each trial trains its cell evaluation by evaluation along the cell's stored curve; after each "
             "new evaluation, `hyperband_stops` (orchestrator/search/hyperband.h) is asked about the running "
             "trial with every earlier trial as an ended run, as W&B's scheduler would. A stopped trial enters "
             "TPE's history as a finished trial valued at its last evaluation (a worse trial; Optuna instead ranks "
@@ -307,7 +446,7 @@ def main():
             "logs %s evaluations, so bands 1 and 3 fall inside a curve; with min_iter 3 only band 3 would, "
             "and no run could save more than a third of its evaluations. Other rules: "
             "`headroom-bench-search --hyperband-min-iter N --hyperband-eta E`." % (
-                args.trials, len(surrogate["steps"]) if surrogate else "?"))
+                default, args.trials, len(surrogate["steps"]) if surrogate else "?"))
         out.append("")
         out.extend(hyperband_rows)
     if surrogate:

@@ -10,6 +10,10 @@ tests/bench/search_bench.cc, with "tool": "optuna":
   proposal_time  ms per study.ask() (which samples every parameter through
                  fixed_distributions) with 999 finished trials in the study
 
+With --multivariate, every study uses TPESampler(multivariate=True,
+seed=r) instead (Optuna's multivariate TPE; BOHB's multivariate kernel
+density). Each line says which ("sampler": "univariate" or "multivariate").
+
 With --fix-logpdf ("tool": "optuna-fixed"), Optuna 3.1's truncated normal
 log density is corrected as Optuna 3.5 corrected it (optuna/optuna#5109,
 fixed by #5110): 3.1's _truncnorm.logpdf leaves out the -log(scale) term, so
@@ -35,6 +39,7 @@ import json
 import math
 import sys
 import time
+import warnings
 
 import numpy as np
 import optuna
@@ -120,9 +125,18 @@ def fix_truncnorm_logpdf():
     _truncnorm.logpdf = logpdf
 
 
-def search(problem, seed, trials):
+def sampler(seed, multivariate):
+    """Optuna's TPE with its defaults, univariate (Optuna's default) or multivariate."""
+    if not multivariate:
+        return optuna.samplers.TPESampler(seed=seed)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)  # "multivariate is experimental"
+        return optuna.samplers.TPESampler(multivariate=True, seed=seed)
+
+
+def search(problem, seed, trials, multivariate):
     """One sequential search; the best value so far after each trial."""
-    study = optuna.create_study(direction=problem.direction, sampler=optuna.samplers.TPESampler(seed=seed))
+    study = optuna.create_study(direction=problem.direction, sampler=sampler(seed, multivariate))
     better = (lambda a, b: a < b) if problem.direction == "minimize" else (lambda a, b: a > b)
     best = []
     for _ in range(trials):
@@ -147,10 +161,10 @@ def random_params(problem, rng):
     return params
 
 
-def time_proposals(problem, history, proposals):
+def time_proposals(problem, history, proposals, multivariate):
     """Mean ms per study.ask() with `history` finished random trials in the study."""
     rng = np.random.default_rng(12345)
-    study = optuna.create_study(direction=problem.direction, sampler=optuna.samplers.TPESampler(seed=12345))
+    study = optuna.create_study(direction=problem.direction, sampler=sampler(12345, multivariate))
     finished = []
     for _ in range(history):
         params = random_params(problem, rng)
@@ -186,10 +200,12 @@ def main():
     parser.add_argument("--timing-proposals", type=int, default=10, help="0: no timing")
     parser.add_argument("--fix-logpdf", action="store_true",
                         help="apply optuna#5110 (Optuna 3.5's fix of the truncated normal density)")
+    parser.add_argument("--multivariate", action="store_true", help="TPESampler(multivariate=True)")
     parser.add_argument("--out", help="output file (default: stdout)")
     args = parser.parse_args()
     optuna.logging.set_verbosity(optuna.logging.WARNING)
     tool = "optuna-fixed" if args.fix_logpdf else "optuna"
+    kind = "multivariate" if args.multivariate else "univariate"
     if args.fix_logpdf:
         fix_truncnorm_logpdf()
     wanted = args.problems.split(",")
@@ -202,17 +218,18 @@ def main():
             continue
         start = time.perf_counter()
         for r in range(args.repeats):
-            out.write(json.dumps({"tool": tool, "kind": "search", "problem": problem.name,
+            out.write(json.dumps({"tool": tool, "sampler": kind, "kind": "search", "problem": problem.name,
                                   "goal": problem.direction, "repetition": r, "seed": r,
-                                  "best": search(problem, r, args.trials)}) + "\n")
+                                  "best": search(problem, r, args.trials, args.multivariate)}) + "\n")
         search_seconds = time.perf_counter() - start
         if args.timing_proposals > 0:
-            out.write(json.dumps({"tool": tool, "kind": "proposal_time", "problem": problem.name,
+            ms = time_proposals(problem, args.timing_history, args.timing_proposals, args.multivariate)
+            out.write(json.dumps({"tool": tool, "sampler": kind, "kind": "proposal_time", "problem": problem.name,
                                   "history": args.timing_history, "proposals": args.timing_proposals,
-                                  "ms": time_proposals(problem, args.timing_history, args.timing_proposals),
+                                  "ms": ms,
                                   "search_seconds": search_seconds, "version": optuna.__version__}) + "\n")
         out.flush()
-        print("search_optuna.py: %s %s done (%.1f s)" % (tool, problem.name, search_seconds), file=sys.stderr)
+        print("search_optuna.py: %s %s %s done (%.1f s)" % (tool, kind, problem.name, search_seconds), file=sys.stderr)
     return 0
 
 

@@ -3,6 +3,11 @@
 // TPE on the same problems (scripts/bench.d/search_optuna.py) and tabulates
 // both (scripts/bench.d/search.py). Not a test: it writes measurements.
 //
+// --tpe univariate|multivariate chooses TpeSettings::multivariate for every
+// search of the run (default: TpeSettings' default); each line but the
+// surrogate's says which ("sampler") and whether it is the default
+// ("default_sampler").
+//
 // Output: one JSON object a line (to --out, or stdout), of these kinds:
 //   surrogate      the trainer surrogate's table, which the Optuna side reads
 //                  too, so both tools search the very same lookup
@@ -30,8 +35,8 @@
 //              maximize
 //
 // Searches are sequential (one trial at a time, every earlier trial finished),
-// with TpeSettings' defaults (Optuna's; constant_liar changes nothing without
-// running trials), seeds 0..R-1.
+// with TpeSettings' defaults but for --tpe (Optuna's; constant_liar changes
+// nothing without running trials), seeds 0..R-1.
 #include <CLI/CLI.hpp>
 #include <algorithm>
 #include <chrono>
@@ -284,8 +289,9 @@ std::vector<Problem> make_problems(const Surrogate* surrogate) {
 bool better(const Problem& problem, double a, double b) { return problem.minimize ? a < b : a > b; }
 
 // One sequential search; the best value so far after each trial.
-std::vector<double> run_search(const Problem& problem, uint64_t seed, int trials) {
-  const TpeSampler sampler(problem.space, problem.minimize, TpeSettings{}, seed);
+std::vector<double> run_search(const Problem& problem, const TpeSettings& settings, uint64_t seed,
+                               int trials) {
+  const TpeSampler sampler(problem.space, problem.minimize, settings, seed);
   std::vector<Trial> history;
   std::vector<double> best;
   for (int i = 0; i < trials; ++i) {
@@ -299,8 +305,9 @@ std::vector<double> run_search(const Problem& problem, uint64_t seed, int trials
 
 // Mean ms per proposal with `history_size` finished random trials in the
 // history (random search's draws: TPE's startup proposals), over `proposals`.
-double time_proposals(const Problem& problem, int history_size, int proposals) {
-  const TpeSampler sampler(problem.space, problem.minimize, TpeSettings{}, 12345);
+double time_proposals(const Problem& problem, const TpeSettings& settings, int history_size,
+                      int proposals) {
+  const TpeSampler sampler(problem.space, problem.minimize, settings, 12345);
   std::vector<Trial> history;
   for (int i = 0; i < history_size; ++i) {
     json p = sampler.propose({}, uint64_t(i));
@@ -328,9 +335,10 @@ struct HyperbandSearch {
 // after each new evaluation of the running trial, with every earlier trial
 // ended; a stopped trial enters TPE's history as a finished trial valued at
 // its last evaluation (Headroom's design: stopped runs count as worse ones).
-HyperbandSearch run_trainer_search(const Problem& problem, uint64_t seed, int trials,
+HyperbandSearch run_trainer_search(const Problem& problem, const TpeSettings& settings,
+                                   uint64_t seed, int trials,
                                    const std::optional<EarlyTerminate>& rule) {
-  const TpeSampler sampler(problem.space, problem.minimize, TpeSettings{}, seed);
+  const TpeSampler sampler(problem.space, problem.minimize, settings, seed);
   std::vector<Trial> history;
   std::vector<HyperbandRun> runs;
   HyperbandSearch out;
@@ -372,10 +380,10 @@ std::optional<int64_t> compute_to_reach(const Problem& problem, const HyperbandS
 
 // The hyperband comparison of one repetition: the target is the best cell
 // the search without hyperband finds in its trials.
-json compare_hyperband(const Problem& problem, uint64_t seed, int trials,
-                       const EarlyTerminate& rule) {
-  const HyperbandSearch plain = run_trainer_search(problem, seed, trials, std::nullopt);
-  const HyperbandSearch early = run_trainer_search(problem, seed, trials, rule);
+json compare_hyperband(const Problem& problem, const TpeSettings& settings, uint64_t seed,
+                       int trials, const EarlyTerminate& rule) {
+  const HyperbandSearch plain = run_trainer_search(problem, settings, seed, trials, std::nullopt);
+  const HyperbandSearch early = run_trainer_search(problem, settings, seed, trials, rule);
   double target = plain.final_value.front();
   for (double v : plain.final_value) target = better(problem, v, target) ? v : target;
   std::optional<double> early_best;
@@ -430,8 +438,20 @@ struct Options {
   int timing_proposals = 20;
   int64_t hyperband_min_iter = 1;
   double hyperband_eta = 3;
+  std::string tpe;  // univariate, multivariate, or empty: TpeSettings' default
   std::string out;
 };
+
+const char* sampler_name(const TpeSettings& settings) {
+  return settings.multivariate ? "multivariate" : "univariate";
+}
+
+// Adds the sampler's name and whether it is Headroom's default to a line.
+json tagged(json line, const TpeSettings& settings) {
+  line["sampler"] = sampler_name(settings);
+  line["default_sampler"] = settings.multivariate == TpeSettings{}.multivariate;
+  return line;
+}
 
 int run(const Options& options) {
   std::ofstream file;
@@ -448,6 +468,8 @@ int run(const Options& options) {
     return std::find(wanted.begin(), wanted.end(), name) != wanted.end();
   };
 
+  TpeSettings settings;
+  if (!options.tpe.empty()) settings.multivariate = options.tpe == "multivariate";
   std::optional<Surrogate> surrogate;
   if (want("trainer")) {
     surrogate = read_surrogate(options.surrogate_db, options.surrogate_sweep,
@@ -458,24 +480,28 @@ int run(const Options& options) {
     if (!want(problem.name)) continue;
     const auto start = Clock::now();
     for (int r = 0; r < options.repeats; ++r) {
-      out << json{{"tool", "headroom"},
-                  {"kind", "search"},
-                  {"problem", problem.name},
-                  {"goal", problem.minimize ? "minimize" : "maximize"},
-                  {"repetition", r},
-                  {"seed", r},
-                  {"best", run_search(problem, uint64_t(r), options.trials)}}
+      out << tagged({{"tool", "headroom"},
+                     {"kind", "search"},
+                     {"problem", problem.name},
+                     {"goal", problem.minimize ? "minimize" : "maximize"},
+                     {"repetition", r},
+                     {"seed", r},
+                     {"best", run_search(problem, settings, uint64_t(r), options.trials)}},
+                    settings)
                  .dump()
           << "\n";
     }
     const double search_s = std::chrono::duration<double>(Clock::now() - start).count();
-    out << json{{"tool", "headroom"},
-                {"kind", "proposal_time"},
-                {"problem", problem.name},
-                {"history", options.timing_history},
-                {"proposals", options.timing_proposals},
-                {"ms", time_proposals(problem, options.timing_history, options.timing_proposals)},
-                {"search_seconds", search_s}}
+    const double ms =
+        time_proposals(problem, settings, options.timing_history, options.timing_proposals);
+    out << tagged({{"tool", "headroom"},
+                   {"kind", "proposal_time"},
+                   {"problem", problem.name},
+                   {"history", options.timing_history},
+                   {"proposals", options.timing_proposals},
+                   {"ms", ms},
+                   {"search_seconds", search_s}},
+                  settings)
                .dump()
         << "\n";
     if (problem.curve) {
@@ -484,11 +510,14 @@ int run(const Options& options) {
       rule.min_iter = options.hyperband_min_iter;
       rule.eta = options.hyperband_eta;
       for (int r = 0; r < options.repeats; ++r)
-        out << compare_hyperband(problem, uint64_t(r), options.trials, rule).dump() << "\n";
+        out << tagged(compare_hyperband(problem, settings, uint64_t(r), options.trials, rule),
+                      settings)
+                   .dump()
+            << "\n";
     }
     out.flush();
-    std::fprintf(stderr, "headroom-bench-search: %s done (%.1f s)\n", problem.name.c_str(),
-                 search_s);
+    std::fprintf(stderr, "headroom-bench-search: %s %s done (%.1f s)\n", sampler_name(settings),
+                 problem.name.c_str(), search_s);
   }
   return 0;
 }
@@ -515,6 +544,8 @@ int main(int argc, char** argv) {
       ->check(CLI::PositiveNumber);
   app.add_option("--hyperband-min-iter", options.hyperband_min_iter, "early_terminate min_iter");
   app.add_option("--hyperband-eta", options.hyperband_eta, "early_terminate eta");
+  app.add_option("--tpe", options.tpe, "TPE's sampler (default: TpeSettings' default)")
+      ->check(CLI::IsMember({"univariate", "multivariate"}));
   app.add_option("--out", options.out, "output file (default: stdout)");
   CLI11_PARSE(app, argc, argv);
   try {

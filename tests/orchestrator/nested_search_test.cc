@@ -1,10 +1,14 @@
 // search_groups(): the outer cells of a sweep with a search inside each grid
-// cell, the search each one runs, and the seeds its best setting replicates on.
+// cell, the search each one runs, and the seeds its best setting replicates on;
+// and the sampler a resumed search (bayes_search.h) continues with.
 #include "orchestrator/scheduler/nested_search.h"
 
 #include <gtest/gtest.h>
 
 #include <set>
+
+#include "orchestrator/scheduler/bayes_search.h"
+#include "tests/support/test_support.h"
 
 namespace headroom {
 namespace {
@@ -77,6 +81,59 @@ TEST(NestedSearch, TheSweepFileSaysWhatASearchCannotBe) {
     ASSERT_FALSE(spec.ok()) << text;
     EXPECT_NE(spec.error().to_string().find(expected), std::string::npos) << spec.error().to_string();
   }
+}
+
+SweepSpec bayes_search() {
+  auto spec = parse_sweep(
+      "name: s\nprogram: train.py\nmethod: bayes\nmetric: {name: score, goal: maximize}\n"
+      "parameters:\n  x: {distribution: uniform, min: 0, max: 1}\n"
+      "  y: {distribution: uniform, min: 0, max: 1}\n",
+      "s.yaml");
+  EXPECT_TRUE(spec.ok()) << spec.error().to_string();
+  return spec.value();
+}
+
+// The `multivariate` each proposal of a search recorded, in order, after an
+// older or other binary recorded the first one with `first_sampler` (null:
+// a fresh search).
+std::vector<nlohmann::json> multivariate_after(const nlohmann::json& first_sampler) {
+  testing::TemporaryFolder folder;
+  auto store = Store::open_for_writing((folder.path() / "h.db").string());
+  EXPECT_TRUE(store.ok());
+  const SweepSpec spec = bayes_search();
+  auto sweep =
+      store.value()->register_sweep(spec, expand(spec).value(), folder.path().string(), false);
+  EXPECT_TRUE(sweep.ok());
+  BayesSearch search(spec);
+  if (!first_sampler.is_null()) {
+    ProposalRecord first;
+    first.parameters = {{"x", 0.5}, {"y", 0.5}};
+    first.sampler = first_sampler;
+    auto made = cell_of_point(spec, first.parameters);
+    EXPECT_TRUE(store.value()->add_proposal(sweep->id, first, &std::get<Cell>(made)).ok());
+  }
+  for (int i = 0; i < 2; ++i) {
+    auto step = search.add_cell(*store.value(), sweep.value());
+    EXPECT_TRUE(step.ok() && step.value() == SearchStep::added);
+  }
+  auto table = store.value()->select("SELECT sampler FROM proposals ORDER BY idx");
+  EXPECT_TRUE(table.ok());
+  std::vector<nlohmann::json> recorded;
+  for (const auto& row : table->rows)
+    recorded.push_back(nlohmann::json::parse(row.front().get<std::string>())["multivariate"]);
+  return recorded;
+}
+
+TEST(BayesSearch, AResumedSearchKeepsTheSamplerItsFirstProposalRecorded) {
+  const bool fallback = TpeSettings{}.multivariate;
+  nlohmann::json older = BayesSearch(bayes_search()).sampler_json();
+  EXPECT_EQ(older["multivariate"], fallback);  // a fresh search records this binary's default
+  EXPECT_EQ(multivariate_after(nullptr), (std::vector<nlohmann::json>{fallback, fallback}));
+  older.erase("multivariate");  // a binary from before the setting sampled univariately
+  EXPECT_EQ(multivariate_after(older), (std::vector<nlohmann::json>{nullptr, false, false}));
+  older["multivariate"] = !fallback;  // one whose default differs from this binary's
+  EXPECT_EQ(multivariate_after(older),
+            (std::vector<nlohmann::json>{!fallback, !fallback, !fallback}));
 }
 
 }  // namespace

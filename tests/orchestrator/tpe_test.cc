@@ -1,7 +1,9 @@
 // Adaptive search's TPE sampler (orchestrator/search/tpe.h): reproducible
 // proposals, W&B's distributions kept (bounds, rounding, integers, log
 // scales, exact categorical values), conditional parameters, failed and
-// running trials, degenerate histories, and that it beats random search.
+// running trials, degenerate histories, and that it beats random search;
+// the same for the multivariate sampler (TpeMultivariate), and that it
+// exploits a correlation the univariate one cannot see.
 #include "orchestrator/search/tpe.h"
 
 #include <gtest/gtest.h>
@@ -69,6 +71,25 @@ ParameterSpec constant(const std::string& name, const json& value) {
 }
 
 using Objective = std::function<double(const json&)>;
+
+TpeSettings univariate() {
+  TpeSettings settings;
+  settings.multivariate = false;
+  return settings;
+}
+
+TpeSettings multivariate() {
+  TpeSettings settings;
+  settings.multivariate = true;
+  return settings;
+}
+
+// TPE's startup draws forever: random search.
+TpeSettings random_only() {
+  TpeSettings settings;
+  settings.startup_trials = std::numeric_limits<int>::max();
+  return settings;
+}
 
 // Runs `trials` sequential proposals; returns the history.
 std::vector<Trial> search(const TpeSampler& sampler, const Objective& f, int trials) {
@@ -178,7 +199,7 @@ void expect_in_space(const json& p, bool truncated_normals) {
 }
 
 TEST(Tpe, ProposalsAreAFunctionOfSeedIndexAndHistory) {
-  const TpeSampler sampler(every_kind(), true, {}, 42);
+  const TpeSampler sampler(every_kind(), true, univariate(), 42);
   const auto history = search(sampler, every_kind_objective, 30);
   // Every proposal of the run is made again from the history before it.
   for (size_t i = 0; i < history.size(); ++i) {
@@ -186,7 +207,8 @@ TEST(Tpe, ProposalsAreAFunctionOfSeedIndexAndHistory) {
     EXPECT_EQ(sampler.propose(before, i), history[i].parameters) << i;
   }
   // A fresh sampler with the same seed: the same proposals; another index or seed: others.
-  const TpeSampler again(every_kind(), true, {}, 42), other(every_kind(), true, {}, 43);
+  const TpeSampler again(every_kind(), true, univariate(), 42),
+      other(every_kind(), true, univariate(), 43);
   EXPECT_EQ(again.propose(history, 30), sampler.propose(history, 30));
   EXPECT_NE(sampler.propose(history, 31), sampler.propose(history, 30));
   EXPECT_NE(other.propose(history, 30), sampler.propose(history, 30));
@@ -194,7 +216,7 @@ TEST(Tpe, ProposalsAreAFunctionOfSeedIndexAndHistory) {
 }
 
 TEST(Tpe, ProposalsKeepBoundsRoundingAndIntegers) {
-  const TpeSampler sampler(every_kind(), true, {}, 7);
+  const TpeSampler sampler(every_kind(), true, univariate(), 7);
   const auto history = search(sampler, every_kind_objective, 80);
   for (size_t i = 0; i < history.size(); ++i) {
     SCOPED_TRACE(i);
@@ -209,7 +231,7 @@ TEST(Tpe, ProposalsKeepBoundsRoundingAndIntegers) {
 
 TEST(Tpe, LogScalesAreSpreadLogUniformlyDuringStartupAndStayPositive) {
   const std::vector<ParameterSpec> space = {ranged("lr", "log_uniform_values", 1e-5, 1e-1)};
-  const TpeSampler sampler(space, true, {}, 5);
+  const TpeSampler sampler(space, true, univariate(), 5);
   std::map<int, int> decades;
   const int draws = 4000;
   for (int i = 0; i < draws; ++i) {
@@ -231,7 +253,7 @@ TEST(Tpe, IntegerAndQuantisedKindsGiveGridValues) {
   const std::vector<ParameterSpec> space = {ranged("layers", "int_uniform", 1, 12),
                                             ranged("width", "q_uniform", 64, 1024, 64),
                                             ranged("dropout", "q_uniform", 0, 0.5, 0.05)};
-  const TpeSampler sampler(space, true, {}, 9);
+  const TpeSampler sampler(space, true, univariate(), 9);
   const auto history = search(sampler, [](const json& p) {
     return std::pow(p["layers"].get<double>() - 9, 2) + std::pow((p["width"].get<double>() - 512) / 64, 2) +
            std::pow((p["dropout"].get<double>() - 0.1) * 10, 2);
@@ -256,7 +278,7 @@ TEST(Tpe, CategoricalValuesComeBackExactlyAndTheBestIsFound) {
   const std::vector<json> values = {json("relu"), json::array({1, "two", 3.5}), json{{"kind", "gelu"}, {"approx", true}},
                                     json(0.25), json(false)};
   const std::vector<ParameterSpec> space = {categorical("activation", values)};
-  const TpeSampler sampler(space, true, {}, 3);
+  const TpeSampler sampler(space, true, univariate(), 3);
   const auto history = search(sampler, [&](const json& p) { return p["activation"] == values[2] ? 0.0 : 1.0; }, 40);
   int best = 0;
   for (size_t i = 0; i < history.size(); ++i) {
@@ -269,7 +291,7 @@ TEST(Tpe, CategoricalValuesComeBackExactlyAndTheBestIsFound) {
 
 TEST(Tpe, CategoricalProbabilitiesShapeStartupDraws) {
   const std::vector<ParameterSpec> space = {categorical("opt", {json("adam"), json("sgd"), json("lion")}, {0.7, 0.2, 0.1})};
-  const TpeSampler sampler(space, true, {}, 1);
+  const TpeSampler sampler(space, true, univariate(), 1);
   std::map<std::string, int> counts;
   const int draws = 5000;
   for (int i = 0; i < draws; ++i) ++counts[sampler.propose({}, uint64_t(i))["opt"].get<std::string>()];
@@ -288,7 +310,7 @@ TEST(Tpe, ConditionalParametersUseOnlyTheTrialsThatHaveThem) {
     if (i % 2 == 0) history.push_back({json{{"momentum", x}, {"lr", x}}, 10 + std::pow(x - 0.9, 2), false});
     else history.push_back({json{{"lr", x}}, std::pow(x - 0.3, 2), false});
   }
-  const TpeSampler sampler(space, true, {}, 11);
+  const TpeSampler sampler(space, true, univariate(), 11);
   std::vector<double> momentum, lr;
   for (uint64_t i = 40; i < 60; ++i) {
     const json p = sampler.propose(history, i);
@@ -298,7 +320,9 @@ TEST(Tpe, ConditionalParametersUseOnlyTheTrialsThatHaveThem) {
   EXPECT_NEAR(median(momentum), 0.9, 0.1);
   EXPECT_NEAR(median(lr), 0.3, 0.1);
   // A parameter no trial has yet: drawn from the prior, within bounds.
-  const TpeSampler wider({ranged("momentum", "uniform", 0, 1), ranged("new", "log_uniform_values", 1, 100)}, true, {}, 11);
+  const TpeSampler wider(
+      {ranged("momentum", "uniform", 0, 1), ranged("new", "log_uniform_values", 1, 100)}, true,
+      univariate(), 11);
   for (uint64_t i = 40; i < 50; ++i) {
     const double v = wider.propose(history, i)["new"].get<double>();
     EXPECT_TRUE(v >= 1 && v <= 100) << v;
@@ -307,7 +331,7 @@ TEST(Tpe, ConditionalParametersUseOnlyTheTrialsThatHaveThem) {
 
 TEST(Tpe, FailedTrialsAndRunningOnesWithoutTheLiarAreIgnored) {
   const std::vector<ParameterSpec> space = {ranged("x", "uniform", -5, 5), ranged("n", "int_uniform", 0, 9)};
-  TpeSettings settings;
+  TpeSettings settings = univariate();
   settings.constant_liar = false;
   const TpeSampler sampler(space, true, settings, 21);
   const auto history =
@@ -325,7 +349,7 @@ TEST(Tpe, FailedTrialsAndRunningOnesWithoutTheLiarAreIgnored) {
 TEST(Tpe, ConstantLiarSpreadsParallelProposals) {
   const std::vector<ParameterSpec> space = {ranged("x", "uniform", -10, 10), ranged("y", "uniform", -10, 10)};
   const auto f = [](const json& p) { return std::pow(p["x"].get<double>() - 2, 2) + std::pow(p["y"].get<double>() + 1, 2); };
-  const TpeSampler liar(space, true, {}, 4);
+  const TpeSampler liar(space, true, univariate(), 4);
   const auto finished = search(liar, f, 30);
   // Eight proposals made while the earlier ones still run: all different.
   std::vector<Trial> history = finished;
@@ -337,7 +361,7 @@ TEST(Tpe, ConstantLiarSpreadsParallelProposals) {
   }
   EXPECT_EQ(proposals.size(), 8u);
   // The liar moves a proposal away from a running trial at the same spot.
-  TpeSettings honest;
+  TpeSettings honest = univariate();
   honest.constant_liar = false;
   const TpeSampler truthful(space, true, honest, 4);
   const json alone = truthful.propose(finished, 30);
@@ -349,14 +373,16 @@ TEST(Tpe, ConstantLiarSpreadsParallelProposals) {
 
 TEST(Tpe, MaximisingFindsTheMaximum) {
   const std::vector<ParameterSpec> space = {ranged("x", "uniform", -10, 10)};
-  const TpeSampler sampler(space, false, {}, 8);
+  const TpeSampler sampler(space, false, univariate(), 8);
   const auto history = search(sampler, [](const json& p) { return -std::pow(p["x"].get<double>() - 4, 2); }, 50);
   double best = -std::numeric_limits<double>::infinity();
   for (const Trial& t : history) best = std::max(best, *t.value);
   EXPECT_GT(best, -0.05);
 }
 
-TEST(Tpe, DegenerateHistoriesGiveValidProposals) {
+// Proposals from histories without information (none, one trial, identical
+// trials, ties, infinities, values outside the space) are valid.
+void expect_valid_from_degenerate_histories(const TpeSettings& base) {
   const auto check = [](const TpeSampler& sampler, const std::vector<Trial>& history) {
     for (uint64_t i = 0; i < 5; ++i) {
       const json p = sampler.propose(history, 100 + i);
@@ -368,11 +394,11 @@ TEST(Tpe, DegenerateHistoriesGiveValidProposals) {
       }
     }
   };
-  TpeSettings eager;
+  TpeSettings eager = base;
   eager.startup_trials = 0;
   const TpeSampler now(every_kind(), true, eager, 1);
   check(now, {});  // no trial at all: the priors
-  const TpeSampler startup_sampler(every_kind(), true, {}, 2);
+  const TpeSampler startup_sampler(every_kind(), true, base, 2);
   const json first = startup_sampler.propose({}, 0);
   check(now, {{first, 1.0, false}});  // one trial
   std::vector<Trial> same;
@@ -403,11 +429,13 @@ TEST(Tpe, DegenerateHistoriesGiveValidProposals) {
   EXPECT_EQ(p, (json{{"c", 5}, {"one", "only"}}));
 }
 
+TEST(Tpe, DegenerateHistoriesGiveValidProposals) {
+  expect_valid_from_degenerate_histories(univariate());
+}
+
 // Median, over repetitions, of the best value found in `trials` trials.
-double median_best(const std::vector<ParameterSpec>& space, const Objective& f, int trials, int repetitions,
-                   bool random_only) {
-  TpeSettings settings;
-  if (random_only) settings.startup_trials = std::numeric_limits<int>::max();
+double median_best(const std::vector<ParameterSpec>& space, const Objective& f, int trials,
+                   int repetitions, const TpeSettings& settings) {
   std::vector<double> bests;
   for (int r = 0; r < repetitions; ++r) {
     const TpeSampler sampler(space, true, settings, 1000 + uint64_t(r));
@@ -419,7 +447,8 @@ double median_best(const std::vector<ParameterSpec>& space, const Objective& f, 
 TEST(Tpe, BeatsRandomSearchOnAQuadratic) {
   const std::vector<ParameterSpec> space = {ranged("x", "uniform", -10, 10)};
   const auto f = [](const json& p) { return std::pow(p["x"].get<double>() - 3.7, 2); };
-  const double tpe = median_best(space, f, 60, 10, false), random = median_best(space, f, 60, 10, true);
+  const double tpe = median_best(space, f, 60, 10, univariate()),
+               random = median_best(space, f, 60, 10, random_only());
   std::printf("[   info   ] quadratic, 60 trials, median best of 10: TPE %.3g, random %.3g\n", tpe, random);
   EXPECT_LT(tpe, random / 4);
 }
@@ -432,21 +461,24 @@ TEST(Tpe, BeatsRandomSearchOnBranin) {
     const double b = 5.1 / (4 * pi * pi), c = 5 / pi, t = 1 / (8 * pi);
     return std::pow(x2 - b * x1 * x1 + c * x1 - 6, 2) + 10 * (1 - t) * std::cos(x1) + 10;
   };
-  const double tpe = median_best(space, branin, 60, 10, false), random = median_best(space, branin, 60, 10, true);
+  const double tpe = median_best(space, branin, 60, 10, univariate()),
+               random = median_best(space, branin, 60, 10, random_only());
   std::printf("[   info   ] Branin (minimum 0.397887), 60 trials, median best of 10: TPE %.4g, random %.4g\n", tpe,
               random);
   EXPECT_GE(tpe, 0.397887 - 1e-6);
   EXPECT_LT(tpe - 0.397887, 0.6 * (random - 0.397887));
 }
 
-TEST(Tpe, TimingAtAThousandTrials) {
+// Mean ms per proposal with 1,000 finished trials (random draws) and 6
+// parameters of different kinds in the history.
+double proposal_ms(const TpeSettings& settings) {
   const std::vector<ParameterSpec> space = {ranged("lr", "log_uniform_values", 1e-5, 1e-1),
                                             ranged("warmup", "uniform", 0, 0.2),
                                             ranged("layers", "int_uniform", 2, 24),
                                             ranged("width", "q_uniform", 128, 2048, 128),
                                             categorical("opt", {json("adam"), json("sgd"), json("lion")}),
                                             normal("wd", "normal", 0.01, 0.005)};
-  const TpeSampler sampler(space, true, {}, 99);
+  const TpeSampler sampler(space, true, settings, 99);
   std::vector<Trial> history;
   for (int i = 0; i < 1000; ++i) {
     json p = sampler.propose({}, uint64_t(i));  // random draws make a 1,000-trial history quickly
@@ -457,10 +489,210 @@ TEST(Tpe, TimingAtAThousandTrials) {
   const auto start = std::chrono::steady_clock::now();
   json last;
   for (int i = 0; i < proposals; ++i) last = sampler.propose(history, 1000 + uint64_t(i));
-  const double ms =
-      std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count() / proposals;
-  std::printf("[   info   ] TPE proposal with 1000 finished trials, 6 parameters: %.3f ms\n", ms);
   EXPECT_TRUE(last.is_object());
+  return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start)
+             .count() /
+         proposals;
+}
+
+TEST(Tpe, TimingAtAThousandTrials) {
+  std::printf("[   info   ] TPE proposal with 1000 finished trials, 6 parameters: %.3f ms\n",
+              proposal_ms(univariate()));
+}
+
+// --- The multivariate sampler (TpeSettings::multivariate) ---
+
+TEST(TpeMultivariate, ProposalsAreAFunctionOfSeedIndexAndHistory) {
+  const TpeSampler sampler(every_kind(), true, multivariate(), 42);
+  const auto history = search(sampler, every_kind_objective, 30);
+  for (size_t i = 0; i < history.size(); ++i) {
+    const std::vector<Trial> before(history.begin(), history.begin() + long(i));
+    EXPECT_EQ(sampler.propose(before, i), history[i].parameters) << i;
+  }
+  const TpeSampler again(every_kind(), true, multivariate(), 42),
+      other(every_kind(), true, multivariate(), 43);
+  EXPECT_EQ(again.propose(history, 30), sampler.propose(history, 30));
+  EXPECT_NE(sampler.propose(history, 31), sampler.propose(history, 30));
+  EXPECT_NE(other.propose(history, 30), sampler.propose(history, 30));
+  // The startup draws are the univariate sampler's (random search's); TPE's proposals are not.
+  const TpeSampler independent(every_kind(), true, univariate(), 42);
+  for (uint64_t i = 0; i < 10; ++i) EXPECT_EQ(independent.propose({}, i), sampler.propose({}, i));
+  EXPECT_NE(independent.propose(history, 30), sampler.propose(history, 30));
+}
+
+TEST(TpeMultivariate, ProposalsKeepBoundsRoundingIntegersAndExactValues) {
+  // Sixteen dimensions learnt jointly from a few dozen trials: it learns, but
+  // more slowly than the univariate sampler (about 1.8 against 1.0 on
+  // average over seeds 0-19), and not on every seed: over five seeds, the
+  // last 40 proposals beat the 10 random ones on average.
+  double startup = 0, late = 0;
+  for (uint64_t seed = 0; seed < 5; ++seed) {
+    const TpeSampler sampler(every_kind(), true, multivariate(), seed);
+    const auto history = search(sampler, every_kind_objective, 80);
+    for (size_t i = 0; i < history.size(); ++i) {
+      SCOPED_TRACE(i);
+      expect_in_space(history[i].parameters, i >= 10);
+    }
+    for (size_t i = 0; i < 10; ++i) startup += *history[i].value / 10;
+    for (size_t i = 40; i < 80; ++i) late += *history[i].value / 40;
+  }
+  EXPECT_LT(late, startup);
+}
+
+TEST(TpeMultivariate, LogScalesAndGridsAreSearchedOnTheirOwnAxes) {
+  const std::vector<ParameterSpec> space = {ranged("lr", "log_uniform_values", 1e-5, 1e-1),
+                                            ranged("width", "q_uniform", 64, 1024, 64),
+                                            ranged("layers", "int_uniform", 1, 12)};
+  const TpeSampler sampler(space, true, multivariate(), 9);
+  const auto history = search(
+      sampler,
+      [](const json& p) {
+        return std::pow(std::log10(p["lr"].get<double>()) + 3, 2) +
+               std::pow((p["width"].get<double>() - 512) / 64, 2) / 4 +
+               std::pow(p["layers"].get<double>() - 9, 2) / 4;
+      },
+      80);
+  std::set<int64_t> layers;
+  for (const Trial& t : history) {
+    const double lr = t.parameters["lr"].get<double>();
+    EXPECT_TRUE(lr >= 1e-5 && lr <= 1e-1) << lr;
+    ASSERT_TRUE(t.parameters["width"].is_number_integer() &&
+                t.parameters["layers"].is_number_integer());
+    const int64_t width = t.parameters["width"].get<int64_t>();
+    EXPECT_TRUE(width >= 64 && width <= 1024 && width % 64 == 0) << width;
+    layers.insert(t.parameters["layers"].get<int64_t>());
+  }
+  EXPECT_GE(*layers.begin(), 1);
+  EXPECT_LE(*layers.rbegin(), 12);
+  EXPECT_LT(best_of(history), 1.0);
+}
+
+TEST(TpeMultivariate, CategoricalValuesComeBackExactlyAndTheBestIsFound) {
+  const std::vector<json> values = {json("relu"), json::array({1, "two", 3.5}),
+                                    json{{"kind", "gelu"}, {"approx", true}}, json(0.25),
+                                    json(false)};
+  const std::vector<ParameterSpec> space = {categorical("activation", values),
+                                            ranged("x", "uniform", 0, 1)};
+  const TpeSampler sampler(space, true, multivariate(), 3);
+  const auto history = search(
+      sampler,
+      [&](const json& p) {
+        return (p["activation"] == values[2] ? 0.0 : 1.0) + std::pow(p["x"].get<double>() - 0.3, 2);
+      },
+      40);
+  int best = 0;
+  for (size_t i = 0; i < history.size(); ++i) {
+    const json& a = history[i].parameters["activation"];
+    ASSERT_NE(std::find(values.begin(), values.end(), a), values.end()) << a;
+    if (i >= 20 && a == values[2]) ++best;
+  }
+  EXPECT_GE(best, 11);  // mostly the best choice once TPE has seen it (random: a fifth)
+}
+
+TEST(TpeMultivariate, ParametersSomeTrialsLackAreProposedOnTheirOwn) {
+  // As Tpe.ConditionalParametersUseOnlyTheTrialsThatHaveThem: `momentum`
+  // only in even trials, `lr` in all.
+  const std::vector<ParameterSpec> space = {ranged("momentum", "uniform", 0, 1),
+                                            ranged("lr", "uniform", 0, 1)};
+  std::vector<Trial> history;
+  for (int i = 0; i < 40; ++i) {
+    const double x = (i * 37 % 40) / 40.0;
+    if (i % 2 == 0)
+      history.push_back({json{{"momentum", x}, {"lr", x}}, 10 + std::pow(x - 0.9, 2), false});
+    else
+      history.push_back({json{{"lr", x}}, std::pow(x - 0.3, 2), false});
+  }
+  const TpeSampler joint(space, true, multivariate(), 11), alone(space, true, univariate(), 11);
+  std::vector<double> momentum, lr;
+  int lr_differs = 0;
+  for (uint64_t i = 40; i < 60; ++i) {
+    const json p = joint.propose(history, i), q = alone.propose(history, i);
+    // momentum: the univariate path, the very same proposal; lr: the joint path (of one dimension).
+    EXPECT_EQ(p["momentum"], q["momentum"]) << i;
+    lr_differs += p["lr"] != q["lr"];
+    momentum.push_back(p["momentum"].get<double>());
+    lr.push_back(p["lr"].get<double>());
+  }
+  EXPECT_GT(lr_differs, 10);
+  EXPECT_NEAR(median(momentum), 0.9, 0.1);
+  EXPECT_NEAR(median(lr), 0.3, 0.1);
+  // Once every trial has momentum, it is proposed jointly too.
+  for (Trial& t : history) t.parameters["momentum"] = t.parameters["lr"];
+  int momentum_differs = 0;
+  for (uint64_t i = 40; i < 60; ++i)
+    momentum_differs +=
+        joint.propose(history, i)["momentum"] != alone.propose(history, i)["momentum"];
+  EXPECT_GT(momentum_differs, 10);
+}
+
+TEST(TpeMultivariate, FailedTrialsAndRunningOnesWithoutTheLiarAreIgnored) {
+  const std::vector<ParameterSpec> space = {ranged("x", "uniform", -5, 5),
+                                            ranged("n", "int_uniform", 0, 9)};
+  TpeSettings settings = multivariate();
+  settings.constant_liar = false;
+  const TpeSampler sampler(space, true, settings, 21);
+  const auto history = search(
+      sampler,
+      [](const json& p) { return std::pow(p["x"].get<double>() - 1, 2) + p["n"].get<double>(); },
+      25);
+  std::vector<Trial> noisy;
+  for (size_t i = 0; i < history.size(); ++i) {
+    noisy.push_back(history[i]);
+    if (i % 3 == 0) noisy.push_back({json{{"x", -5.0}, {"n", 0}}, std::nullopt, false});  // failed
+    if (i % 4 == 0) noisy.push_back({json{{"x", 5.0}}, std::nullopt, true});  // running, lacking n
+    if (i % 5 == 0) noisy.push_back({json{{"x", 0.0}, {"n", 3}}, std::nan(""), false});  // NaN
+  }
+  for (uint64_t index = 25; index < 30; ++index)
+    EXPECT_EQ(sampler.propose(noisy, index), sampler.propose(history, index));
+}
+
+TEST(TpeMultivariate, ConstantLiarSpreadsParallelProposals) {
+  const std::vector<ParameterSpec> space = {ranged("x", "uniform", -10, 10),
+                                            ranged("y", "uniform", -10, 10)};
+  const auto f = [](const json& p) {
+    return std::pow(p["x"].get<double>() - 2, 2) + std::pow(p["y"].get<double>() + 1, 2);
+  };
+  const TpeSampler liar(space, true, multivariate(), 4);
+  std::vector<Trial> history = search(liar, f, 30);
+  std::set<json> proposals;
+  for (uint64_t i = 30; i < 38; ++i) {
+    json p = liar.propose(history, i);
+    proposals.insert(p);
+    history.push_back({p, std::nullopt, true});
+  }
+  EXPECT_EQ(proposals.size(), 8u);
+}
+
+TEST(TpeMultivariate, DegenerateHistoriesGiveValidProposals) {
+  expect_valid_from_degenerate_histories(multivariate());
+}
+
+// A narrow valley along the diagonal x = y, its floor lowest at (0.5, 0.5):
+// good only along the band, whose best points' marginals are spread over
+// [0, 1], so the univariate sampler's proposals, drawn per parameter, rarely
+// land on it; the multivariate one draws near a good point in both
+// dimensions at once.
+TEST(TpeMultivariate, ExploitsACorrelationTheUnivariateSamplerCannotSee) {
+  const std::vector<ParameterSpec> space = {ranged("x", "uniform", 0, 1),
+                                            ranged("y", "uniform", 0, 1)};
+  const auto valley = [](const json& p) {
+    const double x = p["x"].get<double>(), y = p["y"].get<double>();
+    return 100 * (x - y) * (x - y) + (x + y - 1) * (x + y - 1);
+  };
+  const double joint = median_best(space, valley, 60, 21, multivariate());
+  const double alone = median_best(space, valley, 60, 21, univariate());
+  std::printf(
+      "[   info   ] diagonal valley, 60 trials, median best of 21: multivariate %.4g, univariate "
+      "%.4g\n",
+      joint, alone);
+  EXPECT_LT(joint, alone / 2);
+}
+
+TEST(TpeMultivariate, TimingAtAThousandTrials) {
+  const double ms = proposal_ms(multivariate());
+  std::printf(
+      "[   info   ] multivariate TPE proposal with 1000 finished trials, 6 parameters: %.3f ms\n",
+      ms);
 }
 
 }  // namespace
