@@ -24,6 +24,9 @@ inline constexpr std::string_view kStderrFile = "stderr.log";
 inline constexpr std::string_view kCheckpointFolder = "checkpoint";
 // A checkpoint the worker can resume from: RUN/checkpoint/state.pt.
 inline constexpr std::string_view kCheckpointFile = "state.pt";
+// Written by the orchestrator before it stops the worker by the
+// sweep's early_terminate rule: the reason. A worker never reads it.
+inline constexpr std::string_view kEarlyStopFile = "stopped-early.txt";
 
 enum class EventKind {
   start,       // once per process start: config, model size, device, versions

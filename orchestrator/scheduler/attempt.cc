@@ -8,6 +8,7 @@
 #include "common/protocol.h"
 #include "common/text_file.h"
 #include "orchestrator/ingest/ingest.h"
+#include "orchestrator/scheduler/early_termination.h"
 
 namespace headroom {
 
@@ -60,6 +61,8 @@ Result<Decision> end_attempt(Store& store, int64_t run_id, AttemptFacts facts, c
   facts.error_recorded = run.error.has_value();
   facts.event_problem = run.event_problem.value_or("");
   facts.stderr_tail = last_lines((fs::path(run.run_dir) / protocol::kStderrFile).string(), 5);
+  // A stop this orchestrator decided, or one killed before the attempt ended.
+  if (facts.stopped_early.empty()) facts.stopped_early = recorded_early_stop(run.run_dir);
   Decision decision;
   HEADROOM_RETURN_IF_ERROR(store.finish_run(run_id, [&](const CellHistory& history) {
     decision = decide(facts, history, policy);

@@ -1,7 +1,14 @@
 #include "orchestrator/scheduler/early_termination.h"
 
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
 #include <map>
+#include <sstream>
 
+#include "common/protocol.h"
+#include "common/text_file.h"
 #include "orchestrator/search/hyperband.h"
 
 namespace headroom {
@@ -29,6 +36,27 @@ Result<std::vector<EarlyStop>> early_stops(Store& store, int64_t sweep_id, const
     }
   }
   return stops;
+}
+
+Status record_early_stop(const std::string& run_dir, const std::string& reason) {
+  // Written aside and renamed: a reader never sees half a reason. What a
+  // process has written survives its kill -9; only the machine's crash
+  // could lose it, and then the worker is gone too.
+  const std::filesystem::path folder(run_dir), file = folder / protocol::kEarlyStopFile;
+  const std::filesystem::path partial = folder / (std::string(protocol::kEarlyStopFile) + ".partial");
+  HEADROOM_RETURN_IF_ERROR(write_text_file(partial.string(), reason));
+  if (std::rename(partial.c_str(), file.c_str()) != 0) {
+    return Error::io("cannot rename '" + partial.string() + "': " + std::strerror(errno));
+  }
+  return Ok{};
+}
+
+std::string recorded_early_stop(const std::string& run_dir) {
+  std::ifstream in(std::filesystem::path(run_dir) / protocol::kEarlyStopFile);
+  if (!in) return "";
+  std::ostringstream text;
+  text << in.rdbuf();
+  return text.str();
 }
 
 }  // namespace headroom

@@ -34,4 +34,14 @@ struct EarlyStop {
 // with a search inside each grid cell, against that cell's trials only.
 Result<std::vector<EarlyStop>> early_stops(Store& store, int64_t sweep_id, const EarlyTermination& termination);
 
+// A stop is recorded in the attempt's run folder (protocol::kEarlyStopFile,
+// written before the worker is signalled), so that an
+// orchestrator killed between its decision and the attempt's end still ends
+// it as stopped early when it (or a restarted one) sees the worker gone:
+// end_attempt reads it back. Each attempt has a folder of its own, so the
+// record never reaches another attempt.
+Status record_early_stop(const std::string& run_dir, const std::string& reason);
+// The reason recorded in `run_dir`; empty when none was.
+std::string recorded_early_stop(const std::string& run_dir);
+
 }  // namespace headroom

@@ -308,6 +308,7 @@ Status SweepRunner::terminate_early() {
     if (found == active_.end()) continue;  // ended meanwhile
     Active& active = found->second;
     if (active.timed_out || active.hung || active.interrupted || !active.stopped_early.empty()) continue;
+    HEADROOM_RETURN_IF_ERROR(record_early_stop(active.run.run_dir, stop_now.reason));
     active.stopped_early = stop_now.reason;
     stop(active);
   }

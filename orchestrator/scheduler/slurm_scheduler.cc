@@ -269,6 +269,7 @@ Status SlurmRunner::terminate_early() {
   for (const auto& stop : stops) {
     auto found = active_.find(stop.run_id);
     if (found == active_.end() || !found->second.stopped_early.empty()) continue;
+    HEADROOM_RETURN_IF_ERROR(record_early_stop(found->second.run.run_dir, stop.reason));
     HEADROOM_RETURN_IF_ERROR(slurm::cancel(found->second.array_job, found->second.index));
     found->second.stopped_early = stop.reason;
   }
