@@ -60,6 +60,17 @@ std::string describe_distribution(const ParameterSpec& parameter) {
   return text;
 }
 
+// A bayes search that ends within TPE's random startup draws never uses its
+// results: it is a random search, which a user tuning with 8 trials should
+// hear before the compute is spent.
+void note_random_startup(const std::string& method, int64_t run_cap) {
+  const int startup = TpeSettings{}.startup_trials;
+  if (method != "bayes" || run_cap <= 0 || run_cap > startup) return;
+  std::printf("\nnote: %lld trials never leave TPE's %d random startup draws, so this bayes search is a random "
+              "search; a run_cap above %d lets the results guide it\n",
+              static_cast<long long>(run_cap), startup, startup);
+}
+
 int plan(const PlanOptions& options) {
   auto spec = load_sweep(options.sweep_file, options.count);
   if (!spec) return report_error(spec.error());
@@ -190,6 +201,7 @@ int plan(const PlanOptions& options) {
                                           .c_str()
                                     : "");
     }
+    note_random_startup(spec->method, spec->run_cap);
   } else if (spec->search) {
     const InnerSearch& inner = *spec->search;
     std::string names;
@@ -214,6 +226,7 @@ int plan(const PlanOptions& options) {
       std::printf("\nabout %.3g PFLOP of training in all (each trial costed at its outer cell's settings)\n",
                   total_flops * double(inner.run_cap + int64_t(seeds)) / 1e15);
     }
+    note_random_startup(inner.method, inner.run_cap);
   } else if (trainer) {
     std::printf("sweep '%s' (%s): %zu cells, %.3g PFLOP of training in all; %s\n\n%s", spec->name.c_str(),
                 spec->method.c_str(), expansion->cells.size(), total_flops / 1e15, where.c_str(),

@@ -69,7 +69,12 @@ TEST_F(Search, PlanShowsTheSpaceAndTheFirstProposals) {
   EXPECT_NE(plan.out.find("lr: log_uniform_values [0.0001, 1]"), std::string::npos) << plan.out;
   EXPECT_NE(plan.out.find("kind: categorical [\"a\", \"b\"]"), std::string::npos) << plan.out;
   EXPECT_NE(plan.out.find("its first 10 proposals"), std::string::npos) << plan.out;
+  EXPECT_EQ(plan.out.find("random startup"), std::string::npos) << "30 trials leave the startup: " << plan.out;
   EXPECT_FALSE(fs::exists(folder_.path() / "h.db")) << "plan writes nothing";
+  // With no more trials than TPE's random startup, the search never uses its results: plan says so.
+  auto few = headroom({"plan", folder_.write("few.yaml", bayes_sweep(8))});
+  ASSERT_EQ(few.exit_status, 0) << few.err;
+  EXPECT_NE(few.out.find("8 trials never leave TPE's 10 random startup draws"), std::string::npos) << few.out;
 }
 
 TEST_F(Search, BayesConvergesOnAKnownObjective) {
