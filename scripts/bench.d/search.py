@@ -116,6 +116,16 @@ def as_good(ours, theirs, minimize):
     return ours <= theirs if minimize else ours >= theirs
 
 
+def problem_checkpoints(records, problems, trials, after=0):
+    """(problem, minimize, checkpoint) for every problem that ran and every checkpoint in
+    (after, trials], in order: the rows of the comparison tables."""
+    for problem in problems:
+        goal = next((r["goal"] for r in records if r["kind"] == "search" and r["problem"] == problem), None)
+        if goal is None:
+            continue
+        for checkpoint in [c for c in CHECKPOINTS if after < c <= trials]:
+            yield problem, goal == "minimize", checkpoint
+
 def best_table(records, problems, trials, default):
     """Markdown rows of the best-value table, and where the target is missed.
 
@@ -130,23 +140,19 @@ def best_table(records, problems, trials, default):
                "Headroom %s median at least as good as Optuna default" % default]
     rows.append("| " + " | ".join(header) + " |")
     rows.append("|" + "---|" * len(header))
-    for problem in problems:
-        goal = next((r["goal"] for r in records if r["kind"] == "search" and r["problem"] == problem), None)
-        if goal is None:
+    for problem, minimize, checkpoint in problem_checkpoints(records, problems, trials):
+        best = {c: bests(records, *c, problem, checkpoint) for c in columns}
+        ours, theirs = best.get(("headroom", default)), best.get(("optuna", "univariate"))
+        if not ours or not theirs:
             continue
-        minimize = goal == "minimize"
-        for checkpoint in [c for c in CHECKPOINTS if c <= trials]:
-            best = {c: bests(records, *c, problem, checkpoint) for c in columns}
-            ours, theirs = best.get(("headroom", default)), best.get(("optuna", "univariate"))
-            if not ours or not theirs:
-                continue
-            ok = as_good(statistics.median(ours), statistics.median(theirs), minimize)
-            if not ok:
-                missed.append("%s at %d trials" % (problem, checkpoint))
-            cells = [problem, goal, OPTIMA.get(problem, "-"), str(checkpoint)]
-            cells += [spread(best[c]) if best[c] else "-" for c in columns]
-            cells += ["%.2f" % superiority(ours, theirs, minimize), "yes" if ok else "**no**"]
-            rows.append("| " + " | ".join(cells) + " |")
+        ok = as_good(statistics.median(ours), statistics.median(theirs), minimize)
+        if not ok:
+            missed.append("%s at %d trials" % (problem, checkpoint))
+        goal = "minimize" if minimize else "maximize"
+        cells = [problem, goal, OPTIMA.get(problem, "-"), str(checkpoint)]
+        cells += [spread(best[c]) if best[c] else "-" for c in columns]
+        cells += ["%.2f" % superiority(ours, theirs, minimize), "yes" if ok else "**no**"]
+        rows.append("| " + " | ".join(cells) + " |")
     return rows, missed
 
 
@@ -167,19 +173,14 @@ def pairs_table(records, problems, trials):
     header = ["problem", "trials"] + ["P(%s better than %s)" % (LABELS[a], LABELS[b]) for a, b in pairs]
     rows = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
     worse = {pair: [] for pair in pairs}
-    for problem in problems:
-        goal = next((r["goal"] for r in records if r["kind"] == "search" and r["problem"] == problem), None)
-        if goal is None:
-            continue
-        minimize = goal == "minimize"
-        for checkpoint in [c for c in CHECKPOINTS if c <= trials]:
-            cells = [problem, str(checkpoint)]
-            for a, b in pairs:
-                ours, theirs = bests(records, *a, problem, checkpoint), bests(records, *b, problem, checkpoint)
-                cells.append("%.2f" % superiority(ours, theirs, minimize))
-                if not as_good(statistics.median(ours), statistics.median(theirs), minimize):
-                    worse[(a, b)].append("%s at %d" % (problem, checkpoint))
-            rows.append("| " + " | ".join(cells) + " |")
+    for problem, minimize, checkpoint in problem_checkpoints(records, problems, trials):
+        cells = [problem, str(checkpoint)]
+        for a, b in pairs:
+            ours, theirs = bests(records, *a, problem, checkpoint), bests(records, *b, problem, checkpoint)
+            cells.append("%.2f" % superiority(ours, theirs, minimize))
+            if not as_good(statistics.median(ours), statistics.median(theirs), minimize):
+                worse[(a, b)].append("%s at %d" % (problem, checkpoint))
+        rows.append("| " + " | ".join(cells) + " |")
     return rows, worse
 
 
@@ -188,16 +189,14 @@ def multivariate_verdict(records, problems, trials):
     the random startup (25 and 50 trials) of every problem, Headroom multivariate is at least as good
     as Headroom univariate overall when its mean P(better) is at least 0.5. Returns the sentence."""
     chances, medians, rows = [], 0, 0
-    for problem in problems:
-        for checkpoint in [c for c in CHECKPOINTS if 10 < c <= trials]:
-            multi = bests(records, "headroom", "multivariate", problem, checkpoint)
-            uni = bests(records, "headroom", "univariate", problem, checkpoint)
-            if not multi or not uni:
-                continue
-            goal = next(r["goal"] for r in records if r["kind"] == "search" and r["problem"] == problem)
-            chances.append(superiority(multi, uni, goal == "minimize"))
-            medians += as_good(statistics.median(multi), statistics.median(uni), goal == "minimize")
-            rows += 1
+    for problem, minimize, checkpoint in problem_checkpoints(records, problems, trials, after=10):
+        multi = bests(records, "headroom", "multivariate", problem, checkpoint)
+        uni = bests(records, "headroom", "univariate", problem, checkpoint)
+        if not multi or not uni:
+            continue
+        chances.append(superiority(multi, uni, minimize))
+        medians += as_good(statistics.median(multi), statistics.median(uni), minimize)
+        rows += 1
     if not rows:
         return None
     mean = sum(chances) / rows

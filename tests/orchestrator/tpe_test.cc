@@ -198,8 +198,10 @@ void expect_in_space(const json& p, bool truncated_normals) {
   EXPECT_EQ(p["fixed"], (json{{"nested", true}}));
 }
 
-TEST(Tpe, ProposalsAreAFunctionOfSeedIndexAndHistory) {
-  const TpeSampler sampler(every_kind(), true, univariate(), 42);
+// A 30-trial search with `settings` from seed 42, checked to be a pure
+// function of (seed, index, history); returns its history.
+std::vector<Trial> expect_pure_in_seed_index_and_history(const TpeSettings& settings) {
+  const TpeSampler sampler(every_kind(), true, settings, 42);
   const auto history = search(sampler, every_kind_objective, 30);
   // Every proposal of the run is made again from the history before it.
   for (size_t i = 0; i < history.size(); ++i) {
@@ -207,11 +209,16 @@ TEST(Tpe, ProposalsAreAFunctionOfSeedIndexAndHistory) {
     EXPECT_EQ(sampler.propose(before, i), history[i].parameters) << i;
   }
   // A fresh sampler with the same seed: the same proposals; another index or seed: others.
-  const TpeSampler again(every_kind(), true, univariate(), 42),
-      other(every_kind(), true, univariate(), 43);
+  const TpeSampler again(every_kind(), true, settings, 42), other(every_kind(), true, settings, 43);
   EXPECT_EQ(again.propose(history, 30), sampler.propose(history, 30));
   EXPECT_NE(sampler.propose(history, 31), sampler.propose(history, 30));
   EXPECT_NE(other.propose(history, 30), sampler.propose(history, 30));
+  return history;
+}
+
+TEST(Tpe, ProposalsAreAFunctionOfSeedIndexAndHistory) {
+  expect_pure_in_seed_index_and_history(univariate());
+  const TpeSampler sampler(every_kind(), true, univariate(), 42);
   EXPECT_NE(sampler.propose({}, 1), sampler.propose({}, 0));
 }
 
@@ -503,17 +510,8 @@ TEST(Tpe, TimingAtAThousandTrials) {
 // --- The multivariate sampler (TpeSettings::multivariate) ---
 
 TEST(TpeMultivariate, ProposalsAreAFunctionOfSeedIndexAndHistory) {
+  const auto history = expect_pure_in_seed_index_and_history(multivariate());
   const TpeSampler sampler(every_kind(), true, multivariate(), 42);
-  const auto history = search(sampler, every_kind_objective, 30);
-  for (size_t i = 0; i < history.size(); ++i) {
-    const std::vector<Trial> before(history.begin(), history.begin() + long(i));
-    EXPECT_EQ(sampler.propose(before, i), history[i].parameters) << i;
-  }
-  const TpeSampler again(every_kind(), true, multivariate(), 42),
-      other(every_kind(), true, multivariate(), 43);
-  EXPECT_EQ(again.propose(history, 30), sampler.propose(history, 30));
-  EXPECT_NE(sampler.propose(history, 31), sampler.propose(history, 30));
-  EXPECT_NE(other.propose(history, 30), sampler.propose(history, 30));
   // The startup draws are the univariate sampler's (random search's); TPE's proposals are not.
   const TpeSampler independent(every_kind(), true, univariate(), 42);
   for (uint64_t i = 0; i < 10; ++i) EXPECT_EQ(independent.propose({}, i), sampler.propose({}, i));
