@@ -18,6 +18,10 @@
 //   - Optuna's reference for optuna.samplers.TPESampler
 //     (https://optuna.readthedocs.io/en/stable/reference/samplers/generated/optuna.samplers.TPESampler.html).
 //
+// Files: tpe.cc (TpeSampler: steps 1 and the choice between samplers),
+// tpe_parzen.h (axes, observations, the split, the kernels' arithmetic),
+// tpe_univariate.h (steps 2-4), tpe_multivariate.h (step 5).
+//
 // Contract. TpeSampler::propose(history, index) returns the index-th proposal
 // (a JSON object: parameter name -> value, one entry per parameter of the
 // space) given every trial so far. It is a pure function of (seed, index,
