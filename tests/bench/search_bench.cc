@@ -36,7 +36,9 @@
 //
 // Searches are sequential (one trial at a time, every earlier trial finished),
 // with TpeSettings' defaults but for --tpe (Optuna's; constant_liar changes
-// nothing without running trials), seeds 0..R-1.
+// nothing without running trials), seeds 0..R-1. A trial is a point
+// trained: as in a Headroom sweep, a proposal that repeats one trains nothing
+// (it matters on the trainer's 10 cells only).
 #include <CLI/CLI.hpp>
 #include <algorithm>
 #include <chrono>
@@ -288,17 +290,35 @@ std::vector<Problem> make_problems(const Surrogate* surrogate) {
 
 bool better(const Problem& problem, double a, double b) { return problem.minimize ? a < b : a > b; }
 
-// One sequential search; the best value so far after each trial.
+// Proposals in a row that repeat a trained point before a search ends, as
+// a Headroom sweep's search does (kFruitlessProposalsBeforeGivingUp,
+// scheduler/bayes_search.h; not linked here, which would pull in the store).
+constexpr int kRepeatsBeforeGivingUp = 100;
+
+// One sequential search as a Headroom sweep runs it: a proposal that repeats
+// a point already trained (a cell of the sweep) trains nothing and enters the
+// history again with that point's value; `trials` counts points trained. The
+// best value so far after each trained point; a search whose space runs out
+// (kRepeatsBeforeGivingUp repeats in a row) keeps its best for the rest.
 std::vector<double> run_search(const Problem& problem, const TpeSettings& settings, uint64_t seed,
                                int trials) {
   const TpeSampler sampler(problem.space, problem.minimize, settings, seed);
   std::vector<Trial> history;
+  std::map<std::string, double> trained;  // point (JSON dump) -> value
   std::vector<double> best;
-  for (int i = 0; i < trials; ++i) {
-    json proposal = sampler.propose(history, uint64_t(i));
-    const double value = problem.objective(proposal);
-    best.push_back(best.empty() || better(problem, value, best.back()) ? value : best.back());
-    history.push_back({std::move(proposal), value, false});
+  for (uint64_t index = 0, repeats = 0; int(best.size()) < trials; ++index) {
+    json proposal = sampler.propose(history, index);
+    const auto [point, fresh] = trained.emplace(proposal.dump(), 0.0);
+    if (fresh) {
+      point->second = problem.objective(proposal);
+      best.push_back(best.empty() || better(problem, point->second, best.back()) ? point->second
+                                                                                  : best.back());
+      repeats = 0;
+    } else if (++repeats >= kRepeatsBeforeGivingUp) {
+      best.resize(size_t(trials), best.back());
+      break;
+    }
+    history.push_back({std::move(proposal), point->second, false});
   }
   return best;
 }
@@ -325,7 +345,7 @@ double time_proposals(const Problem& problem, const TpeSettings& settings, int h
 
 // One trainer search whose trials are trained evaluation by evaluation.
 struct HyperbandSearch {
-  std::vector<int64_t> consumed;    // evaluations each trial used
+  std::vector<int64_t> consumed;    // evaluations each trained cell used
   std::vector<bool> completed;      // trained to the end (not stopped)
   std::vector<double> final_value;  // the cell's value had it been trained to the end
   int stopped = 0;
@@ -335,17 +355,29 @@ struct HyperbandSearch {
 // after each new evaluation of the running trial, with every earlier trial
 // ended; a stopped trial enters TPE's history as a finished trial valued at
 // its last evaluation (Headroom's design: stopped runs count as worse ones).
+// As in a Headroom sweep, a proposal that repeats a cell trains nothing and
+// counts that cell's trial again (a stopped one as stopped); `trials` cells
+// are trained, or the space runs out (kRepeatsBeforeGivingUp in a row).
 HyperbandSearch run_trainer_search(const Problem& problem, const TpeSettings& settings,
                                    uint64_t seed, int trials,
                                    const std::optional<EarlyTerminate>& rule) {
   const TpeSampler sampler(problem.space, problem.minimize, settings, seed);
   std::vector<Trial> history;
   std::vector<HyperbandRun> runs;
+  std::map<std::string, double> trained;  // cell (JSON dump) -> its trial's value
   HyperbandSearch out;
-  for (int i = 0; i < trials; ++i) {
-    json proposal = sampler.propose(history, uint64_t(i));
+  for (uint64_t index = 0, repeats = 0;
+       int(out.consumed.size()) < trials && repeats < kRepeatsBeforeGivingUp; ++index) {
+    json proposal = sampler.propose(history, index);
+    if (const auto found = trained.find(proposal.dump()); found != trained.end()) {
+      ++repeats;
+      history.push_back({std::move(proposal), found->second, false});
+      continue;
+    }
+    repeats = 0;
+    const std::string key = proposal.dump();
     const Curve& curve = problem.curve(proposal);
-    HyperbandRun run{i, true, {}};
+    HyperbandRun run{int64_t(index), true, {}};
     bool stopped = false;
     for (double point : curve) {
       run.history.push_back(point);
@@ -360,6 +392,7 @@ HyperbandSearch run_trainer_search(const Problem& problem, const TpeSettings& se
     out.completed.push_back(!stopped);
     out.final_value.push_back(curve.back());
     out.stopped += stopped;
+    trained[key] = run.history.back();
     history.push_back({std::move(proposal), run.history.back(), false});
     runs.push_back(std::move(run));
   }
@@ -412,6 +445,8 @@ json compare_hyperband(const Problem& problem, const TpeSettings& settings, uint
           {"target", target},
           {"plain_compute", *compute_to_reach(problem, plain, target)},
           {"hyperband_compute", early_compute ? json(*early_compute) : json(nullptr)},
+          {"plain_cells", plain.consumed.size()},
+          {"hyperband_cells", early.consumed.size()},
           {"plain_total", sum(plain.consumed)},
           {"hyperband_total", sum(early.consumed)},
           {"hyperband_best", early_best ? json(*early_best) : json(nullptr)},
