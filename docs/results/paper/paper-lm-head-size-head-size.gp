@@ -1,0 +1,20 @@
+# Drawn by headroom report from paper-lm-head-size-head-size.dat; edit and run `gnuplot paper-lm-head-size-head-size.gp` to restyle.
+set xlabel 'head size'
+set ylabel 'final eval/perplexity'
+set key below noenhanced
+set grid
+set mxtics
+set autoscale fix
+set offsets graph 0.05, graph 0.05, graph 0.08, graph 0.08
+set logscale x
+set xtics ('4' 4, '8' 8, '16' 16, '32' 32, '64' 64)
+set mxtics 1
+plot 'paper-lm-head-size-head-size.dat' index 0 using 1:2:3 with yerrorlines linewidth 1.5 pointtype 7 linecolor rgb '#1f77b4' title 'attention=fixed'
+
+set terminal svg size 760,440 noenhanced font 'sans,12' background '#ffffff'
+set output 'paper-lm-head-size-head-size.svg'
+replot
+set terminal pngcairo size 950,550 noenhanced font 'sans,11'
+set output 'paper-lm-head-size-head-size.png'
+replot
+unset output
