@@ -46,6 +46,11 @@ Result<std::vector<SearchGroup>> search_groups(const SweepSpec& spec, int64_t ma
     inner.zipped.clear();
     inner.include.clear();
     inner.exclude.clear();
+    // A matched outer cell's solved setting is one of its constants below:
+    // its trials train that very model. Solving it again would not: `like`'s
+    // reference cell would take the solved value as its own (a 331k model
+    // matched to a 563k one).
+    inner.match.reset();
     // The outer cell's values as constants: they are its trials' parameters
     // too (filters and tables see them), and its search does not vary them.
     inner.parameters.clear();

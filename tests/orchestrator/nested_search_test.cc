@@ -56,6 +56,50 @@ TEST(NestedSearch, ReplicateTunesTheFirstSeedOfEachOuterCellAndKeepsTheOthers) {
   EXPECT_EQ(keys.size(), 2u);
 }
 
+TEST(NestedSearch, TrialsOfAMatchedCellTrainItsModel) {
+  // sweeps/paper/tuned_lr_heads.yaml's shape: standard attention widens its
+  // feed-forward layer to fixed head size's parameters, and each cell tunes
+  // lr. A trial's point carries its outer cell's solved ffn_mult; solving it
+  // again must match the same fixed cell, not one with that ffn_mult.
+  auto spec = parse_sweep(
+      "method: grid\nmetric: {name: eval/accuracy, goal: maximize}\n"
+      "base: {task: mlm, d_model: 64, heads: 16, layers: 2, seq_len: 32, steps: 10}\n"
+      "parameters:\n  attention:\n    values: [standard, fixed]\n    overrides:\n      fixed: {head_size: 32}\n"
+      "seeds: [0, 1]\n"
+      "match: {budget: non_embedding_parameters, solve: ffn_mult, where: {attention: standard},\n"
+      "        target: {like: {attention: fixed, head_size: 32}}, tolerance: 0.01}\n"
+      "search:\n  run_cap: 3\n  replicate: true\n"
+      "  parameters:\n    lr: {distribution: log_uniform_values, min: 0.0005, max: 0.01}\n",
+      "s.yaml");
+  ASSERT_TRUE(spec.ok()) << spec.error().to_string();
+  auto groups = search_groups(spec.value());
+  ASSERT_TRUE(groups.ok()) << groups.error().to_string();
+  int matched = 0;
+  for (const auto& group : groups.value()) {
+    if (group.outer.parameters["attention"] != "standard") continue;
+    ++matched;
+    ASSERT_TRUE(group.outer.budget.has_value());
+    const BudgetSolution& outer = *group.outer.budget;
+    EXPECT_EQ(outer.value, 18);  // 331k against fixed's 332k (matched_heads.yaml at 16 heads)
+    nlohmann::json point = group.outer.parameters;
+    point["lr"] = 0.003;
+    for (const nlohmann::json& seed : {nlohmann::json(0), nlohmann::json(1)}) {  // a trial, and a replicate's seed
+      point["seed"] = seed;
+      auto made = cell_of_point(group.spec, point);
+      ASSERT_TRUE(std::holds_alternative<Cell>(made)) << std::get<ExcludedCell>(made).reason;
+      const Cell& trial = std::get<Cell>(made);
+      // The outer cell's model: every setting but the searched one and the seed.
+      for (const auto& [name, value] : group.outer.config.items()) {
+        if (name != "lr" && name != "seed") {
+          EXPECT_EQ(trial.config[name], value) << name;
+        }
+      }
+      EXPECT_EQ(trial.config["lr"], 0.003);
+    }
+  }
+  EXPECT_EQ(matched, 1);
+}
+
 TEST(NestedSearch, WithoutReplicateEverySeedOfACellHasASearchOfItsOwn) {
   auto groups = search_groups(nested(false));
   ASSERT_TRUE(groups.ok()) << groups.error().to_string();
