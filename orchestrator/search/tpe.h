@@ -18,7 +18,7 @@
 //   - Optuna's reference for optuna.samplers.TPESampler
 //     (https://optuna.readthedocs.io/en/stable/reference/samplers/generated/optuna.samplers.TPESampler.html).
 //
-// Files: tpe.cc (TpeSampler: steps 1 and the choice between samplers),
+// Files: tpe.cc (TpeSampler: step 1 and the choice between samplers),
 // tpe_parzen.h (axes, observations, the split, the kernels' arithmetic),
 // tpe_univariate.h (steps 2-4), tpe_multivariate.h (step 5).
 //

@@ -177,9 +177,9 @@ class JointEstimator {
 
 // The parameters proposed jointly - the modelled ones every counted trial
 // has - each with its observations, one per counted trial in trial order.
-std::vector<std::pair<size_t, std::vector<Observation>>> joint_columns(
+std::vector<JointColumn> joint_columns(
     const std::vector<Model>& models, const std::vector<Counted>& counted) {
-  std::vector<std::pair<size_t, std::vector<Observation>>> columns;
+  std::vector<JointColumn> columns;
   for (size_t i = 0; i < models.size(); ++i) {
     if (!modelled(models[i])) continue;
     std::vector<Observation> column;
@@ -198,7 +198,7 @@ std::vector<std::pair<size_t, std::vector<Observation>>> joint_columns(
 // with their observations): name -> value.
 std::vector<std::pair<std::string, nlohmann::json>> propose_joint(
     const std::vector<Model>& models,
-    const std::vector<std::pair<size_t, std::vector<Observation>>>& columns,
+    const std::vector<JointColumn>& columns,
     const std::vector<Counted>& counted, const TpeSettings& settings, double prior_weight,
     int candidates, boost::random::mt19937_64& engine) {
   struct Row {

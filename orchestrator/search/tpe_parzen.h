@@ -6,6 +6,7 @@
 // Internal to TpeSampler (tpe.cc) and its two samplers (tpe_univariate.h,
 // tpe_multivariate.h); not an interface for other parts.
 
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <limits>
@@ -83,6 +84,9 @@ struct Model {
   std::vector<double> base;  // categorical: the prior over the values (W&B's probabilities)
 };
 
+// How TPE models a parameter: a constant, a categorical over its values (with
+// W&B's probabilities as the prior), a number on its axis, or, when it is none
+// of these TPE can model, drawn as random search draws it.
 Model model_of(const ParameterSpec& p, const TpeSettings& settings);
 
 // Whether TPE models it (categorical or numeric), rather than copying a

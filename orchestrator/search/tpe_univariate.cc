@@ -211,8 +211,4 @@ nlohmann::json propose_univariate(const Model& model, const std::vector<Counted>
                         candidates, engine);
 }
 
-// A multivariate Parzen estimator (step 5 of the header): one component
-// per observation plus the prior's, each a product over the dimensions of
-// the univariate kernels (a numeric dimension's bandwidth by the Scott-like
-
 }  // namespace headroom::tpe

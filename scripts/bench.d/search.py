@@ -422,7 +422,9 @@ def main():
                "samplers make the very same startup draws). A Headroom trial is a point trained: as in a "
                "Headroom sweep, a proposal that repeats one trains nothing (scheduler/bayes_search.h), which "
                "matters on the trainer's 10 cells only; an Optuna trial is each `ask`, repeats included, as an "
-               "Optuna study trains them. Quartiles: linear interpolation (R's type 7). "
+               "Optuna study trains them. So the trainer rows compare what each tool trains, not the samplers "
+               "alone: at 10 trials Headroom has trained 10 different cells, the whole space, while Optuna's "
+               "random startup repeats some (its P(better) there is the never-retrain rule). Quartiles: linear interpolation (R's type 7). "
                "P(A better than B): the chance that a repetition of A beats one of B, ties counting half "
                "(0.5: no difference)." % default)
     if not args.without_fixed:
@@ -444,7 +446,7 @@ def main():
         out.append("")
         out.append("The rank test's p-value (two-sided Mann-Whitney, normal approximation) says how often "
                    "searches that tend to do equally well differ this much by chance over %d repetitions each: "
-                   "a miss with a large p is a tie that the medians happened to break against Headroom; the "
+                   "a miss with a large p is consistent with a tie that the medians happened to break against Headroom; the "
                    "verdict above stays the target's letter." % args.repeats)
     out.append("")
     out.append("### Side by side")
