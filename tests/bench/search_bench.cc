@@ -56,6 +56,7 @@
 #include <string>
 #include <vector>
 
+#include "orchestrator/scheduler/bayes_search.h"
 #include "orchestrator/search/hyperband.h"
 #include "orchestrator/search/tpe.h"
 #include "orchestrator/spec/sweep_spec.h"
@@ -290,16 +291,11 @@ std::vector<Problem> make_problems(const Surrogate* surrogate) {
 
 bool better(const Problem& problem, double a, double b) { return problem.minimize ? a < b : a > b; }
 
-// Proposals in a row that repeat a trained point before a search ends, as
-// a Headroom sweep's search does (kFruitlessProposalsBeforeGivingUp,
-// scheduler/bayes_search.h; not linked here, which would pull in the store).
-constexpr int kRepeatsBeforeGivingUp = 100;
-
 // One sequential search as a Headroom sweep runs it: a proposal that repeats
 // a point already trained (a cell of the sweep) trains nothing and enters the
 // history again with that point's value; `trials` counts points trained. The
 // best value so far after each trained point; a search whose space runs out
-// (kRepeatsBeforeGivingUp repeats in a row) keeps its best for the rest.
+// (kFruitlessProposalsBeforeGivingUp repeats in a row) keeps its best for the rest.
 std::vector<double> run_search(const Problem& problem, const TpeSettings& settings, uint64_t seed,
                                int trials) {
   const TpeSampler sampler(problem.space, problem.minimize, settings, seed);
@@ -314,7 +310,7 @@ std::vector<double> run_search(const Problem& problem, const TpeSettings& settin
       best.push_back(best.empty() || better(problem, point->second, best.back()) ? point->second
                                                                                   : best.back());
       repeats = 0;
-    } else if (++repeats >= kRepeatsBeforeGivingUp) {
+    } else if (++repeats >= kFruitlessProposalsBeforeGivingUp) {
       best.resize(size_t(trials), best.back());
       break;
     }
@@ -357,7 +353,7 @@ struct HyperbandSearch {
 // its last evaluation (Headroom's design: stopped runs count as worse ones).
 // As in a Headroom sweep, a proposal that repeats a cell trains nothing and
 // counts that cell's trial again (a stopped one as stopped); `trials` cells
-// are trained, or the space runs out (kRepeatsBeforeGivingUp in a row).
+// are trained, or the space runs out (kFruitlessProposalsBeforeGivingUp in a row).
 HyperbandSearch run_trainer_search(const Problem& problem, const TpeSettings& settings,
                                    uint64_t seed, int trials,
                                    const std::optional<EarlyTerminate>& rule) {
@@ -367,7 +363,7 @@ HyperbandSearch run_trainer_search(const Problem& problem, const TpeSettings& se
   std::map<std::string, double> trained;  // cell (JSON dump) -> its trial's value
   HyperbandSearch out;
   for (uint64_t index = 0, repeats = 0;
-       int(out.consumed.size()) < trials && repeats < kRepeatsBeforeGivingUp; ++index) {
+       int(out.consumed.size()) < trials && repeats < kFruitlessProposalsBeforeGivingUp; ++index) {
     json proposal = sampler.propose(history, index);
     if (const auto found = trained.find(proposal.dump()); found != trained.end()) {
       ++repeats;

@@ -353,12 +353,14 @@ TEST(Tpe, FailedTrialsAndRunningOnesWithoutTheLiarAreIgnored) {
   for (uint64_t index = 25; index < 30; ++index) EXPECT_EQ(sampler.propose(noisy, index), sampler.propose(history, index));
 }
 
-TEST(Tpe, ConstantLiarSpreadsParallelProposals) {
+// A 2-D quadratic searched for 30 trials with the constant liar; then eight
+// proposals made while the earlier ones still run must all differ. Returns
+// the 30 finished trials.
+std::vector<Trial> expect_parallel_proposals_differ(const TpeSettings& settings) {
   const std::vector<ParameterSpec> space = {ranged("x", "uniform", -10, 10), ranged("y", "uniform", -10, 10)};
   const auto f = [](const json& p) { return std::pow(p["x"].get<double>() - 2, 2) + std::pow(p["y"].get<double>() + 1, 2); };
-  const TpeSampler liar(space, true, univariate(), 4);
+  const TpeSampler liar(space, true, settings, 4);
   const auto finished = search(liar, f, 30);
-  // Eight proposals made while the earlier ones still run: all different.
   std::vector<Trial> history = finished;
   std::set<json> proposals;
   for (uint64_t i = 30; i < 38; ++i) {
@@ -367,6 +369,13 @@ TEST(Tpe, ConstantLiarSpreadsParallelProposals) {
     history.push_back({p, std::nullopt, true});
   }
   EXPECT_EQ(proposals.size(), 8u);
+  return finished;
+}
+
+TEST(Tpe, ConstantLiarSpreadsParallelProposals) {
+  const auto finished = expect_parallel_proposals_differ(univariate());
+  const std::vector<ParameterSpec> space = {ranged("x", "uniform", -10, 10), ranged("y", "uniform", -10, 10)};
+  const TpeSampler liar(space, true, univariate(), 4);
   // The liar moves a proposal away from a running trial at the same spot.
   TpeSettings honest = univariate();
   honest.constant_liar = false;
@@ -645,20 +654,7 @@ TEST(TpeMultivariate, FailedTrialsAndRunningOnesWithoutTheLiarAreIgnored) {
 }
 
 TEST(TpeMultivariate, ConstantLiarSpreadsParallelProposals) {
-  const std::vector<ParameterSpec> space = {ranged("x", "uniform", -10, 10),
-                                            ranged("y", "uniform", -10, 10)};
-  const auto f = [](const json& p) {
-    return std::pow(p["x"].get<double>() - 2, 2) + std::pow(p["y"].get<double>() + 1, 2);
-  };
-  const TpeSampler liar(space, true, multivariate(), 4);
-  std::vector<Trial> history = search(liar, f, 30);
-  std::set<json> proposals;
-  for (uint64_t i = 30; i < 38; ++i) {
-    json p = liar.propose(history, i);
-    proposals.insert(p);
-    history.push_back({p, std::nullopt, true});
-  }
-  EXPECT_EQ(proposals.size(), 8u);
+  expect_parallel_proposals_differ(multivariate());
 }
 
 TEST(TpeMultivariate, DegenerateHistoriesGiveValidProposals) {
