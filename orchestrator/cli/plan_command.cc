@@ -63,11 +63,11 @@ std::string describe_distribution(const ParameterSpec& parameter) {
 // A bayes search that ends within TPE's random startup draws never uses its
 // results: it is a random search, which a user tuning with 8 trials should
 // hear before the compute is spent.
-void note_random_startup(const std::string& method, int64_t run_cap) {
-  const int startup = TpeSettings{}.startup_trials;
+void note_random_startup(const std::string& method, int64_t run_cap, const std::optional<SamplerOptions>& tpe) {
+  const int startup = sampler_settings(tpe).startup_trials;
   if (method != "bayes" || run_cap <= 0 || run_cap > startup) return;
   std::printf("\nnote: %lld trials never leave TPE's %d random startup draws, so this bayes search is a random "
-              "search; a run_cap above %d lets the results guide it\n",
+              "search; a run_cap above %d (or fewer tpe: startup_trials) lets the results guide it\n",
               static_cast<long long>(run_cap), startup, startup);
 }
 
@@ -180,7 +180,8 @@ int plan(const PlanOptions& options) {
   }
   auto text = format_table(table, "table");
   if (search) {
-    std::printf("sweep '%s' (bayes: TPE, %s %s, seed %llu): %s; %s\n\n", spec->name.c_str(),
+    std::printf("sweep '%s' (bayes: %s TPE, %s %s, seed %llu): %s; %s\n\n", spec->name.c_str(),
+                sampler_settings(spec->tpe).multivariate ? "multivariate" : "univariate",
                 spec->metric->goal.c_str(), spec->metric->name.c_str(),
                 static_cast<unsigned long long>(spec->random_seed),
                 spec->run_cap > 0 ? (std::to_string(spec->run_cap) + " trials (run_cap)").c_str()
@@ -192,7 +193,7 @@ int plan(const PlanOptions& options) {
     }
     std::printf("\nits first %zu proposals (random draws until %d trials have finished; later ones follow the "
                 "results):\n%s",
-                expansion->cells.size(), TpeSettings{}.startup_trials, text.value().c_str());
+                expansion->cells.size(), sampler_settings(spec->tpe).startup_trials, text.value().c_str());
     if (trainer && !expansion->cells.empty()) {
       const double mean = total_flops / double(expansion->cells.size());
       std::printf("\nabout %.3g PFLOP of training per trial%s\n", mean / 1e15,
@@ -201,7 +202,7 @@ int plan(const PlanOptions& options) {
                                           .c_str()
                                     : "");
     }
-    note_random_startup(spec->method, spec->run_cap);
+    note_random_startup(spec->method, spec->run_cap, spec->tpe);
   } else if (spec->search) {
     const InnerSearch& inner = *spec->search;
     std::string names;
@@ -226,7 +227,7 @@ int plan(const PlanOptions& options) {
       std::printf("\nabout %.3g PFLOP of training in all (each trial costed at its outer cell's settings)\n",
                   total_flops * double(inner.run_cap + int64_t(seeds)) / 1e15);
     }
-    note_random_startup(inner.method, inner.run_cap);
+    note_random_startup(inner.method, inner.run_cap, inner.tpe);
   } else if (trainer) {
     std::printf("sweep '%s' (%s): %zu cells, %.3g PFLOP of training in all; %s\n\n%s", spec->name.c_str(),
                 spec->method.c_str(), expansion->cells.size(), total_flops / 1e15, where.c_str(),

@@ -11,8 +11,8 @@ namespace {
 
 bool minimizes(const SweepSpec& spec) { return spec.metric && !spec.metric->maximize(); }
 
-TpeSettings settings_for(bool random_only) {
-  TpeSettings settings;
+TpeSettings settings_for(const SweepSpec& spec, bool random_only) {
+  TpeSettings settings = sampler_settings(spec.tpe);
   // TPE's startup trials are random search's draws: never leaving them is random search.
   if (random_only) settings.startup_trials = std::numeric_limits<int>::max();
   return settings;
@@ -49,6 +49,13 @@ std::optional<bool> started_multivariate(const std::vector<SearchTrial>& stored)
 
 }  // namespace
 
+TpeSettings sampler_settings(const std::optional<SamplerOptions>& options) {
+  TpeSettings settings;
+  if (options && options->startup_trials) settings.startup_trials = *options->startup_trials;
+  if (options && options->multivariate) settings.multivariate = *options->multivariate;
+  return settings;
+}
+
 bool trial_running(const SearchTrial& trial) {
   return trial.cell_state == CellState::pending || trial.cell_state == CellState::running;
 }
@@ -57,7 +64,7 @@ BayesSearch::BayesSearch(const SweepSpec& spec, std::string search_group, bool r
     : spec_(spec),
       search_group_(std::move(search_group)),
       random_only_(random_only),
-      sampler_(spec.parameters, minimizes(spec), settings_for(random_only), spec.random_seed) {}
+      sampler_(spec.parameters, minimizes(spec), settings_for(spec, random_only), spec.random_seed) {}
 
 nlohmann::json BayesSearch::sampler_json() const {
   return sampler_json_of(sampler_.settings(), random_only_, spec_.random_seed);
@@ -67,7 +74,9 @@ Result<SearchStep> BayesSearch::add_cell(Store& store, const SweepRecord& sweep)
   if (!spec_.metric) return Error::internal("a bayes sweep without a metric");
   HEADROOM_ASSIGN_OR_RETURN(auto stored, store.search_trials(sweep.id, search_group_, spec_.metric->name));
   TpeSettings settings = sampler_.settings();
-  if (auto started = started_multivariate(stored)) settings.multivariate = *started;
+  // The sweep file's choice, else the sampler the search started with.
+  const bool chosen = spec_.tpe && spec_.tpe->multivariate;
+  if (auto started = started_multivariate(stored); started && !chosen) settings.multivariate = *started;
   const TpeSampler sampler(spec_.parameters, minimizes(spec_), settings, spec_.random_seed);
   const nlohmann::json sampler_json = sampler_json_of(settings, random_only_, spec_.random_seed);
   std::vector<Trial> trials;

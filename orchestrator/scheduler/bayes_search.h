@@ -12,9 +12,9 @@
 // a resumed or restarted search continues at the next index, and one worker
 // with the same seed and a deterministic objective makes the same sequence.
 // Each proposal records the sampler's settings (sampler_json()); a search
-// that has proposals continues with the `multivariate` its first one
-// recorded (absent: false, as older binaries sampled univariately), whatever
-// this binary's default.
+// that has proposals and whose sweep file does not choose `multivariate`
+// continues with the one its first proposal recorded (absent: false, as
+// older binaries sampled univariately), whatever this binary's default.
 //
 // Trials: each proposal that made a cell, in order, with its parameters; a
 // pending or running cell is a running trial (the constant liar spreads
@@ -57,6 +57,10 @@ enum class SearchStep {
 // constant liar counts as running, and what a search waits for before it
 // replicates.
 bool trial_running(const SearchTrial& trial);
+
+// The sampler settings a search of `spec` starts with: TpeSettings' defaults
+// with the sweep file's `tpe:` choices (spec/sweep_spec.h, SamplerOptions).
+TpeSettings sampler_settings(const std::optional<SamplerOptions>& options);
 
 class BayesSearch {
  public:

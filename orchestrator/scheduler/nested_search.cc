@@ -43,6 +43,7 @@ Result<std::vector<SearchGroup>> search_groups(const SweepSpec& spec, int64_t ma
     inner.method = "bayes";
     inner.run_cap = search.run_cap;
     inner.early_terminate = search.early_terminate;
+    inner.tpe = search.tpe;
     inner.zipped.clear();
     inner.include.clear();
     inner.exclude.clear();

@@ -23,7 +23,7 @@ const std::vector<std::string> kTopLevelKeys = {
     "name",    "description", "method",  "metric",  "parameters", "base",     "seeds",
     "retries", "timeout",     "project", "entity",  "program",    "command",  "early_terminate",
     "run_cap", "constraints", "zip",     "include", "exclude",    "random_seed", "executor", "slurm",
-    "match",   "worker",      "resources", "controller", "search"};
+    "match",   "worker",      "resources", "controller", "search", "tpe"};
 const std::vector<std::string> kSlurmKeys = {"partition", "account", "qos",  "time",
                                              "mem",       "throttle", "gpus", "sbatch"};
 const std::vector<std::string> kParameterKeys = {
@@ -70,6 +70,7 @@ class SpecReader {
   void read_worker(const YAML::Node& node, ProgramSpec& program);
   void read_early_terminate(const YAML::Node& node, SweepSpec& spec);
   void read_search(const YAML::Node& node, SweepSpec& spec);
+  std::optional<SamplerOptions> read_tpe(const YAML::Node& node);
   void check_search(const YAML::Node& root, SweepSpec& spec);
   void check_program(const YAML::Node& root, SweepSpec& spec);
   void read_parameters(const YAML::Node& node, const std::string& prefix, SweepSpec& spec);
@@ -678,7 +679,7 @@ void SpecReader::read_worker(const YAML::Node& node, ProgramSpec& program) {
 }
 
 // W&B's schema for early_terminate (hyperband only): checked so a typo is an
-// error now; Headroom does not stop runs early yet.
+// error, not a sweep that never stops a run.
 void SpecReader::read_early_terminate(const YAML::Node& node, SweepSpec& spec) {
   if (!node.IsMap()) {
     fail(node, "'early_terminate' must be a map, e.g. {type: hyperband, min_iter: 3, eta: 3}");
@@ -722,6 +723,31 @@ void SpecReader::read_early_terminate(const YAML::Node& node, SweepSpec& spec) {
   spec.early_terminate = stop;
 }
 
+// `tpe: {startup_trials: N, multivariate: true|false}`.
+std::optional<SamplerOptions> SpecReader::read_tpe(const YAML::Node& node) {
+  if (!node.IsMap()) {
+    fail(node, "'tpe' must be a map, e.g. {startup_trials: 5, multivariate: true}");
+    return std::nullopt;
+  }
+  SamplerOptions options;
+  options.where = where(node);
+  for_each_key(node, {"startup_trials", "multivariate"}, "in tpe",
+               [&](const std::string& key, const YAML::Node&, const YAML::Node& value) {
+    auto scalar = read_scalar(value, key);
+    if (!scalar) return;
+    const nlohmann::json& v = scalar->value;
+    if (key == "multivariate") {
+      if (!v.is_boolean()) fail(value, "tpe 'multivariate' must be true or false");
+      else options.multivariate = v.get<bool>();
+    } else if (!v.is_number_integer() || v.get<int64_t>() < 1 || v.get<int64_t>() > 1000000) {
+      fail(value, "tpe 'startup_trials' must be a positive integer: the random draws before TPE follows the results");
+    } else {
+      options.startup_trials = int(v.get<int64_t>());
+    }
+  });
+  return options;
+}
+
 void SpecReader::read_search(const YAML::Node& node, SweepSpec& spec) {
   if (!node.IsMap()) {
     fail(node, "'search' must be a map, e.g. {method: bayes, run_cap: 12, parameters: {lr: {...}}}");
@@ -730,7 +756,7 @@ void SpecReader::read_search(const YAML::Node& node, SweepSpec& spec) {
   InnerSearch search;
   search.where = where(node);
   bool has_parameters = false, has_run_cap = false;
-  for_each_key(node, {"method", "run_cap", "parameters", "early_terminate", "replicate"}, "in search",
+  for_each_key(node, {"method", "run_cap", "parameters", "early_terminate", "replicate", "tpe"}, "in search",
                [&](const std::string& key, const YAML::Node&, const YAML::Node& value) {
     if (key == "method") {
       auto method = read_string(value, key);
@@ -755,6 +781,8 @@ void SpecReader::read_search(const YAML::Node& node, SweepSpec& spec) {
       SweepSpec inner;
       read_early_terminate(value, inner);
       search.early_terminate = inner.early_terminate;
+    } else if (key == "tpe") {
+      search.tpe = read_tpe(value);
     } else if (key == "parameters") {
       has_parameters = true;
       SweepSpec inner;
@@ -768,6 +796,9 @@ void SpecReader::read_search(const YAML::Node& node, SweepSpec& spec) {
   });
   if (!has_parameters) fail(node, "search needs 'parameters': the settings each grid cell tunes");
   if (!has_run_cap) fail(node, "search needs 'run_cap': the trials of each grid cell");
+  if (search.tpe && search.method != "bayes") {
+    fail(search.tpe->where, "'tpe' sets a bayes search's sampler; this search's method is " + search.method);
+  }
   spec.search = std::move(search);
 }
 
@@ -781,6 +812,7 @@ void SpecReader::check_search(const YAML::Node& root, SweepSpec& spec) {
     fail(spec.early_terminate->where, "with a search inside each cell, put early_terminate in 'search:' so that "
                                       "each cell's trials are judged among themselves");
   }
+  if (spec.tpe) fail(spec.tpe->where, "with a search inside each cell, put tpe in 'search:' (it sets that search's sampler)");
   std::set<std::string> outer;
   for (const auto& parameter : spec.parameters) outer.insert(parameter.name);
   for (const auto& derived : spec.derived) outer.insert(derived.name);
@@ -950,6 +982,8 @@ void SpecReader::read_document(const YAML::Node& root, SweepSpec& spec) {
       read_early_terminate(value, spec);
     } else if (key == "search") {
       read_search(value, spec);
+    } else if (key == "tpe") {
+      spec.tpe = read_tpe(value);
     } else if (key == "timeout") {
       auto scalar = read_scalar(value, key);
       if (scalar && (!scalar->value.is_number() || scalar->value.get<double>() < 0)) {
@@ -970,6 +1004,9 @@ void SpecReader::read_document(const YAML::Node& root, SweepSpec& spec) {
   check_zip(spec);
   check_program(root, spec);
   check_search(root, spec);
+  if (spec.tpe && spec.method != "bayes" && !spec.search) {
+    fail(spec.tpe->where, "'tpe' sets method: bayes's sampler; this sweep's method is " + spec.method);
+  }
   if (spec.method == "bayes") {
     // W&B's bayes search needs its metric; Headroom's proposes one cell at a
     // time from results, so grid-only ways of listing cells do not apply.

@@ -113,6 +113,15 @@ struct EarlyTerminate {
   Location where;
 };
 
+// `tpe:` the bayes sampler's settings a sweep may choose (Headroom's; W&B's
+// bayes has none). An unset field keeps TpeSettings' default (search/tpe.h,
+// where the defaults live); the search applies them (scheduler/bayes_search.h).
+struct SamplerOptions {
+  std::optional<int> startup_trials;  // random draws before TPE (Optuna's n_startup_trials)
+  std::optional<bool> multivariate;   // joint densities (Optuna's multivariate)
+  Location where;
+};
+
 // `search:` a search inside each cell of a grid (docs/sweeps.md, "A search
 // inside each grid cell"): every outer cell tunes these parameters with
 // `run_cap` trials of its own; its result is its best trial on the sweep's
@@ -123,6 +132,7 @@ struct InnerSearch {
   std::vector<ParameterSpec> parameters;
   // Judges each cell's trials among themselves (scheduler/early_termination.h).
   std::optional<EarlyTerminate> early_terminate;
+  std::optional<SamplerOptions> tpe;  // method: bayes only
   // Tune on the first seed only, then run the best trial's settings on each
   // of the other seeds (the economical protocol); false: every seed of a
   // cell has a search of its own.
@@ -157,6 +167,7 @@ struct SweepSpec {
   std::map<std::string, SpecValue> resources;
   std::string project, entity;  // W&B's; a program gets them as ${project}, ${entity}
   std::optional<EarlyTerminate> early_terminate;
+  std::optional<SamplerOptions> tpe;  // method: bayes only
   std::optional<InnerSearch> search;  // a search inside each grid cell
   std::vector<std::string> nested_blocks;  // W&B's nested `parameters:` blocks (program_spec.h)
   // Accepted W&B keys Headroom keeps but does not act on (shown by plan).

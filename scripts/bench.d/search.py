@@ -319,6 +319,35 @@ def hyperband_table(records, trials):
     return rows
 
 
+STARTUP_TRIALS = 10  # TPE's random startup draws, Headroom's and Optuna's default
+
+
+def startup_check(args, default, commands):
+    """Both tools' first 10 trials are random draws, so the 10-trial rows compare two random
+    searches: a difference there is chance, or the two tools drawing from different
+    distributions. Many more repetitions of those 10 trials tell which (the synthetic problems
+    only: on the trainer's cells Headroom's never-retrain rule makes the rows differ by design).
+    Returns the markdown rows and the problems checked."""
+    problems = [p for p in args.problems.split(",") if p in OPTIMA]
+    if not problems or args.startup_repeats <= 0:
+        return [], problems
+    common = ["--repeats", str(args.startup_repeats), "--trials", str(STARTUP_TRIALS), "--problems", ",".join(problems)]
+    ours = os.path.join(args.folder, "startup-headroom.jsonl")
+    theirs = os.path.join(args.folder, "startup-optuna.jsonl")
+    run([os.path.abspath(args.binary), *common, "--tpe", default, "--timing-proposals", "0", "--out", ours], commands)
+    run(["/usr/bin/python3", os.path.relpath(os.path.join(HERE, "search_optuna.py"), ROOT), *common,
+         "--timing-proposals", "0", "--out", theirs], commands)
+    records = read_lines(ours) + read_lines(theirs)
+    rows = ["| problem | repetitions | Headroom median [q1, q3] | Optuna median [q1, q3] | "
+            "P(Headroom better) | rank test p |", "|---|---|---|---|---|---|"]
+    for problem in problems:
+        a = bests(records, "headroom", default, problem, STARTUP_TRIALS)
+        b = bests(records, "optuna", "univariate", problem, STARTUP_TRIALS)
+        rows.append("| %s | %d | %s | %s | %.3f | %.2f |" % (
+            problem, len(a), spread(a), spread(b), superiority(a, b, True), rank_test_p(a, b, True)))
+    return rows, problems
+
+
 def surrogate_rows(surrogate):
     names = [p["name"] for p in surrogate["space"]]
     rows = ["| " + " | ".join(names) + " | seeds | %s at steps %s |" % (
@@ -352,6 +381,8 @@ def main():
     parser.add_argument("--surrogate-db", default="docs/results/data/results.db")
     parser.add_argument("--folder", default="/tmp/headroom-bench-search", help="where the JSON lines go")
     parser.add_argument("--output", default="docs/results/search-bench.md", help="the table (relative: to the root)")
+    parser.add_argument("--startup-repeats", type=int, default=1000,
+                        help="repetitions of the 10 random startup trials (0: skip that check)")
     parser.add_argument("--without-fixed", action="store_true",
                         help="skip the diagnostic run of Optuna with optuna#5110 applied")
     args = parser.parse_args()
@@ -393,6 +424,7 @@ def main():
     verdict = multivariate_verdict(records, problems, args.trials)
     timing_rows, slow = timing_table(records, problems)
     hyperband_rows = hyperband_table(records, args.trials)
+    startup_rows, startup_problems = startup_check(args, default, commands)
 
     out = []
     out.append("# Adaptive search against Optuna (`scripts/bench search`)")
@@ -448,6 +480,24 @@ def main():
                    "searches that tend to do equally well differ this much by chance over %d repetitions each: "
                    "a miss with a large p is consistent with a tie that the medians happened to break against Headroom; the "
                    "verdict above stays the target's letter." % args.repeats)
+    if startup_rows:
+        out.append("")
+        out.append("### The random startup rows")
+        out.append("")
+        out.append("Both tools draw their first %d trials at random, so their %d-trial rows compare two random "
+                   "searches, whose difference is chance unless the tools draw from different distributions. "
+                   "The same %d trials repeated %d times per tool (seeds 0-%d) on %s (not the trainer, where "
+                   "Headroom's never-retrain rule makes the rows differ by design):" % (
+                       STARTUP_TRIALS, STARTUP_TRIALS, STARTUP_TRIALS, args.startup_repeats,
+                       args.startup_repeats - 1, ", ".join(startup_problems)))
+        out.append("")
+        out.extend(startup_rows)
+        out.append("")
+        out.append("P(Headroom better) near 0.5 with a large p says the two startups are draws from the same "
+                   "distributions: a %d-trial miss in the table above is then the luck of %d repetitions, and "
+                   "no sampler setting could change it (what would change it is a different startup, such as "
+                   "quasi-random draws: tried and not adopted, orchestrator/search/tpe.h)." % (
+                       STARTUP_TRIALS, args.repeats))
     out.append("")
     out.append("### Side by side")
     out.append("")

@@ -523,18 +523,20 @@ int run(const Options& options) {
           << "\n";
     }
     const double search_s = std::chrono::duration<double>(Clock::now() - start).count();
-    const double ms =
-        time_proposals(problem, settings, options.timing_history, options.timing_proposals);
-    out << tagged({{"tool", "headroom"},
-                   {"kind", "proposal_time"},
-                   {"problem", problem.name},
-                   {"history", options.timing_history},
-                   {"proposals", options.timing_proposals},
-                   {"ms", ms},
-                   {"search_seconds", search_s}},
-                  settings)
-               .dump()
-        << "\n";
+    if (options.timing_proposals > 0) {
+      const double ms =
+          time_proposals(problem, settings, options.timing_history, options.timing_proposals);
+      out << tagged({{"tool", "headroom"},
+                     {"kind", "proposal_time"},
+                     {"problem", problem.name},
+                     {"history", options.timing_history},
+                     {"proposals", options.timing_proposals},
+                     {"ms", ms},
+                     {"search_seconds", search_s}},
+                    settings)
+                 .dump()
+          << "\n";
+    }
     if (problem.curve) {
       EarlyTerminate rule;
       rule.type = "hyperband";
@@ -571,8 +573,8 @@ int main(int argc, char** argv) {
                  "the searched parameters, comma-separated");
   app.add_option("--timing-history", options.timing_history,
                  "finished trials before the timed proposals");
-  app.add_option("--timing-proposals", options.timing_proposals, "timed proposals (averaged)")
-      ->check(CLI::PositiveNumber);
+  app.add_option("--timing-proposals", options.timing_proposals, "timed proposals (averaged; 0: no timing)")
+      ->check(CLI::NonNegativeNumber);
   app.add_option("--hyperband-min-iter", options.hyperband_min_iter, "early_terminate min_iter");
   app.add_option("--hyperband-eta", options.hyperband_eta, "early_terminate eta");
   app.add_option("--tpe", options.tpe, "TPE's sampler (default: TpeSettings' default)")

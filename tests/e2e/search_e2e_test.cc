@@ -64,7 +64,7 @@ TEST_F(Search, PlanShowsTheSpaceAndTheFirstProposals) {
   const std::string file = folder_.write("search.yaml", bayes_sweep(30));
   auto plan = headroom({"plan", file});
   ASSERT_EQ(plan.exit_status, 0) << plan.err;
-  EXPECT_NE(plan.out.find("bayes: TPE, maximize score, seed 7"), std::string::npos) << plan.out;
+  EXPECT_NE(plan.out.find("bayes: multivariate TPE, maximize score, seed 7"), std::string::npos) << plan.out;
   EXPECT_NE(plan.out.find("30 trials (run_cap)"), std::string::npos) << plan.out;
   EXPECT_NE(plan.out.find("lr: log_uniform_values [0.0001, 1]"), std::string::npos) << plan.out;
   EXPECT_NE(plan.out.find("kind: categorical [\"a\", \"b\"]"), std::string::npos) << plan.out;
@@ -75,6 +75,38 @@ TEST_F(Search, PlanShowsTheSpaceAndTheFirstProposals) {
   auto few = headroom({"plan", folder_.write("few.yaml", bayes_sweep(8))});
   ASSERT_EQ(few.exit_status, 0) << few.err;
   EXPECT_NE(few.out.find("8 trials never leave TPE's 10 random startup draws"), std::string::npos) << few.out;
+}
+
+// `tpe:` in the sweep file sets the sampler: with 3 startup draws the fourth
+// proposal follows the results, where the default's is still a random draw
+// (the first three are the same draws: a proposal is a function of the seed
+// and its index).
+TEST_F(Search, TheSweepFileChoosesTheSamplersStartupAndKind) {
+  const std::string tuned =
+      folder_.write("tuned.yaml", bayes_sweep(4) + "tpe: {startup_trials: 3, multivariate: false}\n");
+  auto plan = headroom({"plan", tuned});
+  ASSERT_EQ(plan.exit_status, 0) << plan.err;
+  EXPECT_NE(plan.out.find("bayes: univariate TPE"), std::string::npos) << plan.out;
+  EXPECT_NE(plan.out.find("random draws until 3 trials have finished"), std::string::npos) << plan.out;
+  EXPECT_EQ(plan.out.find("random startup"), std::string::npos) << "4 trials leave 3 startup draws: " << plan.out;
+  ASSERT_EQ(headroom({"run", tuned, "--quiet", "-j", "1"}, "tuned.db").exit_status, 0);
+  ASSERT_EQ(headroom({"run", folder_.write("default.yaml", bayes_sweep(4)), "--quiet", "-j", "1"}, "default.db")
+                .exit_status,
+            0);
+  auto with_options = query("SELECT idx, parameters, sampler FROM proposals ORDER BY idx", "tuned.db");
+  auto with_defaults = query("SELECT idx, parameters, sampler FROM proposals ORDER BY idx", "default.db");
+  ASSERT_EQ(with_options.size(), 4u);
+  ASSERT_EQ(with_defaults.size(), 4u);
+  for (int i = 0; i < 4; ++i) {
+    auto sampler = nlohmann::json::parse(with_options[i]["sampler"].get<std::string>());
+    EXPECT_EQ(sampler["startup_trials"], 3);
+    EXPECT_EQ(sampler["multivariate"], false);
+    EXPECT_EQ(nlohmann::json::parse(with_defaults[i]["sampler"].get<std::string>())["startup_trials"], 10);
+    if (i < 3) {
+      EXPECT_EQ(with_options[i]["parameters"], with_defaults[i]["parameters"]) << "startup draw " << i;
+    }
+  }
+  EXPECT_NE(with_options[3]["parameters"], with_defaults[3]["parameters"]) << "TPE's first proposal";
 }
 
 TEST_F(Search, BayesConvergesOnAKnownObjective) {

@@ -107,6 +107,24 @@ TEST(NestedSearch, WithoutReplicateEverySeedOfACellHasASearchOfItsOwn) {
   for (const auto& group : groups.value()) EXPECT_TRUE(group.replicate_seeds.empty());
 }
 
+TEST(NestedSearch, EachCellsSearchTakesTheSweepFilesSamplerSettings) {
+  auto spec = parse_sweep("program: train.py\nmethod: grid\nmetric: {name: score, goal: maximize}\n"
+                          "parameters:\n  kind: {values: [a, b]}\n"
+                          "search:\n  run_cap: 6\n  tpe: {startup_trials: 3, multivariate: false}\n"
+                          "  parameters:\n    x: {distribution: uniform, min: 0, max: 1}\n",
+                          "s.yaml");
+  ASSERT_TRUE(spec.ok()) << spec.error().to_string();
+  auto groups = search_groups(spec.value());
+  ASSERT_TRUE(groups.ok()) << groups.error().to_string();
+  ASSERT_EQ(groups->size(), 2u);
+  for (const auto& group : groups.value()) {
+    const TpeSettings settings = sampler_settings(group.spec.tpe);
+    EXPECT_EQ(settings.startup_trials, 3);
+    EXPECT_FALSE(settings.multivariate);
+    EXPECT_EQ(BayesSearch(group.spec, group.key).sampler_json()["startup_trials"], 3);
+  }
+}
+
 TEST(NestedSearch, TheSweepFileSaysWhatASearchCannotBe) {
   const std::string head = "program: train.py\nmethod: grid\nmetric: {name: score, goal: maximize}\n"
                            "parameters:\n  kind: {values: [a, b]}\n";
@@ -120,6 +138,11 @@ TEST(NestedSearch, TheSweepFileSaysWhatASearchCannotBe) {
             "put early_terminate in 'search:'"},
            {head + "search:\n  method: grid\n  run_cap: 2\n  parameters:\n    x: {values: [1]}\n",
             "search 'method' must be bayes or random"},
+           {head + "tpe: {startup_trials: 2}\nsearch:\n  run_cap: 2\n  parameters:\n    x: {values: [1]}\n",
+            "put tpe in 'search:'"},
+           {head + "search:\n  method: random\n  tpe: {startup_trials: 2}\n  run_cap: 2\n  parameters:\n"
+                   "    x: {values: [1]}\n",
+            "'tpe' sets a bayes search's sampler; this search's method is random"},
        }) {
     auto spec = parse_sweep(text, "s.yaml");
     ASSERT_FALSE(spec.ok()) << text;

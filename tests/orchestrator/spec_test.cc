@@ -153,6 +153,14 @@ INSTANTIATE_TEST_SUITE_P(
         BadSweep{"parameters:\n  heads: 4\n",
                  "bad.yaml:2:10: parameter 'heads' must be a map with 'value' or 'values' (W&B sweep "
                  "format)"},
+        BadSweep{"method: bayes\nmetric: {name: eval/accuracy, goal: maximize}\n"
+                 "tpe: {startup_trials: 0, multivarite: true}\nparameters:\n  heads: {values: [1, 2]}\n",
+                 "bad.yaml:3:23: tpe 'startup_trials' must be a positive integer: the random draws before TPE "
+                 "follows the results\n"
+                 "bad.yaml:3:26: unknown key 'multivarite' in tpe (did you mean 'multivariate'?)"},
+        BadSweep{"method: random\ntpe: {multivariate: yes}\nparameters:\n  heads: {values: [1, 2]}\n",
+                 "bad.yaml:2:21: tpe 'multivariate' must be true or false\n"
+                 "bad.yaml:2:6: 'tpe' sets method: bayes's sampler; this sweep's method is random"},
         BadSweep{"retries: -1\nparameters:\n  heads: {value: 1}\n",
                  "bad.yaml:1:10: 'retries' must be a non-negative integer"}));
 
