@@ -71,6 +71,13 @@ void note_random_startup(const std::string& method, int64_t run_cap, const std::
               static_cast<long long>(run_cap), startup, startup);
 }
 
+// The sampler of a bayes search, as plan names it.
+std::string describe_tpe(const std::optional<SamplerOptions>& tpe) {
+  const TpeSettings settings = sampler_settings(tpe);
+  return std::string(settings.multivariate ? "multivariate" : "univariate") + " TPE after " +
+         std::to_string(settings.startup_trials) + " random draws";
+}
+
 int plan(const PlanOptions& options) {
   auto spec = load_sweep(options.sweep_file, options.count);
   if (!spec) return report_error(spec.error());
@@ -180,8 +187,8 @@ int plan(const PlanOptions& options) {
   }
   auto text = format_table(table, "table");
   if (search) {
-    std::printf("sweep '%s' (bayes: %s TPE, %s %s, seed %llu): %s; %s\n\n", spec->name.c_str(),
-                sampler_settings(spec->tpe).multivariate ? "multivariate" : "univariate",
+    std::printf("sweep '%s' (bayes: %s, %s %s, seed %llu): %s; %s\n\n", spec->name.c_str(),
+                describe_tpe(spec->tpe).c_str(),
                 spec->metric->goal.c_str(), spec->metric->name.c_str(),
                 static_cast<unsigned long long>(spec->random_seed),
                 spec->run_cap > 0 ? (std::to_string(spec->run_cap) + " trials (run_cap)").c_str()
@@ -209,10 +216,12 @@ int plan(const PlanOptions& options) {
     for (const auto& parameter : inner.parameters) names += (names.empty() ? "" : ", ") + parameter.name;
     const size_t seeds = groups.empty() ? 0 : groups.front().replicate_seeds.size();
     const int64_t trials = int64_t(groups.size()) * inner.run_cap, replicates = int64_t(groups.size() * seeds);
-    std::printf("sweep '%s' (grid of %zu cells, each tuning %s with a %s search of %lld trials by %s %s%s): "
+    std::printf("sweep '%s' (grid of %zu cells, each tuning %s with a %s search of %lld trials%s by %s %s%s): "
                 "%lld trials%s; %s\n\n%s",
                 spec->name.c_str(), groups.size(), names.c_str(), inner.method.c_str(),
-                static_cast<long long>(inner.run_cap), spec->metric->goal.c_str(), spec->metric->name.c_str(),
+                static_cast<long long>(inner.run_cap),
+                inner.method == "bayes" ? (" (" + describe_tpe(inner.tpe) + ")").c_str() : "",
+                spec->metric->goal.c_str(), spec->metric->name.c_str(),
                 seeds ? ("; tuned on its first seed, then its best trial on " + std::to_string(seeds) + " more")
                             .c_str()
                       : "",

@@ -1,5 +1,6 @@
 #include "orchestrator/scheduler/bayes_search.h"
 
+#include <algorithm>
 #include <limits>
 #include <map>
 #include <optional>
@@ -34,17 +35,28 @@ nlohmann::json sampler_json_of(const TpeSettings& s, bool random_only, uint64_t 
           {"multivariate", s.multivariate}};
 }
 
-// The `multivariate` a search started with: its first stored proposal's
-// (absent there: false, as binaries before the setting sampled
-// univariately); nullopt for a search without proposals. A search resumed
-// by a binary with another default keeps its sampler, so that its proposals
-// stay a function of what it recorded.
-std::optional<bool> started_multivariate(const std::vector<SearchTrial>& stored) {
-  if (stored.empty()) return std::nullopt;
+// Each setting the sweep file does not choose is the one the search started
+// with, its first stored proposal's, so that a search resumed by a binary
+// with other defaults (or after `--extend` dropped a `tpe:` key) keeps its
+// sampler and its proposals stay a function of what it recorded. A first
+// proposal without `multivariate` was made by a binary from before the
+// setting, which sampled univariately.
+void keep_started_settings(const std::vector<SearchTrial>& stored, const std::optional<SamplerOptions>& chosen,
+                           bool random_only, TpeSettings& settings) {
+  if (stored.empty()) return;
   const nlohmann::json& sampler = stored.front().sampler;
-  if (!sampler.is_object()) return false;
-  const auto found = sampler.find("multivariate");
-  return found != sampler.end() && found->is_boolean() && found->get<bool>();
+  const bool recorded = sampler.is_object();
+  if (!(chosen && chosen->multivariate)) {
+    const auto found = recorded ? sampler.find("multivariate") : sampler.end();
+    settings.multivariate = recorded && found != sampler.end() && found->is_boolean() && found->get<bool>();
+  }
+  if (!(chosen && chosen->startup_trials) && !random_only && recorded) {
+    const auto found = sampler.find("startup_trials");
+    if (found != sampler.end() && found->is_number_integer() && found->get<int64_t>() >= 1 &&
+        found->get<int64_t>() <= std::numeric_limits<int>::max()) {
+      settings.startup_trials = int(found->get<int64_t>());
+    }
+  }
 }
 
 }  // namespace
@@ -74,9 +86,7 @@ Result<SearchStep> BayesSearch::add_cell(Store& store, const SweepRecord& sweep)
   if (!spec_.metric) return Error::internal("a bayes sweep without a metric");
   HEADROOM_ASSIGN_OR_RETURN(auto stored, store.search_trials(sweep.id, search_group_, spec_.metric->name));
   TpeSettings settings = sampler_.settings();
-  // The sweep file's choice, else the sampler the search started with.
-  const bool chosen = spec_.tpe && spec_.tpe->multivariate;
-  if (auto started = started_multivariate(stored); started && !chosen) settings.multivariate = *started;
+  keep_started_settings(stored, spec_.tpe, random_only_, settings);
   const TpeSampler sampler(spec_.parameters, minimizes(spec_), settings, spec_.random_seed);
   const nlohmann::json sampler_json = sampler_json_of(settings, random_only_, spec_.random_seed);
   std::vector<Trial> trials;
@@ -132,7 +142,7 @@ Result<SearchStep> BayesSearch::add_cell(Store& store, const SweepRecord& sweep)
 Expansion BayesSearch::first_proposals(int count) const {
   Expansion expansion;
   std::set<std::string> seen;
-  for (int index = 0; index < count; ++index) {
+  for (int index = 0; index < std::min(count, sampler_.settings().startup_trials); ++index) {
     auto made = cell_of_point(spec_, sampler_.propose({}, uint64_t(index)));
     if (auto* cell = std::get_if<Cell>(&made)) {
       if (seen.insert(cell->hash).second) expansion.cells.push_back(std::move(*cell));

@@ -12,9 +12,10 @@
 // a resumed or restarted search continues at the next index, and one worker
 // with the same seed and a deterministic objective makes the same sequence.
 // Each proposal records the sampler's settings (sampler_json()); a search
-// that has proposals and whose sweep file does not choose `multivariate`
-// continues with the one its first proposal recorded (absent: false, as
-// older binaries sampled univariately), whatever this binary's default.
+// that has proposals continues with the `startup_trials` and `multivariate`
+// its first one recorded (`multivariate` absent: false, as older binaries
+// sampled univariately), whatever this binary's defaults, except for a
+// setting its sweep file's `tpe:` chooses.
 //
 // Trials: each proposal that made a cell, in order, with its parameters; a
 // pending or running cell is a running trial (the constant liar spreads
@@ -42,8 +43,8 @@ namespace headroom {
 // space is exhausted, or its constraints rule out what it keeps proposing.
 inline constexpr int kFruitlessProposalsBeforeGivingUp = 100;
 
-// How many proposals `headroom plan` shows (and `run` checks before it
-// starts): the first ones are random draws, whatever the results.
+// How many proposals `headroom plan` shows at most (and `run` checks before
+// it starts): only startup draws, which are random whatever the results.
 inline constexpr int kPlannedProposals = 10;
 
 // What asking a search for its next cell did.
@@ -58,8 +59,9 @@ enum class SearchStep {
 // replicates.
 bool trial_running(const SearchTrial& trial);
 
-// The sampler settings a search of `spec` starts with: TpeSettings' defaults
-// with the sweep file's `tpe:` choices (spec/sweep_spec.h, SamplerOptions).
+// The settings a fresh search with these `tpe:` choices starts with:
+// TpeSettings' defaults but for what the sweep file chooses
+// (spec/sweep_spec.h, SamplerOptions).
 TpeSettings sampler_settings(const std::optional<SamplerOptions>& options);
 
 class BayesSearch {
@@ -75,13 +77,14 @@ class BayesSearch {
   // new cell.
   Result<SearchStep> add_cell(Store& store, const SweepRecord& sweep);
 
-  // The first `count` proposals of a fresh search as cells (and the excluded
-  // ones): what plan shows. They are the sampler's startup draws, which do
-  // not depend on results.
+  // The first `count` proposals of a fresh search, at most its startup
+  // draws (later ones depend on results), as cells and the excluded ones:
+  // what plan shows.
   Expansion first_proposals(int count) const;
 
   // The sampler and its settings as a fresh search stores them with each
-  // proposal (a resumed one: with its first proposal's `multivariate`).
+  // proposal (a resumed one: with what its first proposal recorded for the
+  // settings its sweep file does not choose).
   nlohmann::json sampler_json() const;
 
  private:

@@ -114,6 +114,7 @@
 //    decided it. Where many parameters meet few trials it learns more slowly
 //    (its kernels are as wide in every dimension: 16 parameters and 80
 //    trials in tpe_test.cc). A search keeps the setting it started with
+//    unless its sweep file sets `tpe: {multivariate: ...}`
 //    (scheduler/bayes_search.h).
 //  - constant_liar defaults to true (Optuna: False): Headroom's sweeps run
 //    cells in parallel, and without it parallel proposals from the same

@@ -723,6 +723,10 @@ void SpecReader::read_early_terminate(const YAML::Node& node, SweepSpec& spec) {
   spec.early_terminate = stop;
 }
 
+// More startup draws than a search could ever make is a typo (and the
+// sampler counts them in an int).
+constexpr int64_t kMostStartupTrials = 1000000;
+
 // `tpe: {startup_trials: N, multivariate: true|false}`.
 std::optional<SamplerOptions> SpecReader::read_tpe(const YAML::Node& node) {
   if (!node.IsMap()) {
@@ -739,8 +743,9 @@ std::optional<SamplerOptions> SpecReader::read_tpe(const YAML::Node& node) {
     if (key == "multivariate") {
       if (!v.is_boolean()) fail(value, "tpe 'multivariate' must be true or false");
       else options.multivariate = v.get<bool>();
-    } else if (!v.is_number_integer() || v.get<int64_t>() < 1 || v.get<int64_t>() > 1000000) {
-      fail(value, "tpe 'startup_trials' must be a positive integer: the random draws before TPE follows the results");
+    } else if (!v.is_number_integer() || v.get<int64_t>() < 1 || v.get<int64_t>() > kMostStartupTrials) {
+      fail(value, "tpe 'startup_trials' must be an integer from 1 to " + std::to_string(kMostStartupTrials) +
+                      ": the random draws before TPE follows the results");
     } else {
       options.startup_trials = int(v.get<int64_t>());
     }

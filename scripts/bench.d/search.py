@@ -319,19 +319,25 @@ def hyperband_table(records, trials):
     return rows
 
 
-STARTUP_TRIALS = 10  # TPE's random startup draws, Headroom's and Optuna's default
+def startup_trials(records, default):
+    """The random startup draws both tools' default samplers make before TPE, as their search
+    lines report them; None when they differ or a line does not say."""
+    counts = {r.get("startup_trials") for r in records if r["kind"] == "search" and (
+        (r["tool"] == "headroom" and sampler_of(r) == default) or
+        (r["tool"] == "optuna" and sampler_of(r) == "univariate"))}
+    return counts.pop() if len(counts) == 1 and None not in counts else None
 
 
-def startup_check(args, default, commands):
-    """Both tools' first 10 trials are random draws, so the 10-trial rows compare two random
-    searches: a difference there is chance, or the two tools drawing from different
-    distributions. Many more repetitions of those 10 trials tell which (the synthetic problems
-    only: on the trainer's cells Headroom's never-retrain rule makes the rows differ by design).
-    Returns the markdown rows and the problems checked."""
+def startup_check(args, default, startup, commands):
+    """Both tools' first `startup` trials are random draws, so the rows at that many trials compare
+    two random searches: a difference there is chance, or the two tools drawing from different
+    distributions. Many more repetitions of those trials tell which (the synthetic problems only:
+    on the trainer's cells Headroom's never-retrain rule makes the rows differ by design). Returns
+    the markdown rows and the problems checked."""
     problems = [p for p in args.problems.split(",") if p in OPTIMA]
-    if not problems or args.startup_repeats <= 0:
+    if not problems or args.startup_repeats <= 0 or startup is None:
         return [], problems
-    common = ["--repeats", str(args.startup_repeats), "--trials", str(STARTUP_TRIALS), "--problems", ",".join(problems)]
+    common = ["--repeats", str(args.startup_repeats), "--trials", str(startup), "--problems", ",".join(problems)]
     ours = os.path.join(args.folder, "startup-headroom.jsonl")
     theirs = os.path.join(args.folder, "startup-optuna.jsonl")
     run([os.path.abspath(args.binary), *common, "--tpe", default, "--timing-proposals", "0", "--out", ours], commands)
@@ -341,8 +347,8 @@ def startup_check(args, default, commands):
     rows = ["| problem | repetitions | Headroom median [q1, q3] | Optuna median [q1, q3] | "
             "P(Headroom better) | rank test p |", "|---|---|---|---|---|---|"]
     for problem in problems:
-        a = bests(records, "headroom", default, problem, STARTUP_TRIALS)
-        b = bests(records, "optuna", "univariate", problem, STARTUP_TRIALS)
+        a = bests(records, "headroom", default, problem, startup)
+        b = bests(records, "optuna", "univariate", problem, startup)
         rows.append("| %s | %d | %s | %s | %.3f | %.2f |" % (
             problem, len(a), spread(a), spread(b), superiority(a, b, True), rank_test_p(a, b, True)))
     return rows, problems
@@ -424,7 +430,8 @@ def main():
     verdict = multivariate_verdict(records, problems, args.trials)
     timing_rows, slow = timing_table(records, problems)
     hyperband_rows = hyperband_table(records, args.trials)
-    startup_rows, startup_problems = startup_check(args, default, commands)
+    startup = startup_trials(records, default)
+    startup_rows, startup_problems = startup_check(args, default, startup, commands)
 
     out = []
     out.append("# Adaptive search against Optuna (`scripts/bench search`)")
@@ -484,20 +491,20 @@ def main():
         out.append("")
         out.append("### The random startup rows")
         out.append("")
-        out.append("Both tools draw their first %d trials at random, so their %d-trial rows compare two random "
-                   "searches, whose difference is chance unless the tools draw from different distributions. "
-                   "The same %d trials repeated %d times per tool (seeds 0-%d) on %s (not the trainer, where "
-                   "Headroom's never-retrain rule makes the rows differ by design):" % (
-                       STARTUP_TRIALS, STARTUP_TRIALS, STARTUP_TRIALS, args.startup_repeats,
-                       args.startup_repeats - 1, ", ".join(startup_problems)))
+        out.append("Both tools' default samplers draw their first %d trials at random, so their %d-trial rows "
+                   "compare two random searches, whose difference is chance unless the tools draw from different "
+                   "distributions. The same %d trials repeated %d times per tool (seeds 0-%d) on %s (not the "
+                   "trainer, where Headroom's never-retrain rule makes the rows differ by design):" % (
+                       startup, startup, startup, args.startup_repeats, args.startup_repeats - 1,
+                       ", ".join(startup_problems)))
         out.append("")
         out.extend(startup_rows)
         out.append("")
-        out.append("P(Headroom better) near 0.5 with a large p says the two startups are draws from the same "
-                   "distributions: a %d-trial miss in the table above is then the luck of %d repetitions, and "
-                   "no sampler setting could change it (what would change it is a different startup, such as "
-                   "quasi-random draws: tried and not adopted, orchestrator/search/tpe.h)." % (
-                       STARTUP_TRIALS, args.repeats))
+        out.append("P(Headroom better) near 0.5 with a large p is what draws from the same distributions give: a "
+                   "%d-trial miss in the table above is then consistent with the luck of %d repetitions. With "
+                   "%d startup draws only another startup could change that row (quasi-random draws: tried and "
+                   "not adopted, orchestrator/search/tpe.h); a sweep that wants TPE sooner sets fewer "
+                   "(`tpe: {startup_trials: N}`, docs/sweeps.md)." % (startup, args.repeats, startup))
     out.append("")
     out.append("### Side by side")
     out.append("")

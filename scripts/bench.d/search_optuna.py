@@ -213,6 +213,7 @@ def main():
         parser.error("the trainer problem needs --surrogate")
     surrogate = read_surrogate(args.surrogate) if "trainer" in wanted else None
     out = open(args.out, "w") if args.out else sys.stdout
+    startup_trials = sampler(0, args.multivariate)._n_startup_trials  # TPESampler's n_startup_trials
     for problem in problems(surrogate):
         if problem.name not in wanted:
             continue
@@ -220,6 +221,7 @@ def main():
         for r in range(args.repeats):
             out.write(json.dumps({"tool": tool, "sampler": kind, "kind": "search", "problem": problem.name,
                                   "goal": problem.direction, "repetition": r, "seed": r,
+                                  "startup_trials": startup_trials,
                                   "best": search(problem, r, args.trials, args.multivariate)}) + "\n")
         search_seconds = time.perf_counter() - start
         if args.timing_proposals > 0:

@@ -481,6 +481,7 @@ const char* sampler_name(const TpeSettings& settings) {
 json tagged(json line, const TpeSettings& settings) {
   line["sampler"] = sampler_name(settings);
   line["default_sampler"] = settings.multivariate == TpeSettings{}.multivariate;
+  line["startup_trials"] = settings.startup_trials;
   return line;
 }
 

@@ -64,7 +64,7 @@ TEST_F(Search, PlanShowsTheSpaceAndTheFirstProposals) {
   const std::string file = folder_.write("search.yaml", bayes_sweep(30));
   auto plan = headroom({"plan", file});
   ASSERT_EQ(plan.exit_status, 0) << plan.err;
-  EXPECT_NE(plan.out.find("bayes: multivariate TPE, maximize score, seed 7"), std::string::npos) << plan.out;
+  EXPECT_NE(plan.out.find("TPE after 10 random draws, maximize score, seed 7"), std::string::npos) << plan.out;
   EXPECT_NE(plan.out.find("30 trials (run_cap)"), std::string::npos) << plan.out;
   EXPECT_NE(plan.out.find("lr: log_uniform_values [0.0001, 1]"), std::string::npos) << plan.out;
   EXPECT_NE(plan.out.find("kind: categorical [\"a\", \"b\"]"), std::string::npos) << plan.out;
@@ -86,8 +86,9 @@ TEST_F(Search, TheSweepFileChoosesTheSamplersStartupAndKind) {
       folder_.write("tuned.yaml", bayes_sweep(4) + "tpe: {startup_trials: 3, multivariate: false}\n");
   auto plan = headroom({"plan", tuned});
   ASSERT_EQ(plan.exit_status, 0) << plan.err;
-  EXPECT_NE(plan.out.find("bayes: univariate TPE"), std::string::npos) << plan.out;
-  EXPECT_NE(plan.out.find("random draws until 3 trials have finished"), std::string::npos) << plan.out;
+  EXPECT_NE(plan.out.find("bayes: univariate TPE after 3 random draws"), std::string::npos) << plan.out;
+  EXPECT_NE(plan.out.find("its first 3 proposals (random draws until 3 trials have finished"), std::string::npos)
+      << "plan shows the startup draws only: " << plan.out;
   EXPECT_EQ(plan.out.find("random startup"), std::string::npos) << "4 trials leave 3 startup draws: " << plan.out;
   ASSERT_EQ(headroom({"run", tuned, "--quiet", "-j", "1"}, "tuned.db").exit_status, 0);
   ASSERT_EQ(headroom({"run", folder_.write("default.yaml", bayes_sweep(4)), "--quiet", "-j", "1"}, "default.db")
@@ -236,8 +237,10 @@ TEST_F(Search, EachGridCellTunesItsOwnSearchThenReplicatesTheBestOverSeeds) {
                          "    lr: {distribution: log_uniform_values, min: 0.0001, max: 1}\n");
   auto plan = headroom({"plan", file});
   ASSERT_EQ(plan.exit_status, 0) << plan.err;
-  EXPECT_NE(plan.out.find("grid of 2 cells, each tuning x, lr with a bayes search of 12 trials by maximize score; "
-                          "tuned on its first seed, then its best trial on 2 more): 24 trials + 4 replicates"),
+  EXPECT_NE(plan.out.find("grid of 2 cells, each tuning x, lr with a bayes search of 12 trials ("), std::string::npos)
+      << plan.out;
+  EXPECT_NE(plan.out.find("TPE after 10 random draws) by maximize score; tuned on its first seed, then its best trial "
+                          "on 2 more): 24 trials + 4 replicates"),
             std::string::npos)
       << plan.out;
   auto ran = headroom({"run", file, "--quiet", "-j", "2"});

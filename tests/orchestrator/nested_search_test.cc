@@ -150,24 +150,25 @@ TEST(NestedSearch, TheSweepFileSaysWhatASearchCannotBe) {
   }
 }
 
-SweepSpec bayes_search() {
+SweepSpec bayes_search(const std::string& more = "") {
   auto spec = parse_sweep(
       "name: s\nprogram: train.py\nmethod: bayes\nmetric: {name: score, goal: maximize}\n"
       "parameters:\n  x: {distribution: uniform, min: 0, max: 1}\n"
-      "  y: {distribution: uniform, min: 0, max: 1}\n",
+      "  y: {distribution: uniform, min: 0, max: 1}\n" + more,
       "s.yaml");
   EXPECT_TRUE(spec.ok()) << spec.error().to_string();
   return spec.value();
 }
 
-// The `multivariate` each proposal of a search recorded, in order, after an
-// older or other binary recorded the first one with `first_sampler` (null:
-// a fresh search).
-std::vector<nlohmann::json> multivariate_after(const nlohmann::json& first_sampler) {
+// The `setting` each proposal of a search of `spec` recorded, in order,
+// after an older or other binary (or file) recorded the first one with
+// `first_sampler` (null: a fresh search).
+std::vector<nlohmann::json> recorded_after(const nlohmann::json& first_sampler,
+                                           const std::string& setting = "multivariate",
+                                           const SweepSpec& spec = bayes_search()) {
   testing::TemporaryFolder folder;
   auto store = Store::open_for_writing((folder.path() / "h.db").string());
   EXPECT_TRUE(store.ok());
-  const SweepSpec spec = bayes_search();
   auto sweep =
       store.value()->register_sweep(spec, expand(spec).value(), folder.path().string(), false);
   EXPECT_TRUE(sweep.ok());
@@ -187,7 +188,7 @@ std::vector<nlohmann::json> multivariate_after(const nlohmann::json& first_sampl
   EXPECT_TRUE(table.ok());
   std::vector<nlohmann::json> recorded;
   for (const auto& row : table->rows)
-    recorded.push_back(nlohmann::json::parse(row.front().get<std::string>())["multivariate"]);
+    recorded.push_back(nlohmann::json::parse(row.front().get<std::string>())[setting]);
   return recorded;
 }
 
@@ -195,12 +196,24 @@ TEST(BayesSearch, AResumedSearchKeepsTheSamplerItsFirstProposalRecorded) {
   const bool fallback = TpeSettings{}.multivariate;
   nlohmann::json older = BayesSearch(bayes_search()).sampler_json();
   EXPECT_EQ(older["multivariate"], fallback);  // a fresh search records this binary's default
-  EXPECT_EQ(multivariate_after(nullptr), (std::vector<nlohmann::json>{fallback, fallback}));
+  EXPECT_EQ(recorded_after(nullptr), (std::vector<nlohmann::json>{fallback, fallback}));
   older.erase("multivariate");  // a binary from before the setting sampled univariately
-  EXPECT_EQ(multivariate_after(older), (std::vector<nlohmann::json>{nullptr, false, false}));
+  EXPECT_EQ(recorded_after(older), (std::vector<nlohmann::json>{nullptr, false, false}));
   older["multivariate"] = !fallback;  // one whose default differs from this binary's
-  EXPECT_EQ(multivariate_after(older),
+  EXPECT_EQ(recorded_after(older),
             (std::vector<nlohmann::json>{!fallback, !fallback, !fallback}));
+}
+
+TEST(BayesSearch, WhatTheSweepFileChoosesOutranksWhatTheSearchStartedWith) {
+  const bool fallback = TpeSettings{}.multivariate;
+  nlohmann::json started = BayesSearch(bayes_search()).sampler_json();
+  started["startup_trials"] = 3;  // e.g. a `tpe:` that `run --extend` has since dropped
+  EXPECT_EQ(recorded_after(started, "startup_trials"), (std::vector<nlohmann::json>{3, 3, 3}));
+  const SweepSpec chosen = bayes_search(std::string("tpe: {startup_trials: 5, multivariate: ") +
+                                        (fallback ? "false" : "true") + "}\n");
+  EXPECT_EQ(recorded_after(started, "startup_trials", chosen), (std::vector<nlohmann::json>{3, 5, 5}));
+  EXPECT_EQ(recorded_after(started, "multivariate", chosen),
+            (std::vector<nlohmann::json>{fallback, !fallback, !fallback}));
 }
 
 }  // namespace

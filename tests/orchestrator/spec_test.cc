@@ -155,7 +155,7 @@ INSTANTIATE_TEST_SUITE_P(
                  "format)"},
         BadSweep{"method: bayes\nmetric: {name: eval/accuracy, goal: maximize}\n"
                  "tpe: {startup_trials: 0, multivarite: true}\nparameters:\n  heads: {values: [1, 2]}\n",
-                 "bad.yaml:3:23: tpe 'startup_trials' must be a positive integer: the random draws before TPE "
+                 "bad.yaml:3:23: tpe 'startup_trials' must be an integer from 1 to 1000000: the random draws before TPE "
                  "follows the results\n"
                  "bad.yaml:3:26: unknown key 'multivarite' in tpe (did you mean 'multivariate'?)"},
         BadSweep{"method: random\ntpe: {multivariate: yes}\nparameters:\n  heads: {values: [1, 2]}\n",
