@@ -1,6 +1,7 @@
 #include "reports/results.h"
 
 #include <algorithm>
+#include <cmath>
 #include <set>
 
 #include "orchestrator/spec/sweep_spec.h"
@@ -109,6 +110,27 @@ std::set<int64_t> chosen_cells(const std::vector<CellRecord>& cells, const std::
   return kept;
 }
 
+// Every run of the sweep's cells that started.
+Result<SweepResults::RunSpan> span_of_runs(Store& store, const std::vector<CellRecord>& cells) {
+  SweepResults::RunSpan span;
+  span.first_start = INFINITY;
+  for (const auto& cell : cells) {
+    HEADROOM_ASSIGN_OR_RETURN(auto runs, store.runs_of_cell(cell.id));
+    for (const auto& run : runs) {
+      if (!run.started_at) continue;
+      ++span.runs;
+      span.first_start = std::min(span.first_start, *run.started_at);
+      // A lost run's end time is when its loss was noticed (after a restart: maybe hours later).
+      if (run.state == RunState::lost) ++span.lost;
+      if (!run.ended_at || run.state == RunState::lost) continue;
+      span.last_end = std::max(span.last_end, *run.ended_at);
+      span.seconds += *run.ended_at - *run.started_at;
+    }
+  }
+  if (span.runs == 0) span.first_start = 0;
+  return span;
+}
+
 }  // namespace
 
 Result<SweepResults> load_sweep_results(Store& store, const SweepRecord& sweep) {
@@ -119,6 +141,10 @@ Result<SweepResults> load_sweep_results(Store& store, const SweepRecord& sweep) 
   HEADROOM_ASSIGN_OR_RETURN(auto names, store.parameter_names(sweep.id));
   const std::set<int64_t> chosen = chosen_cells(cells, replicates, results);
   const bool searched = !chosen.empty();
+  if (searched) {
+    HEADROOM_ASSIGN_OR_RETURN(auto span, span_of_runs(store, cells));
+    results.search_runs = span;
+  }
   std::map<std::string, int64_t> trials_of_group;
   for (const auto& cell : cells) {
     if (cell.search_role == "trial") ++trials_of_group[cell.search_group];

@@ -74,6 +74,16 @@ struct SweepResults {
   std::vector<std::string> searched;
   std::string selected_on;
   int64_t unchosen_trials = 0;  // trials that were not their search's best
+  // A searched sweep's every run that started (trials of any end, replicates,
+  // retried attempts): what its shown numbers cost, which the chosen trials'
+  // own runs understate.
+  struct RunSpan {
+    int64_t runs = 0;
+    int64_t lost = 0;  // of them: vanished, so recorded as ended only when the orchestrator noticed
+    double first_start = 0, last_end = 0;  // unix seconds
+    double seconds = 0;                    // summed over the runs that ended, lost ones left out
+  };
+  std::optional<RunSpan> search_runs;
 };
 
 // Loads a sweep's cells and their succeeded runs. Configurations without a

@@ -576,7 +576,14 @@ void describe_setup(SweepSection& section) {
                      (sizes_known(results) ? "Task `" + join(tasks) + "`, metric `" : std::string("Metric `")) +
                      section.goal.name + "` (" + (section.goal.maximize ? "higher" : "lower") + " is better)." +
                      (sizes_known(results) ? " Precision " + join(precisions) + " on " + join(devices) + "." : "");
-  if (last_end > first_start) {
+  if (const auto& span = results.search_runs; span && span->last_end > span->first_start) {
+    // The shown runs are the chosen trials and their replicates; the search's cost is every run.
+    text += " Wall time " + compact_duration(span->last_end - span->first_start) +
+            " from the search's first run's start to its last run's end; " + compact_duration(span->seconds) +
+            " of run time in all, over its " + std::to_string(span->runs) + " runs (trials and replicates" +
+            (span->lost ? "; " + std::to_string(span->lost) + " lost, whose time is not counted" : std::string()) +
+            ").";
+  } else if (last_end > first_start) {
     text += " Wall time " + compact_duration(last_end - first_start) + " from the first run's start to the last run's end; " +
             compact_duration(total) + " of run time in all.";
   }

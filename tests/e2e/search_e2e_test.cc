@@ -307,6 +307,8 @@ TEST_F(Search, TheReportOfASearchedSweepShowsTheChosenTrialsOnTheTestSplit) {
                       "never saw. 4 other trials are not shown."),
             std::string::npos)
       << text;
+  // Its compute is the whole search's, not only the shown runs': 6 trials and 2 replicates.
+  EXPECT_NE(text.find(" of run time in all, over its 8 runs (trials and replicates)."), std::string::npos) << text;
   const std::string configurations = testing::read_file(folder_.path() / "report" / "tuned-configurations.csv");
   EXPECT_EQ(std::count(configurations.begin(), configurations.end(), '\n'), 3) << configurations
       << "a header and one row per outer cell (heads 1 and 4), each over 2 seeds";
