@@ -13,7 +13,7 @@ void add_serve_command(CLI::App& app, const GlobalOptions& global, int& exit_sta
       "serve", "Serve a live dashboard of the database and its JSON API (read-only; Ctrl-C stops it)");
   command->add_option("--host", options->host,
                       "address to listen on (default 127.0.0.1; any other needs the token printed at start)");
-  command->add_option("--port", options->port, "port (default 8700; 0: any free port)");
+  command->add_option("--port", options->port, "port (default 8700; 0: any free port)")->check(CLI::Range(0, 65535));
   command->add_option("--token", options->token,
                       "the token requests must carry (default: a random one when --host is not loopback)");
   command->callback([options, &global, &exit_status] {

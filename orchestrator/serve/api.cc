@@ -43,13 +43,15 @@ ApiResponse from_error(const Error& error) {
   return failure(error.kind == ErrorKind::invalid_input ? 400 : 500, error.to_string());
 }
 
+// A comma-separated list; an item asked twice is answered once, where first asked.
 std::vector<std::string> split_list(const std::string& text) {
   std::vector<std::string> items;
   size_t start = 0;
   while (start <= text.size()) {
     size_t comma = text.find(',', start);
     if (comma == std::string::npos) comma = text.size();
-    if (comma > start) items.push_back(text.substr(start, comma - start));
+    std::string item = text.substr(start, comma - start);
+    if (!item.empty() && std::find(items.begin(), items.end(), item) == items.end()) items.push_back(std::move(item));
     start = comma + 1;
   }
   return items;

@@ -3,7 +3,9 @@
 #include <httplib.h>
 #include <pthread.h>
 #include <signal.h>
+#include <sys/socket.h>
 
+#include <cctype>
 #include <cstdio>
 #include <fstream>
 #include <thread>
@@ -33,6 +35,40 @@ Result<std::string> random_token() {
 constexpr size_t kThreads = 32;
 
 bool loopback(const std::string& host) { return host == "127.0.0.1" || host == "localhost" || host == "::1"; }
+
+// The name a request's Host header gives, without its port ("[::1]:8700" -> "::1").
+std::string lowercase(std::string text) {
+  for (char& c : text) c = char(std::tolower(static_cast<unsigned char>(c)));
+  return text;
+}
+
+std::string host_name_of(const std::string& header) {
+  return lowercase(!header.empty() && header.front() == '[' ? header.substr(1, header.find(']') - 1)
+                                                            : header.substr(0, header.find(':')));
+}
+
+// A token as a URL's query value: every byte but letters, digits and -._~ as %XX.
+std::string url_encoded(const std::string& text) {
+  std::string out;
+  char hex[4];
+  for (unsigned char c : text) {
+    if (std::isalnum(c) || c == '-' || c == '.' || c == '_' || c == '~') {
+      out += char(c);
+    } else {
+      std::snprintf(hex, sizeof(hex), "%%%02X", c);
+      out += hex;
+    }
+  }
+  return out;
+}
+
+// Binds like httplib's default but without SO_REUSEPORT, with which a second
+// server on the same port binds too and the kernel splits the requests
+// between the two.
+void bind_exclusively(socket_t socket) {
+  int yes = 1;
+  ::setsockopt(socket, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof(yes));
+}
 
 void send_json(httplib::Response& response, int status, const nlohmann::ordered_json& body) {
   response.status = status;
@@ -64,6 +100,9 @@ Status serve(const ServeOptions& options, const std::function<void(const std::st
   // Idle keep-alive connections hold a thread each for up to 5 s: two open
   // pages (6 connections each) would leave httplib's default 8 too few.
   server.new_task_queue = [] { return new httplib::ThreadPool(kThreads); };
+  server.set_socket_options(bind_exclusively);
+  // An idle keep-alive connection holds Ctrl-C up this long (httplib's default: 5 s).
+  server.set_keep_alive_timeout(1);
   server.set_pre_routing_handler([&](const httplib::Request& request, httplib::Response& response) {
     // Never compress: httplib picks brotli at its slowest quality whenever
     // the client accepts it (Chromium does, even to 127.0.0.1), which took
@@ -71,15 +110,34 @@ Status serve(const ServeOptions& options, const std::function<void(const std::st
     // is served over loopback or a tunnel, where bytes are cheap. httplib
     // reads this header after routing, from the request object it hands us
     // as const (it is not const itself).
-    const_cast<httplib::Request&>(request).headers.erase("Accept-Encoding");
+    auto& writable = const_cast<httplib::Request&>(request);
+    writable.headers.erase("Accept-Encoding");
+    // Whole answers only: httplib would cut an API answer to a range under
+    // "200 OK", and a header of many ranges of one file makes a body many
+    // times its size.
+    writable.headers.erase("Range");
+    writable.ranges.clear();
     if (request.method != "GET" && request.method != "HEAD") {
-      send_json(response, 405, {{"error", "only GET: the dashboard never writes"}});
+      response.set_header("Allow", "GET, HEAD");
+      send_json(response, 405, {{"error", "only GET and HEAD: the dashboard never writes"}});
+      return httplib::Server::HandlerResponse::Handled;
+    }
+    // Served on a loopback address without a token, it answers only requests
+    // addressed to a loopback name: a web page whose own name the attacker
+    // points at 127.0.0.1 (DNS rebinding) sends its name as Host.
+    if (token.empty() && request.has_header("Host") && !loopback(host_name_of(request.get_header_value("Host")))) {
+      send_json(response, 403,
+                {{"error", "this dashboard answers requests for localhost, 127.0.0.1 or [::1] only; to serve another "
+                           "name, give --host, and the token it prints"}});
       return httplib::Server::HandlerResponse::Handled;
     }
     // The page's files hold no data, and its <script> tags cannot carry the token.
     if (token.empty() || request.path.rfind("/static/", 0) == 0) return httplib::Server::HandlerResponse::Unhandled;
     const bool by_query = request.has_param("token") && request.get_param_value("token") == token;
-    const bool by_header = request.get_header_value("Authorization") == "Bearer " + token;
+    // RFC 9110: the scheme's name is case-insensitive ("bearer T" too).
+    const std::string authorization = request.get_header_value("Authorization");
+    const bool by_header = authorization.size() == 7 + token.size() &&
+                           lowercase(authorization.substr(0, 7)) == "bearer " && authorization.substr(7) == token;
     if (by_query || by_header) return httplib::Server::HandlerResponse::Unhandled;
     send_json(response, 401, {{"error", "this server needs the token it printed at start (?token=...)"}});
     return httplib::Server::HandlerResponse::Handled;
@@ -136,7 +194,7 @@ Status serve(const ServeOptions& options, const std::function<void(const std::st
                      " (in use? another --port, or --port 0 for any free one)");
   }
   const std::string host = options.host.find(':') != std::string::npos ? "[" + options.host + "]" : options.host;
-  on_listening("http://" + host + ":" + std::to_string(port) + "/" + (token.empty() ? "" : "?token=" + token));
+  on_listening("http://" + host + ":" + std::to_string(port) + "/" + (token.empty() ? "" : "?token=" + url_encoded(token)));
   std::thread listener([&] { server.listen_after_bind(); });
   std::thread stopper([&] {
     int signal = 0;

@@ -10,6 +10,7 @@
 #include <httplib.h>
 #include <signal.h>
 
+#include <algorithm>
 #include <boost/process.hpp>
 #include <regex>
 #include <sstream>
@@ -177,9 +178,70 @@ TEST_F(Serve, AnotherAddressNeedsTheTokenPrintedAtStart) {
   EXPECT_EQ(client.Get("/api/sweeps?token=wrong")->status, 401);
   EXPECT_EQ(client.Get("/api/sweeps?token=" + token)->status, 200);
   EXPECT_EQ(client.Get("/api/sweeps", {{"Authorization", "Bearer " + token}})->status, 200);
+  EXPECT_EQ(client.Get("/api/sweeps", {{"Authorization", "bearer " + token}})->status, 200) << "any case";
+  EXPECT_EQ(client.Get("/api/sweeps", {{"Authorization", "Basic " + token}})->status, 401);
   EXPECT_EQ(client.Get("/")->status, 401);
   // The page's code holds no data, and its <script> tags cannot carry the token.
   EXPECT_EQ(client.Get("/static/app.js")->status, 200);
+}
+
+// What a hostile client or a second server could do: a page whose name the
+// attacker points at 127.0.0.1 (DNS rebinding), a Range header that cuts an
+// API answer or multiplies a file, a second server on the same port, a port
+// out of range, a list that names one item twice.
+TEST_F(Serve, HostileRequestsAndASecondServerAreRefused) {
+  const std::string url = start();
+  auto [host, port] = host_port(url);
+  httplib::Client client(host, port);
+  EXPECT_EQ(client.Get("/api/sweeps", {{"Host", "evil.example:" + std::to_string(port)}})->status, 403);
+  EXPECT_EQ(client.Get("/", {{"Host", "evil.example"}})->status, 403);
+  EXPECT_EQ(client.Get("/api/sweeps", {{"Host", "LOCALHOST:" + std::to_string(port)}})->status, 200);
+  EXPECT_EQ(client.Get("/api/sweeps", {{"Host", "[::1]:" + std::to_string(port)}})->status, 200);
+
+  const auto whole = client.Get("/api/sweeps");
+  const auto ranged = client.Get("/api/sweeps", {{"Range", "bytes=0-10"}});
+  ASSERT_TRUE(whole && ranged);
+  EXPECT_EQ(ranged->status, 200);
+  EXPECT_EQ(ranged->body, whole->body) << "whole answers only";
+  std::string many = "bytes=0-";
+  for (int i = 0; i < 200; ++i) many += ",0-";
+  const auto script = client.Get("/static/vendor/uPlot.iife.min.js");
+  const auto multiplied = client.Get("/static/vendor/uPlot.iife.min.js", {{"Range", many}});
+  ASSERT_TRUE(script && multiplied);
+  EXPECT_EQ(multiplied->body.size(), script->body.size());
+
+  const auto post = client.Post("/api/sweeps", "", "text/plain");
+  ASSERT_TRUE(post);
+  EXPECT_EQ(post->status, 405);
+  EXPECT_EQ(post->get_header_value("Allow"), "GET, HEAD");
+
+  // A list naming a sweep or a metric twice answers it once.
+  auto report = nlohmann::json::parse(client.Get("/api/report?sweep=s,s&metric=accuracy")->body);
+  EXPECT_EQ(report["sweeps"], nlohmann::json::array({"s"})) << report.dump().substr(0, 300);
+  auto curve = client.Get("/api/runs/1/metrics?names=loss,loss");
+  ASSERT_TRUE(curve);
+  EXPECT_EQ(std::count(curve->body.begin(), curve->body.end(), ':'), 1) << curve->body;
+
+  // A second server on the same port fails at start, as the first holds it.
+  auto second = testing::run_command({testing::headroom_binary(), "--db", (folder_.path() / database_).string(), "serve",
+                                      "--port", std::to_string(port)},
+                                     folder_.path());
+  EXPECT_NE(second.exit_status, 0);
+  EXPECT_NE(second.err.find("cannot listen"), std::string::npos) << second.err;
+  auto wrapped = testing::run_command({testing::headroom_binary(), "--db", (folder_.path() / database_).string(), "serve",
+                                       "--port", "70000"},
+                                      folder_.path());
+  EXPECT_NE(wrapped.exit_status, 0);
+  EXPECT_NE(wrapped.err.find("70000"), std::string::npos) << wrapped.err;
+}
+
+// A token of the user's own is printed as a URL can carry it.
+TEST_F(Serve, AGivenTokenIsPrintedEncodedAndAccepted) {
+  const std::string url = start({"--host", "0.0.0.0", "--token", "a&b c#"});
+  EXPECT_NE(url.find("?token=a%26b%20c%23"), std::string::npos) << url;
+  httplib::Client client("127.0.0.1", host_port(url).second);
+  EXPECT_EQ(client.Get("/api/sweeps?token=a%26b%20c%23")->status, 200);
+  EXPECT_EQ(client.Get("/api/sweeps?token=a")->status, 401);
 }
 
 TEST_F(Serve, ManyRunsCurvesComeInOneAnswerEqualToEachRunsOwn) {
@@ -213,8 +275,11 @@ TEST_F(Serve, ManyRunsCurvesComeInOneAnswerEqualToEachRunsOwn) {
   EXPECT_EQ(client.Get("/api/curves?runs=" + first + ",x&names=loss")->status, 400);
   EXPECT_EQ(client.Get("/api/curves?runs=" + first + ",999&names=loss")->status, 404);
   std::string many = first;
-  for (int i = 0; i < 1000; ++i) many += "," + first;
+  for (int i = 1000; i < 2000; ++i) many += "," + std::to_string(i);
   EXPECT_EQ(client.Get("/api/curves?runs=" + many + "&names=loss")->status, 400) << "at most 1,000 runs at once";
+  EXPECT_EQ(client.Get("/api/curves?runs=" + first + "," + first + "&names=loss")->body,
+            client.Get("/api/curves?runs=" + first + "&names=loss")->body)
+      << "a run asked twice is answered once";
 }
 
 // The paper view's report is computed at each request: a sweep whose runs

@@ -50,17 +50,24 @@ export class RunView {
     const id = encodeURIComponent(this.id);
     const run = await api('/api/runs/' + id);
     const names = Object.keys(run.final_metrics).slice(0, CURVES_SHOWN);
+    // Output that cannot be read (a log replaced by a pipe or a folder) is
+    // said under Output; the rest of the run is shown all the same.
     const [logs, curves] = await Promise.all([
-      api('/api/runs/' + id + '/logs', {tail: TAIL_LINES}),
+      api('/api/runs/' + id + '/logs', {tail: TAIL_LINES}).catch(error => ({error})),
       names.length ? api('/api/runs/' + id + '/metrics', {names: names.join(',')}) : Promise.resolve({}),
     ]);
     if (this.closed) return;
     this.drawSummary(run);
     this.drawCurves(curves, Object.keys(run.final_metrics).length);
-    this.stdoutCaption.textContent = outputCaption('stdout', logs.stdout);
-    this.stdout.textContent = logs.stdout.text;
-    this.stderrCaption.textContent = outputCaption('stderr', logs.stderr);
-    this.stderr.textContent = logs.stderr.text;
+    if (logs.error) {
+      this.stdoutCaption.textContent = 'output not read: ' + logs.error.message;
+      this.stdout.textContent = this.stderrCaption.textContent = this.stderr.textContent = '';
+    } else {
+      this.stdoutCaption.textContent = outputCaption('stdout', logs.stdout);
+      this.stdout.textContent = logs.stdout.text;
+      this.stderrCaption.textContent = outputCaption('stderr', logs.stderr);
+      this.stderr.textContent = logs.stderr.text;
+    }
     this.config.textContent = JSON.stringify(run.config, null, 2);
     this.ended = !isActive(run.state);
   }
