@@ -51,8 +51,8 @@ int cancel(const CancelOptions& options, const GlobalOptions& global) {
       ++elsewhere;
       continue;
     }
-    // The worker's process group: it and anything it started.
-    if (run.pid && is_worker_of(*run.pid, run.run_dir) && ::kill(-pid_t(*run.pid), SIGTERM) == 0) ++stopped;
+    // Through its supervisor, to its process group: it and anything it started.
+    if (run.pid && is_worker_of(*run.pid, run.run_dir) && ask_worker_to_stop(*run.pid)) ++stopped;
   }
   std::printf("sweep '%s': cancelled%s; %d running worker%s asked to stop\n", sweep->name.c_str(),
               hash.empty() ? "" : (" cell " + hash.substr(0, 12)).c_str(), stopped, stopped == 1 ? "" : "s");

@@ -65,6 +65,9 @@ Result<Machine> discover_machine(const std::string& gpus_flag);
 // The trainer executable: --trainer's value, or headroom-train beside this
 // headroom; an error (naming --trainer) when it is not an executable file.
 Result<std::string> trainer_executable(const std::string& trainer_flag);
+// headroom-supervise beside this headroom (executors/supervise_main.cc);
+// an error when it is not an executable file there.
+Result<std::string> supervisor_executable();
 
 // The resources of every cell of an expansion, in order.
 std::vector<CellResources> cell_resources(const Expansion& expansion);

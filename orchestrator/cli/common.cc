@@ -62,20 +62,38 @@ Result<Machine> discover_machine(const std::string& gpus_flag) {
   return machine;
 }
 
-Result<std::string> trainer_executable(const std::string& trainer_flag) {
-  std::string trainer = trainer_flag;
-  if (trainer.empty()) {
-    std::error_code error;
-    const std::filesystem::path self = std::filesystem::read_symlink("/proc/self/exe", error);
-    trainer = error ? "headroom-train" : (self.parent_path() / "headroom-train").string();
-  }
+namespace {
+
+std::string beside_this_headroom(const std::string& name) {
   std::error_code error;
-  if (!std::filesystem::is_regular_file(trainer, error) || ::access(trainer.c_str(), X_OK) != 0) {
+  const std::filesystem::path self = std::filesystem::read_symlink("/proc/self/exe", error);
+  return error ? name : (self.parent_path() / name).string();
+}
+
+bool is_executable_file(const std::string& path) {
+  std::error_code error;
+  return std::filesystem::is_regular_file(path, error) && ::access(path.c_str(), X_OK) == 0;
+}
+
+}  // namespace
+
+Result<std::string> trainer_executable(const std::string& trainer_flag) {
+  const std::string trainer = trainer_flag.empty() ? beside_this_headroom("headroom-train") : trainer_flag;
+  if (!is_executable_file(trainer)) {
     return Error::invalid("trainer '" + trainer + "' is not an executable file" +
                           (trainer_flag.empty() ? ": build headroom-train beside headroom, or name it with --trainer"
                                                 : " (--trainer)"));
   }
   return trainer;
+}
+
+Result<std::string> supervisor_executable() {
+  const std::string supervisor = beside_this_headroom("headroom-supervise");
+  if (!is_executable_file(supervisor)) {
+    return Error::invalid("'" + supervisor + "' is not an executable file: headroom-supervise, the parent of every " +
+                          "local worker, is built beside headroom and goes where headroom goes");
+  }
+  return supervisor;
 }
 
 std::vector<CellResources> cell_resources(const Expansion& expansion) {

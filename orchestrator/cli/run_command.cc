@@ -6,12 +6,15 @@
 #include <termios.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cctype>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 
 #include "orchestrator/cli/commands.h"
+#include "common/text_file.h"
+#include "common/spelling.h"
 #include "orchestrator/grid/preflight.h"
 #include "orchestrator/devices/devices.h"
 #include "orchestrator/grid/grid.h"
@@ -210,7 +213,11 @@ int drive(const RunOptions& options, const GlobalOptions& global, const SweepSpe
   }
   const bool local = executor == "local";
   std::optional<Placement> placement;
+  std::string supervisor;
   if (local) {
+    auto found = supervisor_executable();
+    if (!found) return report_error(found.error());
+    supervisor = found.value();
     auto machine = discover_machine(options.gpus);
     if (!machine) return report_error(machine.error());
     auto admitted = Placement::admit(options.placement, machine.value(), cells, spec.file);
@@ -262,6 +269,7 @@ int drive(const RunOptions& options, const GlobalOptions& global, const SweepSpe
   }
   SchedulerOptions scheduler;
   scheduler.trainer_path = trainer;
+  scheduler.supervisor_path = supervisor;
   // A search makes its cells as slots free: one over the sweep, or one inside each grid cell.
   std::optional<BayesSearch> search;
   std::optional<NestedSearch> nested;
@@ -330,14 +338,32 @@ int drive(const RunOptions& options, const GlobalOptions& global, const SweepSpe
                               {"stopped_early", outcome->stopped_early},
                               {"failed", outcome->failed},
                               {"pending", outcome->pending},
+                              {"cancelled", outcome->cancelled},
                               {"interrupted", outcome->interrupted}};
     std::printf("%s\n", json_text(summary).c_str());
   } else {
     const std::string stopped_early =
         outcome->stopped_early ? std::to_string(outcome->stopped_early) + " stopped early, " : "";
-    std::printf("sweep '%s': %lld succeeded, %s%lld failed, %lld pending\n", record.name.c_str(),
+    const std::string cancelled =
+        outcome->cancelled ? ", " + std::to_string(outcome->cancelled) + " cancelled" : "";
+    std::printf("sweep '%s': %lld succeeded, %s%lld failed, %lld pending%s\n", record.name.c_str(),
                 static_cast<long long>(outcome->succeeded), stopped_early.c_str(),
-                static_cast<long long>(outcome->failed), static_cast<long long>(outcome->pending));
+                static_cast<long long>(outcome->failed), static_cast<long long>(outcome->pending), cancelled.c_str());
+  }
+  // A sweep whose runs never logged its metric was judged on nothing (a
+  // search searched blind, hyperband never stopped a run): say so.
+  if (spec.metric && outcome->succeeded + outcome->stopped_early + outcome->failed > 0 && !options.json()) {
+    auto logged = store.value()->metric_names(record.id);
+    if (logged && std::find(logged->begin(), logged->end(), spec.metric->name) == logged->end()) {
+      std::fprintf(stderr, "headroom: warning: no run logged the sweep's metric '%s'%s\n",
+                   printable(spec.metric->name).c_str(),
+                   printable(logged->empty() ? std::string(" (they logged no metric)")
+                                             : did_you_mean(spec.metric->name, logged.value())).c_str());
+    }
+  }
+  if (outcome->cancelled > 0 && !options.quiet && !options.json()) {
+    std::fprintf(stderr, "headroom: 'headroom resume %s --include-cancelled' runs the cancelled cells\n",
+                 record.name.c_str());
   }
   if (outcome->left_running > 0) {
     std::fprintf(stderr, "headroom: left %zu %s%s running; 'headroom resume %s' adopts %s and continues\n",

@@ -1,5 +1,6 @@
 // headroom runs [SWEEP...]: one row per run with its parameters and final
 // metrics, filtered, sorted and shaped by flags (orchestrator/query/).
+#include <algorithm>
 #include <cstdio>
 
 #include "orchestrator/cli/commands.h"
@@ -16,9 +17,32 @@ struct RunsOptions {
   bool metrics_given = false;
 };
 
-// The metrics shown when none are named: the headline ones these sweeps logged.
+// The metrics shown when none are named: each listed sweep's own metric
+// (its `metric.name`), then the trainer's headline ones these sweeps logged;
+// every metric when they logged none of those (empty: query_runs shows all).
 const std::vector<std::string> kDefaultMetrics = {"eval/accuracy", "eval/loss", "eval/kl", "eval/perplexity",
                                                   "train/loss"};
+
+Result<std::vector<std::string>> default_metrics(Store& store, const std::vector<std::string>& sweeps,
+                                                 const std::vector<std::string>& known) {
+  std::vector<std::string> metrics;
+  const auto add = [&](const std::string& name) {
+    if (std::find(known.begin(), known.end(), name) != known.end() &&
+        std::find(metrics.begin(), metrics.end(), name) == metrics.end()) {
+      metrics.push_back(name);
+    }
+  };
+  HEADROOM_ASSIGN_OR_RETURN(auto all, store.sweeps());
+  for (const auto& sweep : all) {
+    const bool listed = sweeps.empty() || std::find(sweeps.begin(), sweeps.end(), sweep.name) != sweeps.end();
+    if (listed && sweep.metric) add(*sweep.metric);
+  }
+  const size_t own = metrics.size();
+  for (const auto& name : kDefaultMetrics) add(name);
+  // None of the trainer's headline metrics (a program's sweep): all of them.
+  if (metrics.size() == own) metrics.clear();
+  return metrics;
+}
 
 int runs(RunsOptions options, const GlobalOptions& global) {
   auto store = Store::open_read_only(global.database);
@@ -31,10 +55,9 @@ int runs(RunsOptions options, const GlobalOptions& global) {
     return 0;
   }
   if (!options.metrics_given) {
-    options.query.metrics.clear();
-    for (const auto& name : kDefaultMetrics) {
-      if (std::find(known->begin(), known->end(), name) != known->end()) options.query.metrics.push_back(name);
-    }
+    auto metrics = default_metrics(*store.value(), options.query.sweeps, known.value());
+    if (!metrics) return report_error(metrics.error());
+    options.query.metrics = std::move(metrics).value();
   }
   return print_table(query_runs(*store.value(), options.query), options.format);
 }
@@ -52,8 +75,9 @@ void add_runs_command(CLI::App& app, const GlobalOptions& global, int& exit_stat
   command->add_option("-c,--columns", options->query.columns, "columns to show ('help' lists them)")
       ->delimiter(',');
   auto* metrics = command->add_option("--metrics", options->query.metrics,
-                                      "final metrics in the default columns (default: those of "
-                                      "eval/accuracy, eval/loss, eval/kl, eval/perplexity, train/loss logged)")
+                                      "final metrics in the default columns (default: each sweep's metric, "
+                                      "then those of eval/accuracy, eval/loss, eval/kl, eval/perplexity, "
+                                      "train/loss logged)")
                       ->delimiter(',');
   command->add_option("-n,--limit", options->query.limit, "at most this many rows");
   add_format_options(*command, options->format, kTableFormats);

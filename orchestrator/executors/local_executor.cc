@@ -71,7 +71,7 @@ class ExplicitEnvironment : public bp::extend::handler {
 
 }  // namespace
 
-LocalExecutor::LocalExecutor() {
+LocalExecutor::LocalExecutor(std::string supervisor) : supervisor_(std::move(supervisor)) {
   // SIGCHLD stays pending while blocked, so wait_for_exit never misses an
   // exit that happened between two waits.
   sigset_t child;
@@ -97,9 +97,14 @@ Result<pid_t> LocalExecutor::start(const LaunchRequest& request) {
   if (request.argv.empty()) return Error::internal("empty argv");
   try {
     std::vector<std::string> arguments(request.argv.begin() + 1, request.argv.end());
+    std::string executable = request.argv[0];
+    if (!supervisor_.empty()) {
+      arguments.insert(arguments.begin(), {request.exit_status_path, executable});
+      executable = supervisor_;
+    }
     ExplicitEnvironment environment(request.environment);
     auto worker = std::make_unique<Worker>();
-    worker->child = bp::child(bp::exe = request.argv[0], bp::args = arguments, environment,
+    worker->child = bp::child(bp::exe = executable, bp::args = arguments, environment,
                               bp::std_in < bp::null, bp::std_out > request.stdout_path,
                               bp::std_err > request.stderr_path, OwnProcessGroup{},
                               // vfork: fork's copy of the page tables grows with the orchestrator's
@@ -128,10 +133,7 @@ std::vector<std::pair<pid_t, ProcessExit>> LocalExecutor::reap() {
       continue;
     }
     // Boost.Process's exit_code() is meaningless after a signal: read waitpid's status.
-    int status = worker.child.native_exit_code();
-    ProcessExit exit;
-    if (WIFEXITED(status)) exit.exit_code = WEXITSTATUS(status);
-    if (WIFSIGNALED(status)) exit.signal = WTERMSIG(status);
+    const ProcessExit exit = process_exit_of_wait_status(worker.child.native_exit_code());
     // The group may still hold grandchildren: they go with the worker.
     ::kill(-it->first, SIGKILL);
     worker.child.detach();
@@ -144,7 +146,7 @@ std::vector<std::pair<pid_t, ProcessExit>> LocalExecutor::reap() {
 void LocalExecutor::stop(pid_t pid, std::chrono::milliseconds grace) {
   auto it = workers_.find(pid);
   if (it == workers_.end()) return;
-  ::kill(-pid, SIGTERM);
+  ::kill(supervisor_.empty() ? -pid : pid, SIGTERM);
   it->second->kill_at = std::chrono::steady_clock::now() + grace;
 }
 
@@ -166,6 +168,8 @@ bool names_run_dir(int64_t pid, const std::string& run_dir) {
   const std::string environment = '\0' + proc_file(pid, "environ");
   return environment.find(std::string("\0HEADROOM_RUN_DIR=") + run_dir + '\0') != std::string::npos;
 }
+
+bool ask_worker_to_stop(int64_t pid) { return pid > 0 && ::kill(pid_t(pid), SIGTERM) == 0; }
 
 bool is_worker_of(int64_t pid, const std::string& run_dir) {
   if (pid <= 0 || ::kill(pid_t(pid), 0) != 0) return false;

@@ -175,32 +175,75 @@ void flatten_metrics(const nlohmann::json& value, const std::string& name, nlohm
   }
 }
 
+// Python's json.dumps writes NaN, Infinity and -Infinity, which JSON has
+// not: each, outside strings, becomes null (a value not measured, as the
+// headroom module logs it).
+std::string python_json_to_json(std::string_view line) {
+  std::string out;
+  out.reserve(line.size());
+  bool in_string = false;
+  for (size_t i = 0; i < line.size(); ++i) {
+    const char c = line[i];
+    if (in_string) {
+      out += c;
+      if (c == '\\' && i + 1 < line.size()) {
+        out += line[++i];
+      } else if (c == '"') {
+        in_string = false;
+      }
+      continue;
+    }
+    if (c == '"') in_string = true;
+    bool replaced = false;
+    for (std::string_view token : {"NaN", "Infinity", "-Infinity"}) {
+      if (line.substr(i, token.size()) == token) {
+        out += "null";
+        i += token.size() - 1;
+        replaced = true;
+        break;
+      }
+    }
+    if (!replaced) out += c;
+  }
+  return out;
+}
+
 // `metrics: stdout` (a program's sweep): a line the program printed, as an
-// event line. Only JSON objects are events; every other line is the
-// program's ordinary output and is skipped (nullopt). An object with
-// "event" is a protocol event as it stands; any other is a metric event of
-// its numeric fields (nested objects flattened with "/"), at its "step" (or
-// W&B's "_step"), else one past the last step.
+// event line. Only JSON objects are events (Python's NaN and Infinity read
+// as null); every other line is the program's ordinary output and is
+// skipped (nullopt). An object with "event" is a protocol event as it
+// stands; any other is a metric event of its numeric fields (nested objects
+// flattened with "/"), at its "step" (or W&B's "_step") read as an events
+// file's step is (a step that is not a whole number from 0 refuses the
+// line), else one past the last step.
 std::optional<std::string> stdout_event(std::string_view line, int64_t& last_step) {
   const size_t first = line.find_first_not_of(" \t\r");
   if (first == std::string_view::npos || line[first] != '{') return std::nullopt;
   auto object = nlohmann::json::parse(line, nullptr, false);
+  if (object.is_discarded()) object = nlohmann::json::parse(python_json_to_json(line), nullptr, false);
   if (object.is_discarded() || !object.is_object()) return std::nullopt;
   if (object.contains("event")) return std::string(line);
   nlohmann::json values = nlohmann::json::object();
-  std::optional<int64_t> step;
+  std::optional<nlohmann::json> step;
   double time = 0;
   for (const auto& [key, value] : object.items()) {
     if (key == "step" || key == "_step") {
-      if (value.is_number_integer() && value.get<int64_t>() >= 0) step = value.get<int64_t>();
+      step = value;
+      // Within int64 and whole: the next line without a step follows it.
+      if (value.is_number() && value.get<double>() >= 0 && value.get<double>() < 9.2e18 &&
+          value.get<double>() == std::floor(value.get<double>())) {
+        last_step = std::max(last_step, int64_t(value.get<double>()));
+      }
     } else if (key == "time" || key == "_timestamp") {
       if (value.is_number()) time = value.get<double>();
     } else if (key != "_runtime" && key != "v") {
       flatten_metrics(value, key, values);
     }
   }
-  if (!step) step = last_step + 1;
-  last_step = std::max(last_step, *step);
+  if (!step) {
+    step = last_step + 1;
+    last_step = step->get<int64_t>();
+  }
   nlohmann::json event = {{"v", protocol::kVersion}, {"event", "metric"}, {"step", *step}, {"values", values}};
   event["time"] = time > 0 ? time
                            : std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();

@@ -1,6 +1,7 @@
 #include "orchestrator/monitor/render.h"
 
 #include "common/number_format.h"
+#include "common/text_file.h"
 
 #include <algorithm>
 #include <cmath>
@@ -111,8 +112,11 @@ std::vector<std::string> render_snapshot(const SweepSnapshot& snapshot, const Re
       return value ? fixed(*value, decimals) : std::string("-");
     };
     rows.push_back({std::to_string(run.run),
-                    progress_bar(run.steps ? double(run.step) / double(run.steps) : 0, options.bar_width / 2),
-                    std::to_string(run.step) + "/" + std::to_string(run.steps), or_dash(run.loss, 4),
+                    // A program that never said its step count: its step, no bar.
+                    run.steps ? progress_bar(double(run.step) / double(run.steps), options.bar_width / 2)
+                              : std::string("-"),
+                    std::to_string(run.step) + (run.steps ? "/" + std::to_string(run.steps) : std::string()),
+                    or_dash(run.loss, 4),
                     or_dash(run.accuracy, 4), or_dash(run.tokens_per_second, 0),
                     run.device.empty() ? std::string("-") : run.device, compact_duration(run.seconds),
                     parameters_text(run.parameters)});
@@ -135,8 +139,9 @@ std::vector<std::string> render_snapshot(const SweepSnapshot& snapshot, const Re
     }
   }
   for (const auto& cell : snapshot.failed) {
+    // A worker's stderr (tqdm's \r, a colour code) cannot move the cursor or repaint the screen.
     lines.push_back("  " + paint(std::string(to_string(cell.state)), kRed, color) + " run " + std::to_string(cell.run) + " " +
-                    parameters_text(cell.parameters) + ": " + cell.error);
+                    printable(parameters_text(cell.parameters) + ": " + cell.error));
   }
   for (auto& line : lines) line = truncate(line, options.width);
   return lines;

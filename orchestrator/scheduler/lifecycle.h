@@ -30,7 +30,8 @@
 //   7. The worker checkpointed and ended "preempted" after a SIGTERM nobody
 //      here explains: cancelled when `headroom cancel` took the cell, else
 //      lost; the cell runs again from the checkpoint.
-//   8. The worker vanished with no end event: lost; the cell runs again.
+//   8. The worker vanished with no end event and no exit status (its
+//      supervisor died with it): lost; the cell runs again.
 //   9. The worker says it diverged (status or exit status 3): diverged; the
 //      cell failed, not retried. Refused its config (2): invalid, likewise.
 //  10. Anything else (a crash, a signal, an unknown status, SLURM's
@@ -55,8 +56,10 @@ namespace headroom {
 struct AttemptFacts {
   // Why the executor could not start the worker; empty when it started.
   std::string start_failure;
-  // The worker's exit as its executor saw it: an exit status, or the signal
-  // that killed it (SLURM reports both). Neither when nobody saw it exit.
+  // The worker's exit as its executor saw it, or as its supervisor recorded
+  // it for an orchestrator that was not its parent (exit_status.h): an exit
+  // status, or the signal that killed it (SLURM reports both). Neither when
+  // nobody saw it exit.
   std::optional<int> exit_code;
   std::optional<int> signal;
   // The status of the worker's end event as written; "" when it wrote none.
@@ -72,8 +75,8 @@ struct AttemptFacts {
   bool stopped_at_timeout = false;       // the sweep's timeout passed and it was stopped
   bool stopped_as_hung = false;          // no event for the hang timeout and it was stopped
   bool stopped_by_orchestrator = false;  // Ctrl-C or SIGTERM of `headroom run`: not the cell's fault
-  // Gone without an exit status: dead when a restarted orchestrator looked,
-  // or a task SLURM no longer knows.
+  // Gone without an exit status: dead, with no exit recorded, when a
+  // restarted orchestrator looked, or a task SLURM no longer knows.
   bool vanished = false;
   // SLURM's final state of the task, when the attempt ran there.
   std::optional<slurm::State> slurm_state;

@@ -29,6 +29,7 @@ Status count_cells(Store& store, int64_t sweep_id, SweepOutcome& outcome) {
     if (state == CellState::succeeded) outcome.succeeded = count;
     if (state == CellState::failed) outcome.failed = count;
     if (state == CellState::stopped_early) outcome.stopped_early = count;
+    if (state == CellState::cancelled) outcome.cancelled = count;
     if (state == CellState::pending || state == CellState::running) outcome.pending += count;
   }
   return Ok{};

@@ -46,15 +46,21 @@ struct Active {
 
 // A worker whose pid never reached the database (its orchestrator died
 // between starting it and recording it): found by its run folder on its
-// command line or in its environment. 0 when there is none.
+// command line or in its environment. Its supervisor and the program both
+// name it: the one that leads the process group (the supervisor, as the
+// executor starts it) is the worker. 0 when there is none.
 int64_t find_worker_of(const std::string& run_dir) {
   std::error_code error;
+  int64_t found = 0;
   for (const auto& entry : fs::directory_iterator("/proc", error)) {
     const std::string name = entry.path().filename().string();
     if (name.empty() || !std::all_of(name.begin(), name.end(), ::isdigit)) continue;
-    if (names_run_dir(std::stoll(name), run_dir)) return std::stoll(name);
+    const int64_t pid = std::stoll(name);
+    if (!names_run_dir(pid, run_dir)) continue;
+    if (::getpgid(pid_t(pid)) == pid) return pid;
+    if (found == 0) found = pid;
   }
-  return 0;
+  return found;
 }
 
 // The threads a worker was given: its config's, as start_attempt wrote it.
@@ -98,7 +104,7 @@ class SweepRunner {
   const Placement& placement_;
   const SchedulerOptions& options_;
   const LifecyclePolicy& policy_ = options_.lifecycle;
-  LocalExecutor executor_;
+  LocalExecutor executor_{options_.supervisor_path};
   std::map<int64_t, Active> active_;  // by run id
   RetryBackoffs backoffs_;
   // Pending cells in start order, read once and again only when a cell
@@ -161,6 +167,7 @@ Status SweepRunner::start_attempt(const CellRecord& cell, const Seat& seat) {
   for (const auto& [name, value] : prepared.launch.environment) request.environment[name] = value;
   request.stdout_path = (run_dir / protocol::kStdoutFile).string();
   request.stderr_path = (run_dir / protocol::kStderrFile).string();
+  request.exit_status_path = (run_dir / protocol::kExitStatusFile).string();
   auto pid = executor_.start(request);
   if (!pid) {
     AttemptFacts facts;
@@ -231,11 +238,14 @@ Status SweepRunner::start_queued() {
 
 Status SweepRunner::finish(Active& active, std::optional<ProcessExit> exit) {
   AttemptFacts facts;
+  // Not our child (an orphan of an earlier orchestrator, or one we adopted):
+  // its supervisor recorded how it ended, unless it died too.
+  if (!exit) exit = recorded_exit_status(active.run.run_dir);
   if (exit) {
     facts.exit_code = exit->exit_code;
     facts.signal = exit->signal;
   } else {
-    facts.vanished = true;  // an orphan that died with its orchestrator, or one we adopted
+    facts.vanished = true;
   }
   facts.stopped_at_timeout = active.timed_out;
   facts.stopped_as_hung = active.hung;
@@ -288,7 +298,7 @@ Status SweepRunner::check_workers() {
 
 void SweepRunner::stop(Active& active) {
   if (active.adopted) {
-    ::kill(pid_t(*active.run.pid), SIGTERM);
+    ask_worker_to_stop(*active.run.pid);
   } else {
     executor_.stop(pid_t(*active.run.pid), options_.stop_grace);
   }

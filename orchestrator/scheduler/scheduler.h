@@ -30,6 +30,9 @@ enum class InterruptChoice { stop_workers, leave_workers };
 
 struct SchedulerOptions {
   std::string trainer_path;  // the headroom-train executable
+  // headroom-supervise: every worker runs under it, which records how the
+  // worker ended for an orchestrator that is not there to see it (empty: none).
+  std::string supervisor_path;
   // Retries, their back-off, the per-attempt timeout and the hang timeout:
   // the scheduler stops workers by the last two, lifecycle.h decides the rest.
   LifecyclePolicy lifecycle;
@@ -54,7 +57,7 @@ struct SchedulerOptions {
 };
 
 struct SweepOutcome {
-  int64_t succeeded = 0, failed = 0, pending = 0, stopped_early = 0;
+  int64_t succeeded = 0, failed = 0, pending = 0, stopped_early = 0, cancelled = 0;
   bool interrupted = false;  // stopped by SIGINT/SIGTERM; `headroom run` again resumes
   size_t left_running = 0;   // workers the user chose to leave running; the next run adopts them
 };

@@ -37,6 +37,20 @@ const std::vector<std::string> kDistributions = {
     "q_normal",        "log_normal",           "q_log_normal",          "beta",
     "q_beta"};
 
+// Why `name` cannot name a sweep; empty when it can. A sweep's name is a
+// folder under the runs root and an item of comma-separated lists (the
+// dashboard's ?sweep=A,B), and is printed to terminals.
+std::string sweep_name_problem(const std::string& name) {
+  if (name.empty()) return "is empty";
+  if (name == "." || name == "..") return "names a folder's link, not a folder";
+  if (name.size() > 200) return "is longer than 200 bytes";
+  for (char c : name) {
+    if (c == '/' || c == '\\' || c == ',') return std::string("contains '") + c + "'";
+    if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) return "contains a control character";
+  }
+  return "";
+}
+
 class SpecReader {
  public:
   SpecReader(const std::string& file) : file_(file) {}
@@ -536,6 +550,11 @@ void SpecReader::read_parameter(const std::string& name, const YAML::Node& key_n
         if (key == "sigma") d.sigma = number;
         if (key == "a") d.a = number;
         if (key == "b") d.b = number;
+        // A normal's spread and a beta's shapes: W&B's sampler (numpy) refuses
+        // them at or below 0 only when it draws; here at the line.
+        if ((key == "sigma" || key == "a" || key == "b") && !(number > 0 && std::isfinite(number))) {
+          fail(value, "'" + key + "' of '" + name + "' must be a finite number greater than 0");
+        }
         has_numbers = true;
       }
     }
@@ -845,11 +864,19 @@ void SpecReader::check_program(const YAML::Node& root, SweepSpec& spec) {
   program.project = spec.project;
   program.entity = spec.entity;
   program.nested_blocks = spec.nested_blocks;
-  for (const auto& token : program.command) {
+  const YAML::Node command = root["command"];
+  for (size_t i = 0; i < program.command.size(); ++i) {
+    const std::string& token = program.command[i];
     const bool macro = token.size() > 3 && token.rfind("${", 0) == 0 && token.back() == '}';
     const auto& known = command_macros();
     if (macro && std::find(known.begin(), known.end(), token) == known.end()) {
-      fail(program.command_where, "unknown macro '" + token + "' in 'command'" + did_you_mean(token, known));
+      // At the item itself: 'command' holds one item per token.
+      const std::string message = "unknown macro '" + token + "' in 'command'" + did_you_mean(token, known);
+      if (command.IsSequence() && i < command.size()) {
+        fail(command[i], message);
+      } else {
+        fail(program.command_where, message);
+      }
     }
   }
   const bool uses_program = program.command.empty() ||
@@ -872,7 +899,12 @@ void SpecReader::read_document(const YAML::Node& root, SweepSpec& spec) {
   for_each_key(root, kTopLevelKeys, "at the top level", [&](const std::string& key, const YAML::Node& key_node,
                                                             const YAML::Node& value) {
     if (key == "name") {
-      if (auto text = read_string(value, key)) spec.name = *text;
+      if (auto text = read_string(value, key)) {
+        spec.name = *text;
+        if (auto problem = sweep_name_problem(*text); !problem.empty()) {
+          fail(value, "the sweep's name " + problem + " (it names the sweep's folder of runs)");
+        }
+      }
     } else if (key == "description") {
       if (auto text = read_string(value, key)) spec.description = *text;
     } else if (key == "method") {
@@ -1077,6 +1109,10 @@ Result<SweepSpec> parse_sweep(const std::string& text, const std::string& file) 
   try {
     YAML::Node root = YAML::Load(text);
     reader.read_document(root, spec);
+    if (auto problem = sweep_name_problem(spec.name); root.IsMap() && !root["name"] && !problem.empty()) {
+      reader.fail(Location{file, 1, 1}, "the sweep's name, '" + spec.name + "' from the file's name, " + problem +
+                                            ": give it a 'name:'");
+    }
   } catch (const YAML::Exception& error) {
     Location location{file, error.mark.line >= 0 ? error.mark.line + 1 : 0,
                       error.mark.column >= 0 ? error.mark.column + 1 : 0};

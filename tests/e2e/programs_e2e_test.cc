@@ -7,6 +7,7 @@
 #include <signal.h>
 
 #include <boost/process.hpp>
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <cstdlib>
@@ -144,6 +145,64 @@ TEST_F(Programs, JsonLinesOnStdoutAreIngestedWhenTheSweepAsks) {
       << "ordinary output lines are not refused events: " << show.out;
 }
 
+// Steps on stdout are read as an events file's are: a step that is not a
+// whole number from 0 refuses its line (counted, not moved to the next step,
+// and the run is not a success, as with refused event lines), 10.0 is step
+// 10, and Python's NaN (json.dumps writes it) is a value not measured,
+// beside the line's other values.
+TEST_F(Programs, StdoutStepsAreReadAsAnEventsFilesAndPythonsNanIsNull) {
+  folder_.write("steps.py",
+                "import json\n"
+                "print(json.dumps({'step': 3, 'loss': 0.3}))\n"
+                "print(json.dumps({'step': -1, 'loss': 111}))\n"
+                "print(json.dumps({'step': 2.5, 'loss': 222}))\n"
+                "print(json.dumps({'step': '7', 'loss': 333}))\n"
+                "print(json.dumps({'step': 10.0, 'loss': 0.2}))\n"
+                "print(json.dumps({'step': 11, 'loss': float('nan'), 'acc': 0.5}))\n"
+                "print(json.dumps({'acc': 0.6}))\n");
+  auto runs = run_sweep("program: steps.py\nmetric: {name: loss, goal: minimize}\nworker: {metrics: stdout}\n"
+                        "parameters:\n  x: {value: 1}\nretries: 0\n",
+                        1);
+  ASSERT_EQ(runs.size(), 1u);
+  EXPECT_EQ(runs[0]["state"], "failed") << runs[0].dump();
+  EXPECT_EQ(runs[0]["acc"], 0.6) << runs[0].dump();
+  auto points = headroom({"query", "SELECT n.name, m.step FROM metrics m JOIN metric_names n "
+                                   "ON n.id = m.metric_id ORDER BY n.name, m.step", "--json"});
+  ASSERT_EQ(points.exit_status, 0) << points.err;
+  const auto rows = nlohmann::json::parse(points.out);
+  std::vector<std::string> seen;
+  for (const auto& row : rows) seen.push_back(row["name"].get<std::string>() + "@" + std::to_string(row["step"].get<int>()));
+  EXPECT_EQ(seen, (std::vector<std::string>{"acc@11", "acc@12", "loss@3", "loss@10", "loss@11"})) << points.out;
+  auto show = nlohmann::json::parse(headroom({"show", "1", "--json"}).out);
+  EXPECT_EQ(show["rejected_event_lines"], 3) << show.dump();
+  EXPECT_NE(show["error"].get<std::string>().find("stdout.log at byte"), std::string::npos) << show.dump();
+}
+
+// A failed program's stderr, shown by status, cannot move the cursor or
+// repaint the terminal (tqdm's carriage returns, colour codes).
+TEST_F(Programs, StatusShowsAFailedProgramsStderrAsText) {
+  folder_.write("boom.py", "import sys\nsys.stderr.write('progress 50%\\r\\x1b[2K\\x1b[31mRuntimeError: boom\\x1b[0m\\n')\n"
+                           "sys.exit(1)\n");
+  run_sweep("program: boom.py\nretries: 0\nparameters:\n  x: {value: 1}\n", 1);
+  auto status = headroom({"status"});
+  ASSERT_EQ(status.exit_status, 0) << status.err;
+  EXPECT_NE(status.out.find("RuntimeError: boom"), std::string::npos) << status.out;
+  EXPECT_EQ(status.out.find('\x1b'), std::string::npos) << status.out;
+  EXPECT_EQ(status.out.find('\r'), std::string::npos) << status.out;
+}
+
+// A sweep judged on a metric no run logged says so (a search searched blind).
+TEST_F(Programs, ASweepWhoseMetricNoRunLoggedWarns) {
+  folder_.write("typo.py", "import json\nprint(json.dumps({'val_loss': 0.5}))\n");
+  const std::string file = folder_.write("sweep.yaml", "program: typo.py\nworker: {metrics: stdout}\n"
+                                                       "metric: {name: val/loss, goal: minimize}\n"
+                                                       "parameters:\n  x: {value: 1}\n");
+  auto ran = headroom({"run", file, "--quiet"});
+  EXPECT_EQ(ran.exit_status, 0) << ran.err;
+  EXPECT_NE(ran.err.find("no run logged the sweep's metric 'val/loss' (did you mean 'val_loss'?)"), std::string::npos)
+      << ran.err;
+}
+
 TEST_F(Programs, MacrosAndFreeFormValuesRenderAsWandbsAgentRendersThem) {
   const std::string echo = folder_.write("echo.py",
                                          "import json, os, sys\n"
@@ -201,6 +260,96 @@ TEST_F(Programs, AProgramOutlivesAKilledOrchestratorAndIsAdoptedNotStartedTwice)
   ASSERT_EQ(runs.size(), 1u) << "adopted, not started again: " << runs.dump();
   EXPECT_EQ(runs[0]["state"], "succeeded");
   EXPECT_EQ(runs[0]["train/loss"].is_number(), true);
+}
+
+// A program that writes no end event says how it ended by its exit status
+// alone, which only its parent sees. kill -9 of the orchestrator: one program
+// ends while no orchestrator runs, the other while the resumed one watches it
+// (adopted). Each is recorded by its exit status (headroom-supervise, their
+// parent, wrote it down), and neither is lost and started a second time.
+TEST_F(Programs, AProgramsExitStatusOutlivesAKilledOrchestrator) {
+  const fs::path starts = folder_.path() / "starts.log";
+  const std::string program = folder_.write("wait.sh",
+                                            "#!/bin/sh\n"
+                                            "# --x=N: logs its start, waits for the file go-N, exits N - 1\n"
+                                            "x=${1#--x=}\n"
+                                            "echo \"$x\" >> '" + starts.string() + "'\n"
+                                            "while [ ! -e \"go-$x\" ]; do sleep 0.05; done\n"
+                                            "exit $((x - 1))\n");
+  fs::permissions(program, fs::perms::owner_exec, fs::perm_options::add);
+  const std::string file = folder_.write("w.yaml", "name: w\nprogram: wait.sh\nretries: 0\n"
+                                                   "parameters:\n  x: {values: [1, 2]}\n");
+  bp::child orchestrator(testing::headroom_binary(), std::vector<std::string>{"run", file, "--quiet", "-j", "2"},
+                         bp::start_dir = folder_.path().string(), bp::std_out > bp::null, bp::std_err > bp::null);
+  const auto started = [&] {
+    const std::string text = fs::exists(starts) ? testing::read_file(starts) : "";
+    return std::count(text.begin(), text.end(), '\n');
+  };
+  for (int i = 0; i < 400 && started() < 2; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  ASSERT_EQ(started(), 2) << "both programs should have started";
+  ::kill(orchestrator.id(), SIGKILL);
+  orchestrator.wait();
+
+  // x = 1 exits 0 while no orchestrator runs; its supervisor records it.
+  folder_.write("go-1", "");
+  const auto exits_recorded = [&] {
+    int recorded = 0;
+    for (const auto& entry : fs::recursive_directory_iterator(folder_.path() / "runs")) {
+      recorded += entry.path().filename() == "exit-status.txt";
+    }
+    return recorded;
+  };
+  for (int i = 0; i < 400 && exits_recorded() < 1; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  ASSERT_EQ(exits_recorded(), 1) << "the supervisor should record x = 1's exit";
+
+  // x = 2 still runs: the resumed orchestrator adopts it; it exits 1.
+  bp::child resumed(testing::headroom_binary(), std::vector<std::string>{"resume", "w", "--quiet"},
+                    bp::start_dir = folder_.path().string(), bp::std_out > bp::null, bp::std_err > bp::null);
+  std::this_thread::sleep_for(std::chrono::milliseconds(500));
+  folder_.write("go-2", "");
+  resumed.wait();
+  EXPECT_EQ(resumed.exit_code(), 1) << "a cell failed";
+
+  EXPECT_EQ(started(), 2) << "no program started twice: " << testing::read_file(starts);
+  auto runs = nlohmann::json::parse(headroom({"runs", "w", "--json"}).out);
+  ASSERT_EQ(runs.size(), 2u) << runs.dump();
+  auto sorted = by(runs, "x");
+  EXPECT_EQ(sorted["1"]["state"], "succeeded") << sorted["1"].dump();
+  EXPECT_EQ(sorted["2"]["state"], "failed") << sorted["2"].dump();
+  auto failed = nlohmann::json::parse(headroom({"show", std::to_string(sorted["2"]["run"].get<int>()), "--json"}).out);
+  EXPECT_EQ(failed["exit_code"], 1) << failed.dump();
+}
+
+// A stop reaches a program and its child once each: the supervisor passes
+// the orchestrator's SIGTERM on to the worker's process group.
+TEST_F(Programs, ACancelledProgramAndItsChildGetOneSigtermEach) {
+  folder_.write("count_terms.py",
+                "import signal, sys, time\n"
+                "# Counts SIGTERMs until half a second after the first; writes the count to argv[1].\n"
+                "terms = []\n"
+                "signal.signal(signal.SIGTERM, lambda *_: terms.append(1))\n"
+                "open(sys.argv[1] + '-ready', 'w').close()\n"
+                "while not terms: time.sleep(0.02)\n"
+                "time.sleep(0.5)\n"
+                "open(sys.argv[1], 'w').write(str(len(terms)))\n");
+  folder_.write("parent.py",
+                "import runpy, subprocess, sys\n"
+                "child = subprocess.Popen([sys.executable, 'count_terms.py', 'child'])\n"
+                "sys.argv = ['count_terms.py', 'program']\n"
+                "runpy.run_path('count_terms.py')\n"
+                "child.wait()\n");
+  const std::string file = folder_.write("t.yaml", "name: t\nprogram: parent.py\nparameters:\n  x: {value: 1}\n");
+  bp::child orchestrator(testing::headroom_binary(), std::vector<std::string>{"run", file, "--quiet"},
+                         bp::start_dir = folder_.path().string(), bp::std_out > bp::null, bp::std_err > bp::null);
+  const auto ready = [&] {
+    return fs::exists(folder_.path() / "program-ready") && fs::exists(folder_.path() / "child-ready");
+  };
+  for (int i = 0; i < 400 && !ready(); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  ASSERT_TRUE(ready()) << "the program and its child never started";
+  ASSERT_EQ(headroom({"cancel", "t"}).exit_status, 0);
+  orchestrator.wait();
+  EXPECT_EQ(testing::read_file(folder_.path() / "program"), "1");
+  EXPECT_EQ(testing::read_file(folder_.path() / "child"), "1");
 }
 
 // Resources of a program's sweep are in `resources:` (its parameters are all
@@ -274,6 +423,13 @@ TEST_F(Programs, PlanRefusesWhatWandbsSchemaRefusesAtItsLine) {
       {"program: train.py\nmethod: grid\nparameters: {lr: {value: 1}}\nsurprise: 1\n", "unknown key 'surprise'"},
       {"program: train.py\nmethod: grid\ncommand: [\"${env}\", \"${programme}\"]\nparameters: {lr: {value: 1}}\n",
        "unknown macro '${programme}'"},
+      // At the item, not at 'command'.
+      {"program: train.py\nmethod: grid\ncommand:\n  - ${env}\n  - ${program}\n  - ${argz}\nparameters: {lr: {value: 1}}\n",
+       "s.yaml:6:5: unknown macro '${argz}'"},
+      {"program: train.py\nmethod: random\nrun_cap: 2\nparameters:\n  lr: {distribution: normal, mu: 0, sigma: -1}\n",
+       "s.yaml:5:"},
+      {"program: train.py\nmethod: random\nrun_cap: 2\nparameters:\n  lr: {distribution: beta, a: 0, b: 2}\n",
+       "'a' of 'lr' must be a finite number greater than 0"},
       {"program: missing.py\nmethod: grid\nparameters: {lr: {value: 1}}\n", "program 'missing.py' not found"},
       {"program: train.py\nmethod: grid\nworker: {metrics: stderr}\nparameters: {lr: {value: 1}}\n", "s.yaml:3:"},
   };

@@ -1,0 +1,30 @@
+#pragma once
+// How a worker process ended, and its record in the run folder
+// (protocol::kExitStatusFile). headroom-supervise writes the record when the
+// program it runs ends, so that an orchestrator that was not the worker's
+// parent (it was killed -9, or the user left the workers running) still learns
+// the exit status of a program that writes no end event; the scheduler reads
+// it when an attempt's worker is gone. One line: "exit N" or "signal N".
+
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace headroom {
+
+// How a process ended, from waitpid's status.
+struct ProcessExit {
+  std::optional<int> exit_code;  // set when it exited
+  std::optional<int> signal;     // set when a signal killed it
+};
+
+ProcessExit process_exit_of_wait_status(int status);
+// "exit 0\n", "signal 9\n".
+std::string exit_status_text(const ProcessExit& exit);
+// nullopt unless `text` is exactly what exit_status_text writes.
+std::optional<ProcessExit> parse_exit_status(std::string_view text);
+// The record in `run_dir`; nullopt when there is none (the supervisor was
+// killed too, or the worker is still running, or an older headroom started it).
+std::optional<ProcessExit> recorded_exit_status(const std::string& run_dir);
+
+}  // namespace headroom

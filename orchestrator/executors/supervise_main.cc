@@ -1,0 +1,160 @@
+// headroom-supervise STATUS_FILE PROGRAM [ARGUMENT...]
+//
+// The parent of every worker the local executor starts. It runs PROGRAM (a
+// path; no PATH search, as the executor itself), waits for it, records how it
+// ended in STATUS_FILE (exit_status.h: written aside, flushed and renamed)
+// and then ends the same way, so that its own parent sees what it would have
+// seen of PROGRAM. An orchestrator killed -9, or one whose user left the
+// workers running, is not there to wait for its workers: without this record a
+// program that writes no end event would be lost, and its finished work run
+// again.
+//
+// Signals: the executor starts it as the leader of the worker's process
+// group. A SIGTERM, SIGINT, SIGHUP, SIGQUIT, SIGUSR1 or SIGUSR2 sent to it
+// by anyone is passed on to the whole group once (PROGRAM and whatever it
+// started), as a signal to the group would have been; the copy that reaches
+// itself is ignored. SIGKILL ends it at once, and then nothing is recorded.
+//
+// It writes nothing to stdout (a program's metrics may be read from there);
+// only a PROGRAM that cannot be started is reported, on stderr, with exit
+// status 127 as a shell does.
+
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <string>
+
+#include "orchestrator/executors/exit_status.h"
+
+namespace {
+
+constexpr int kPassedOn[] = {SIGTERM, SIGINT, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2};
+
+// PROGRAM's pid once started; 0 before.
+volatile sig_atomic_t program = 0;
+// Started by hand, outside a group of its own, it passes signals on to
+// PROGRAM alone: its group is then its caller's.
+volatile sig_atomic_t leads_group = 0;
+
+void pass_on(int signal, siginfo_t* info, void*) {
+  if (info && info->si_code == SI_USER && info->si_pid == ::getpid()) return;  // our own copy to the group
+  const int saved = errno;
+  if (leads_group) {
+    ::kill(-::getpgrp(), signal);
+  } else if (program > 0) {
+    ::kill(pid_t(program), signal);
+  }
+  errno = saved;
+}
+
+bool write_all(int fd, const std::string& text) {
+  size_t written = 0;
+  while (written < text.size()) {
+    const ssize_t n = ::write(fd, text.data() + written, text.size() - written);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return false;
+    written += size_t(n);
+  }
+  return true;
+}
+
+// Written aside and renamed: a reader sees the whole record or none.
+bool record(const std::string& path, const headroom::ProcessExit& exit) {
+  const std::string partial = path + ".partial";
+  const int fd = ::open(partial.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (fd < 0) return false;
+  const bool written = write_all(fd, headroom::exit_status_text(exit)) && ::fsync(fd) == 0;
+  ::close(fd);
+  return written && ::rename(partial.c_str(), path.c_str()) == 0;
+}
+
+[[noreturn]] void end_as(const headroom::ProcessExit& exit) {
+  if (exit.signal) {
+    // Die of the same signal, without a core file of our own.
+    const rlimit no_core{0, 0};
+    ::setrlimit(RLIMIT_CORE, &no_core);
+    ::signal(*exit.signal, SIG_DFL);
+    sigset_t only;
+    sigemptyset(&only);
+    sigaddset(&only, *exit.signal);
+    ::sigprocmask(SIG_UNBLOCK, &only, nullptr);
+    ::raise(*exit.signal);
+    ::_exit(128 + *exit.signal);  // a signal whose default is not to end a process
+  }
+  ::_exit(exit.exit_code.value_or(0));
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (argc < 3) {
+    std::fprintf(stderr, "usage: headroom-supervise STATUS_FILE PROGRAM [ARGUMENT...]\n");
+    return 2;
+  }
+  const std::string status_file = argv[1];
+  leads_group = ::getpgrp() == ::getpid();
+  struct sigaction action {};
+  action.sa_sigaction = pass_on;
+  action.sa_flags = SA_SIGINFO | SA_RESTART;
+  sigemptyset(&action.sa_mask);
+  for (int signal : kPassedOn) ::sigaction(signal, &action, nullptr);
+
+  // A pipe closed by PROGRAM's exec tells us whether the exec worked.
+  int exec_error[2];
+  if (::pipe2(exec_error, O_CLOEXEC) != 0) {
+    std::fprintf(stderr, "headroom-supervise: cannot make a pipe: %s\n", std::strerror(errno));
+    return 127;
+  }
+  // Held back until PROGRAM's pid is known, and in PROGRAM until it has the
+  // default handlers (a signal pending then reaches it through the group).
+  sigset_t passed_on, before;
+  sigemptyset(&passed_on);
+  for (int signal : kPassedOn) sigaddset(&passed_on, signal);
+  ::sigprocmask(SIG_BLOCK, &passed_on, &before);
+  const pid_t child = ::fork();
+  if (child < 0) {
+    std::fprintf(stderr, "headroom-supervise: cannot fork: %s\n", std::strerror(errno));
+    return 127;
+  }
+  if (child == 0) {
+    ::close(exec_error[0]);
+    // Handlers do not survive exec; what was ignored would, so restore it.
+    for (int signal : kPassedOn) ::signal(signal, SIG_DFL);
+    ::sigprocmask(SIG_SETMASK, &before, nullptr);
+    ::execv(argv[2], argv + 2);
+    const int error = errno;
+    (void)!::write(exec_error[1], &error, sizeof(error));
+    ::_exit(127);
+  }
+  program = child;
+  ::sigprocmask(SIG_SETMASK, &before, nullptr);
+  ::close(exec_error[1]);
+  int error = 0;
+  ssize_t n;
+  while ((n = ::read(exec_error[0], &error, sizeof(error))) < 0 && errno == EINTR) {
+  }
+  ::close(exec_error[0]);
+  if (n == ssize_t(sizeof(error))) {
+    std::fprintf(stderr, "headroom-supervise: cannot start '%s': %s\n", argv[2], std::strerror(error));
+  }
+
+  int status = 0;
+  while (::waitpid(child, &status, 0) < 0) {
+    if (errno != EINTR) {
+      std::fprintf(stderr, "headroom-supervise: cannot wait for '%s': %s\n", argv[2], std::strerror(errno));
+      return 127;
+    }
+  }
+  const headroom::ProcessExit exit = headroom::process_exit_of_wait_status(status);
+  if (!record(status_file, exit)) {
+    std::fprintf(stderr, "headroom-supervise: cannot record the exit status in '%s': %s\n", status_file.c_str(),
+                 std::strerror(errno));
+  }
+  end_as(exit);
+}

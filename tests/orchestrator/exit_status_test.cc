@@ -1,0 +1,77 @@
+// The record headroom-supervise leaves of how a worker ended
+// (executors/exit_status.h), and the supervisor itself: it passes on the
+// program's exit, or the signal that killed it, and records the same.
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <sys/wait.h>
+
+#include <filesystem>
+
+#include <boost/process.hpp>
+
+#include "common/protocol.h"
+#include "orchestrator/executors/exit_status.h"
+#include "tests/support/test_support.h"
+
+namespace headroom {
+namespace {
+
+namespace fs = std::filesystem;
+namespace bp = boost::process;
+
+TEST(ExitStatus, ReadsBackOnlyWhatItWrites) {
+  ProcessExit exited;
+  exited.exit_code = 3;
+  ProcessExit killed;
+  killed.signal = 9;
+  EXPECT_EQ(exit_status_text(exited), "exit 3\n");
+  EXPECT_EQ(exit_status_text(killed), "signal 9\n");
+  for (const auto& exit : {exited, killed}) {
+    auto read = parse_exit_status(exit_status_text(exit));
+    ASSERT_TRUE(read);
+    EXPECT_EQ(read->exit_code, exit.exit_code);
+    EXPECT_EQ(read->signal, exit.signal);
+  }
+  for (const char* bad : {"", "exit 3", "exit 256\n", "exit -1\n", "signal 0\n", "exit 3 \n", "stop 3\n", "exit x\n",
+                          "exit 3\nexit 4\n"}) {
+    EXPECT_FALSE(parse_exit_status(bad)) << bad;
+  }
+  testing::TemporaryFolder folder;
+  EXPECT_FALSE(recorded_exit_status(folder.path().string())) << "none written";
+  folder.write(std::string(protocol::kExitStatusFile), "exit 0\n");
+  ASSERT_TRUE(recorded_exit_status(folder.path().string()));
+  EXPECT_EQ(recorded_exit_status(folder.path().string())->exit_code, 0);
+}
+
+// The supervisor, started by hand (not leading a process group): the same
+// exit as its program, and the same record.
+TEST(Supervisor, EndsAsItsProgramAndRecordsHow) {
+  testing::TemporaryFolder folder;
+  const std::string supervisor = std::string(HEADROOM_BINARY_DIR) + "/headroom-supervise";
+  const std::string status = (folder.path() / "exit-status.txt").string();
+  const auto run = [&](const std::vector<std::string>& program) {
+    std::vector<std::string> arguments = {status};
+    arguments.insert(arguments.end(), program.begin(), program.end());
+    bp::child child(supervisor, arguments, bp::std_out > bp::null, bp::std_err > bp::null);
+    child.wait();
+    return child.native_exit_code();
+  };
+  int wait_status = run({"/bin/sh", "-c", "exit 7"});
+  ASSERT_TRUE(WIFEXITED(wait_status));
+  EXPECT_EQ(WEXITSTATUS(wait_status), 7);
+  EXPECT_EQ(testing::read_file(status), "exit 7\n");
+
+  wait_status = run({"/bin/sh", "-c", "kill -TERM $$"});
+  ASSERT_TRUE(WIFSIGNALED(wait_status));
+  EXPECT_EQ(WTERMSIG(wait_status), SIGTERM);
+  EXPECT_EQ(testing::read_file(status), "signal 15\n");
+
+  wait_status = run({(folder.path() / "missing").string()});
+  ASSERT_TRUE(WIFEXITED(wait_status));
+  EXPECT_EQ(WEXITSTATUS(wait_status), 127) << "a program that cannot start, as a shell says it";
+  EXPECT_EQ(testing::read_file(status), "exit 127\n");
+  EXPECT_FALSE(fs::exists(status + ".partial"));
+}
+
+}  // namespace
+}  // namespace headroom
