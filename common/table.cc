@@ -4,6 +4,7 @@
 #include "common/text_file.h"
 
 #include <algorithm>
+#include <cmath>
 #include <cstdio>
 
 #include "common/spelling.h"
@@ -18,7 +19,17 @@ std::string cell_text(const nlohmann::json& value) {
     auto newline = text.find('\n');
     return newline == std::string::npos ? text : text.substr(0, newline) + " ...";
   }
-  if (value.is_number_float()) return significant(value.get<double>());
+  if (value.is_number_float()) {
+    const double number = value.get<double>();
+    // Whole digits in full (a Unix time, a throughput): four significant
+    // digits would make 1796148576.07 read 1.796e+09.
+    if (std::isfinite(number) && std::fabs(number) >= 1e4 && std::fabs(number) < 1e15) {
+      char text[32];
+      std::snprintf(text, sizeof(text), "%.0f", number);
+      return text;
+    }
+    return significant(number);
+  }
   return json_text(value);
 }
 

@@ -21,6 +21,18 @@ TEST(Printable, TablesForTheTerminalEscapeButMachineFormatsKeepTheBytes) {
   EXPECT_NE(format_table(table, "csv")->find("boom\x1b[31m"), std::string::npos);
 }
 
+// Four significant digits for a metric, every whole digit of a large number
+// (a Unix time read back as 1.796e+09 told nothing).
+TEST(Tables, ShowLargeNumbersWholeAndSmallOnesToFourDigits) {
+  Table table{{"started_at", "accuracy", "tiny", "huge"}, {{1796148576.0653877, 0.61234, 1.23456e-5, 3e20}}};
+  const std::string text = format_table(table, "table").value();
+  EXPECT_NE(text.find("1796148576 "), std::string::npos) << text;
+  EXPECT_NE(text.find("0.6123"), std::string::npos) << text;
+  EXPECT_NE(text.find("1.235e-05"), std::string::npos) << text;
+  EXPECT_NE(text.find("3e+20"), std::string::npos) << text;
+  EXPECT_NE(format_table(table, "csv")->find("1796148576.0653877"), std::string::npos) << "machine formats keep every digit";
+}
+
 TEST(Utf8, FindsTheFirstByteThatIsNotUtf8) {
   EXPECT_EQ(first_invalid_utf8("plain ASCII"), std::nullopt);
   EXPECT_EQ(first_invalid_utf8("d\xc3\xa9j\xc3\xa0 vu \xe2\x82\xac \xf0\x9f\x98\x80"), std::nullopt);
