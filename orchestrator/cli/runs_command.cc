@@ -25,22 +25,14 @@ const std::vector<std::string> kDefaultMetrics = {"eval/accuracy", "eval/loss", 
 
 Result<std::vector<std::string>> default_metrics(Store& store, const std::vector<std::string>& sweeps,
                                                  const std::vector<std::string>& known) {
-  std::vector<std::string> metrics;
-  const auto add = [&](const std::string& name) {
-    if (std::find(known.begin(), known.end(), name) != known.end() &&
-        std::find(metrics.begin(), metrics.end(), name) == metrics.end()) {
-      metrics.push_back(name);
-    }
-  };
-  HEADROOM_ASSIGN_OR_RETURN(auto all, store.sweeps());
-  for (const auto& sweep : all) {
-    const bool listed = sweeps.empty() || std::find(sweeps.begin(), sweeps.end(), sweep.name) != sweeps.end();
-    if (listed && sweep.metric) add(*sweep.metric);
-  }
-  const size_t own = metrics.size();
-  for (const auto& name : kDefaultMetrics) add(name);
+  const auto logged = [&](const std::string& name) { return std::find(known.begin(), known.end(), name) != known.end(); };
   // None of the trainer's headline metrics (a program's sweep): all of them.
-  if (metrics.size() == own) metrics.clear();
+  if (std::none_of(kDefaultMetrics.begin(), kDefaultMetrics.end(), logged)) return std::vector<std::string>{};
+  HEADROOM_ASSIGN_OR_RETURN(auto metrics, sweep_metrics(store, sweeps));
+  std::erase_if(metrics, [&](const std::string& name) { return !logged(name); });
+  for (const auto& name : kDefaultMetrics) {
+    if (logged(name) && std::find(metrics.begin(), metrics.end(), name) == metrics.end()) metrics.push_back(name);
+  }
   return metrics;
 }
 

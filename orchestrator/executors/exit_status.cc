@@ -19,6 +19,7 @@ ProcessExit process_exit_of_wait_status(int status) {
 }
 
 std::string exit_status_text(const ProcessExit& exit) {
+  if (exit.start_error) return "unstarted " + std::to_string(*exit.start_error) + "\n";
   if (exit.signal) return "signal " + std::to_string(*exit.signal) + "\n";
   return "exit " + std::to_string(exit.exit_code.value_or(0)) + "\n";
 }
@@ -31,12 +32,14 @@ std::optional<ProcessExit> parse_exit_status(std::string_view text) {
   const std::string_view kind = text.substr(0, space), number = text.substr(space + 1);
   int value = -1;
   const auto [end, error] = std::from_chars(number.data(), number.data() + number.size(), value);
-  if (error != std::errc() || end != number.data() + number.size() || value < 0 || value > 255) return std::nullopt;
+  if (error != std::errc() || end != number.data() + number.size() || value < 0) return std::nullopt;
   ProcessExit exit;
-  if (kind == "exit") {
+  if (kind == "exit" && value <= 255) {
     exit.exit_code = value;
-  } else if (kind == "signal" && value > 0) {
+  } else if (kind == "signal" && value > 0 && value <= 255) {
     exit.signal = value;
+  } else if (kind == "unstarted" && value > 0) {
+    exit.start_error = value;
   } else {
     return std::nullopt;
   }

@@ -4,7 +4,8 @@
 // program it runs ends, so that an orchestrator that was not the worker's
 // parent (it was killed -9, or the user left the workers running) still learns
 // the exit status of a program that writes no end event; the scheduler reads
-// it when an attempt's worker is gone. One line: "exit N" or "signal N".
+// it when an attempt's worker has ended. One line: "exit N", "signal N", or
+// "unstarted ERRNO" when the program could not be started at all.
 
 #include <optional>
 #include <string>
@@ -16,10 +17,13 @@ namespace headroom {
 struct ProcessExit {
   std::optional<int> exit_code;  // set when it exited
   std::optional<int> signal;     // set when a signal killed it
+  // The errno of the exec that failed: the program never ran (the
+  // supervisor then exits 127). Only the supervisor's record sets it.
+  std::optional<int> start_error;
 };
 
 ProcessExit process_exit_of_wait_status(int status);
-// "exit 0\n", "signal 9\n".
+// "exit 0\n", "signal 9\n", "unstarted 2\n".
 std::string exit_status_text(const ProcessExit& exit);
 // nullopt unless `text` is exactly what exit_status_text writes.
 std::optional<ProcessExit> parse_exit_status(std::string_view text);

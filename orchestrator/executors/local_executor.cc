@@ -11,6 +11,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <filesystem>
 #include <fstream>
 #include <iterator>
 #include <map>
@@ -146,7 +147,11 @@ std::vector<std::pair<pid_t, ProcessExit>> LocalExecutor::reap() {
 void LocalExecutor::stop(pid_t pid, std::chrono::milliseconds grace) {
   auto it = workers_.find(pid);
   if (it == workers_.end()) return;
-  ::kill(supervisor_.empty() ? -pid : pid, SIGTERM);
+  if (supervisor_.empty()) {
+    ::kill(-pid, SIGTERM);
+  } else {
+    ask_worker_to_stop(pid);
+  }
   it->second->kill_at = std::chrono::steady_clock::now() + grace;
 }
 
@@ -170,6 +175,20 @@ bool names_run_dir(int64_t pid, const std::string& run_dir) {
 }
 
 bool ask_worker_to_stop(int64_t pid) { return pid > 0 && ::kill(pid_t(pid), SIGTERM) == 0; }
+
+void stop_leftovers_of(int64_t pid, const std::string& run_dir) {
+  if (pid <= 0 || ::kill(-pid_t(pid), 0) != 0) return;  // no such group
+  std::error_code error;
+  for (const auto& entry : std::filesystem::directory_iterator("/proc", error)) {
+    const std::string name = entry.path().filename().string();
+    if (name.empty() || name.find_first_not_of("0123456789") != std::string::npos) continue;
+    const pid_t member = pid_t(std::stol(name));
+    if (::getpgid(member) == pid_t(pid) && names_run_dir(member, run_dir)) {
+      ::kill(-pid_t(pid), SIGKILL);
+      return;
+    }
+  }
+}
 
 bool is_worker_of(int64_t pid, const std::string& run_dir) {
   if (pid <= 0 || ::kill(pid_t(pid), 0) != 0) return false;

@@ -35,10 +35,13 @@ bool names_run_dir(int64_t pid, const std::string& run_dir);
 // True when `pid` is alive and names `run_dir` (guards against a pid
 // recycled after a crash).
 bool is_worker_of(int64_t pid, const std::string& run_dir);
-// Asks a worker another process started to stop: SIGTERM to its pid, which
-// its supervisor passes on to the worker's process group. False when the
-// signal could not be sent.
+// Asks a worker to stop: SIGTERM to its pid, which its supervisor passes on
+// to the worker's process group (a worker an older headroom started without
+// one gets it alone). False when the signal could not be sent.
 bool ask_worker_to_stop(int64_t pid);
+// SIGKILL to what is left of a worker whose supervisor `pid` is gone: its
+// process group, when a member still names `run_dir`.
+void stop_leftovers_of(int64_t pid, const std::string& run_dir);
 
 class LocalExecutor {
  public:

@@ -6,6 +6,7 @@
 #include <chrono>
 #include <cerrno>
 #include <cmath>
+#include <cstdint>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
@@ -56,14 +57,27 @@ struct NameBudget {
 
 // A step: a whole number from 0 to the largest int64 (written as 12, 12.0 or
 // 1.2e1); nullopt for anything else, which must not be wrapped or truncated.
+std::optional<int64_t> step_of_double(double number) {
+  // 2^63 is the first double past int64; NaN fails every comparison.
+  if (!(number >= 0 && number < 9223372036854775808.0) || number != std::floor(number)) return std::nullopt;
+  return int64_t(number);
+}
+
 std::optional<int64_t> step_of(simdjson::simdjson_result<simdjson::ondemand::value>& value) {
   int64_t whole = 0;
   if (!value.get_int64().get(whole)) return whole >= 0 ? std::optional<int64_t>(whole) : std::nullopt;
   double number = 0;
   if (value.get_double().get(number)) return std::nullopt;
-  // 2^63 is the first double past int64; NaN fails every comparison.
-  if (!(number >= 0 && number < 9223372036854775808.0) || number != std::floor(number)) return std::nullopt;
-  return int64_t(number);
+  return step_of_double(number);
+}
+
+std::optional<int64_t> step_of(const nlohmann::json& value) {
+  if (value.is_number_unsigned()) {
+    const uint64_t whole = value.get<uint64_t>();
+    return whole <= uint64_t(INT64_MAX) ? std::optional<int64_t>(int64_t(whole)) : std::nullopt;
+  }
+  if (value.is_number_integer()) return value.get<int64_t>() >= 0 ? std::optional<int64_t>(value.get<int64_t>()) : std::nullopt;
+  return value.is_number_float() ? step_of_double(value.get<double>()) : std::nullopt;
 }
 
 // Parses one complete line into `batch`: metric and eval events through
@@ -219,21 +233,21 @@ std::string python_json_to_json(std::string_view line) {
 std::optional<std::string> stdout_event(std::string_view line, int64_t& last_step) {
   const size_t first = line.find_first_not_of(" \t\r");
   if (first == std::string_view::npos || line[first] != '{') return std::nullopt;
-  auto object = nlohmann::json::parse(line, nullptr, false);
-  if (object.is_discarded()) object = nlohmann::json::parse(python_json_to_json(line), nullptr, false);
+  std::string text(line);
+  auto object = nlohmann::json::parse(text, nullptr, false);
+  if (object.is_discarded()) {
+    text = python_json_to_json(line);
+    object = nlohmann::json::parse(text, nullptr, false);
+  }
   if (object.is_discarded() || !object.is_object()) return std::nullopt;
-  if (object.contains("event")) return std::string(line);
+  if (object.contains("event")) return text;
   nlohmann::json values = nlohmann::json::object();
   std::optional<nlohmann::json> step;
   double time = 0;
   for (const auto& [key, value] : object.items()) {
     if (key == "step" || key == "_step") {
-      step = value;
-      // Within int64 and whole: the next line without a step follows it.
-      if (value.is_number() && value.get<double>() >= 0 && value.get<double>() < 9.2e18 &&
-          value.get<double>() == std::floor(value.get<double>())) {
-        last_step = std::max(last_step, int64_t(value.get<double>()));
-      }
+      step = value;  // refused by parse_line, as an events file's, when it is no step
+      if (auto whole = step_of(value)) last_step = std::max(last_step, *whole);  // the next line follows it
     } else if (key == "time" || key == "_timestamp") {
       if (value.is_number()) time = value.get<double>();
     } else if (key != "_runtime" && key != "v") {

@@ -66,6 +66,15 @@ Result<std::vector<std::string>> queryable_columns(Store& store, const std::vect
   return wide.names();
 }
 
+Result<std::vector<std::string>> sweep_metrics(Store& store, const std::vector<std::string>& sweeps) {
+  HEADROOM_ASSIGN_OR_RETURN(auto chosen, chosen_sweeps(store, sweeps));
+  std::vector<std::string> metrics;
+  for (const auto& sweep : chosen) {
+    if (sweep.metric && !contains(metrics, *sweep.metric)) metrics.push_back(*sweep.metric);
+  }
+  return metrics;
+}
+
 Result<Table> query_runs(Store& store, const RunQuery& query) {
   HEADROOM_ASSIGN_OR_RETURN(auto sweeps, chosen_sweeps(store, query.sweeps));
   const std::vector<int64_t> sweep_ids = ids_of(sweeps, query.sweeps.empty());

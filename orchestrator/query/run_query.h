@@ -33,5 +33,8 @@ Result<Table> query_runs(Store& store, const RunQuery& query);
 // The columns a query about these sweeps (empty: every sweep) may name, for
 // `--columns help`.
 Result<std::vector<std::string>> queryable_columns(Store& store, const std::vector<std::string>& sweeps);
+// The metric each of these sweeps (empty: every sweep) is judged by, its
+// `metric.name`, in the sweeps' order, each once; sweeps without one add none.
+Result<std::vector<std::string>> sweep_metrics(Store& store, const std::vector<std::string>& sweeps);
 
 }  // namespace headroom

@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <list>
@@ -37,6 +38,7 @@ struct Active {
   Clock::time_point started = Clock::now();
   Clock::time_point last_event = Clock::now();
   bool adopted = false;  // started by an earlier orchestrator: not our child
+  std::string program;   // what it runs (argv[0]), for messages; empty when adopted
   // What we did to it (lifecycle.h's facts).
   bool timed_out = false;
   bool hung = false;
@@ -180,6 +182,7 @@ Status SweepRunner::start_attempt(const CellRecord& cell, const Seat& seat) {
   run.state = RunState::running;
   Active active(run);
   active.seat = seat;
+  active.program = request.argv.empty() ? "" : request.argv[0];
   changed_ = true;
   active_.emplace(run.id, active);
   run_of_pid_[pid.value()] = run.id;
@@ -238,14 +241,27 @@ Status SweepRunner::start_queued() {
 
 Status SweepRunner::finish(Active& active, std::optional<ProcessExit> exit) {
   AttemptFacts facts;
-  // Not our child (an orphan of an earlier orchestrator, or one we adopted):
-  // its supervisor recorded how it ended, unless it died too.
-  if (!exit) exit = recorded_exit_status(active.run.run_dir);
+  // The supervisor's record: whether the program could be started at all,
+  // and how a worker we were not the parent of (an orphan of an earlier
+  // orchestrator, or one we adopted) ended.
+  const std::optional<ProcessExit> recorded = recorded_exit_status(active.run.run_dir);
+  if (recorded && recorded->start_error) {
+    // As a failed start: the attempt is lost and the sweep stops with the reason.
+    facts.start_failure = "cannot start " + (active.program.empty() ? "the worker's program" : "'" + active.program + "'") +
+                          ": " + std::strerror(*recorded->start_error);
+    HEADROOM_RETURN_IF_ERROR(end_attempt(store_, active.run.id, facts, policy_));
+    changed_ = true;
+    return Error::io(facts.start_failure);
+  }
+  if (!exit) exit = recorded;
   if (exit) {
     facts.exit_code = exit->exit_code;
     facts.signal = exit->signal;
   } else {
     facts.vanished = true;
+    // Its supervisor died without a record (killed -9 by hand, say): what it
+    // ran may live on, and must not train beside the attempt that replaces it.
+    stop_leftovers_of(active.run.pid.value_or(0), active.run.run_dir);
   }
   facts.stopped_at_timeout = active.timed_out;
   facts.stopped_as_hung = active.hung;

@@ -127,8 +127,8 @@ Status serve(const ServeOptions& options, const std::function<void(const std::st
     // points at 127.0.0.1 (DNS rebinding) sends its name as Host.
     if (token.empty() && request.has_header("Host") && !loopback(host_name_of(request.get_header_value("Host")))) {
       send_json(response, 403,
-                {{"error", "this dashboard answers requests for localhost, 127.0.0.1 or [::1] only; to serve another "
-                           "name, give --host, and the token it prints"}});
+                {{"error", "this dashboard answers requests for localhost, 127.0.0.1 or [::1] only; behind a proxy or "
+                           "another name, start it with --token T (it stays on 127.0.0.1) and open it with ?token=T"}});
       return httplib::Server::HandlerResponse::Handled;
     }
     // The page's files hold no data, and its <script> tags cannot carry the token.

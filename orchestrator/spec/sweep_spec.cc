@@ -37,20 +37,6 @@ const std::vector<std::string> kDistributions = {
     "q_normal",        "log_normal",           "q_log_normal",          "beta",
     "q_beta"};
 
-// Why `name` cannot name a sweep; empty when it can. A sweep's name is a
-// folder under the runs root and an item of comma-separated lists (the
-// dashboard's ?sweep=A,B), and is printed to terminals.
-std::string sweep_name_problem(const std::string& name) {
-  if (name.empty()) return "is empty";
-  if (name == "." || name == "..") return "names a folder's link, not a folder";
-  if (name.size() > 200) return "is longer than 200 bytes";
-  for (char c : name) {
-    if (c == '/' || c == '\\' || c == ',') return std::string("contains '") + c + "'";
-    if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) return "contains a control character";
-  }
-  return "";
-}
-
 class SpecReader {
  public:
   SpecReader(const std::string& file) : file_(file) {}
@@ -864,19 +850,15 @@ void SpecReader::check_program(const YAML::Node& root, SweepSpec& spec) {
   program.project = spec.project;
   program.entity = spec.entity;
   program.nested_blocks = spec.nested_blocks;
+  // Each item of 'command' at its own line (program.command holds its scalars).
   const YAML::Node command = root["command"];
-  for (size_t i = 0; i < program.command.size(); ++i) {
-    const std::string& token = program.command[i];
+  for (const auto& item : command && command.IsSequence() ? command : YAML::Node(YAML::NodeType::Sequence)) {
+    if (!item.IsScalar()) continue;
+    const std::string& token = item.Scalar();
     const bool macro = token.size() > 3 && token.rfind("${", 0) == 0 && token.back() == '}';
     const auto& known = command_macros();
     if (macro && std::find(known.begin(), known.end(), token) == known.end()) {
-      // At the item itself: 'command' holds one item per token.
-      const std::string message = "unknown macro '" + token + "' in 'command'" + did_you_mean(token, known);
-      if (command.IsSequence() && i < command.size()) {
-        fail(command[i], message);
-      } else {
-        fail(program.command_where, message);
-      }
+      fail(item, "unknown macro '" + token + "' in 'command'" + did_you_mean(token, known));
     }
   }
   const bool uses_program = program.command.empty() ||
@@ -899,12 +881,7 @@ void SpecReader::read_document(const YAML::Node& root, SweepSpec& spec) {
   for_each_key(root, kTopLevelKeys, "at the top level", [&](const std::string& key, const YAML::Node& key_node,
                                                             const YAML::Node& value) {
     if (key == "name") {
-      if (auto text = read_string(value, key)) {
-        spec.name = *text;
-        if (auto problem = sweep_name_problem(*text); !problem.empty()) {
-          fail(value, "the sweep's name " + problem + " (it names the sweep's folder of runs)");
-        }
-      }
+      if (auto text = read_string(value, key)) spec.name = *text;
     } else if (key == "description") {
       if (auto text = read_string(value, key)) spec.description = *text;
     } else if (key == "method") {
@@ -1109,10 +1086,6 @@ Result<SweepSpec> parse_sweep(const std::string& text, const std::string& file) 
   try {
     YAML::Node root = YAML::Load(text);
     reader.read_document(root, spec);
-    if (auto problem = sweep_name_problem(spec.name); root.IsMap() && !root["name"] && !problem.empty()) {
-      reader.fail(Location{file, 1, 1}, "the sweep's name, '" + spec.name + "' from the file's name, " + problem +
-                                            ": give it a 'name:'");
-    }
   } catch (const YAML::Exception& error) {
     Location location{file, error.mark.line >= 0 ? error.mark.line + 1 : 0,
                       error.mark.column >= 0 ? error.mark.column + 1 : 0};
@@ -1122,12 +1095,44 @@ Result<SweepSpec> parse_sweep(const std::string& text, const std::string& file) 
   return spec;
 }
 
+namespace {
+
+// Why `name` cannot name a new sweep; empty when it can. A sweep's name is a
+// folder under the runs root and an item of comma-separated lists (the
+// dashboard's ?sweep=A,B), and is printed to terminals. Sweeps recorded
+// before this rule keep their names: `resume` parses the stored text, not
+// through load_sweep.
+std::string sweep_name_problem(const std::string& name) {
+  if (name.empty()) return "is empty";
+  if (name == "." || name == "..") return "names a folder's link, not a folder";
+  if (name.size() > 200) return "is longer than 200 bytes";
+  for (char c : name) {
+    if (c == '/' || c == '\\' || c == ',') return std::string("contains '") + c + "'";
+    if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) return "contains a control character";
+  }
+  return "";
+}
+
+}  // namespace
+
 Result<SweepSpec> load_sweep(const std::string& path, int64_t count) {
   std::ifstream in(path, std::ios::binary);
   if (!in) return Error::invalid("cannot read sweep file '" + path + "'", {path});
   std::stringstream buffer;
   buffer << in.rdbuf();
   auto spec = parse_sweep(buffer.str(), path);
+  if (spec) {
+    if (auto problem = sweep_name_problem(spec->name); !problem.empty()) {
+      const YAML::Node name = YAML::Load(spec->text)["name"];
+      if (!name) {
+        return Error::invalid("the sweep's name, '" + spec->name + "' from the file's name, " + problem +
+                                  ": give it a 'name:'",
+                              Location{path, 1, 1});
+      }
+      return Error::invalid("the sweep's name " + problem + " (it names the sweep's folder of runs)",
+                            Location{path, name.Mark().line + 1, name.Mark().column + 1});
+    }
+  }
   if (!spec || count <= 0) return spec;
   if (spec->method == "grid") return Error::invalid("--count applies to method: random and bayes only", {path});
   spec->run_cap = count;

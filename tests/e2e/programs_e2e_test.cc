@@ -320,6 +320,23 @@ TEST_F(Programs, AProgramsExitStatusOutlivesAKilledOrchestrator) {
   EXPECT_EQ(failed["exit_code"], 1) << failed.dump();
 }
 
+// A program that cannot be started (executable, run without ${env}, its #!
+// naming no interpreter) stops the sweep with the reason, as it did when the
+// orchestrator started it itself: the attempt is lost and its cell waits,
+// never retried in a loop.
+TEST_F(Programs, AProgramThatCannotStartStopsTheSweepWithTheReason) {
+  const std::string program = folder_.write("badshebang.sh", "#!/nonexistent/interpreter\necho hello\n");
+  fs::permissions(program, fs::perms::owner_exec, fs::perm_options::add);
+  const std::string file = folder_.write("n.yaml", "name: n\nprogram: badshebang.sh\ncommand: [\"${program}\"]\n"
+                                                   "parameters:\n  x: {value: 1}\n");
+  auto ran = headroom({"run", file, "--quiet"});
+  EXPECT_NE(ran.exit_status, 0);
+  EXPECT_NE(ran.err.find("cannot start '" + program + "': No such file or directory"), std::string::npos) << ran.err;
+  auto runs = nlohmann::json::parse(headroom({"runs", "n", "--json"}).out);
+  ASSERT_EQ(runs.size(), 1u) << runs.dump();
+  EXPECT_EQ(runs[0]["state"], "lost");
+}
+
 // A stop reaches a program and its child once each: the supervisor passes
 // the orchestrator's SIGTERM on to the worker's process group.
 TEST_F(Programs, ACancelledProgramAndItsChildGetOneSigtermEach) {
@@ -430,6 +447,10 @@ TEST_F(Programs, PlanRefusesWhatWandbsSchemaRefusesAtItsLine) {
        "s.yaml:5:"},
       {"program: train.py\nmethod: random\nrun_cap: 2\nparameters:\n  lr: {distribution: beta, a: 0, b: 2}\n",
        "'a' of 'lr' must be a finite number greater than 0"},
+      // A sweep's name is a folder of runs and an item of the dashboard's comma-separated lists.
+      {"name: a/importance\nprogram: train.py\nparameters: {lr: {value: 1}}\n",
+       "s.yaml:1:7: the sweep's name contains '/'"},
+      {"name: \"a,b\"\nprogram: train.py\nparameters: {lr: {value: 1}}\n", "the sweep's name contains ','"},
       {"program: missing.py\nmethod: grid\nparameters: {lr: {value: 1}}\n", "program 'missing.py' not found"},
       {"program: train.py\nmethod: grid\nworker: {metrics: stderr}\nparameters: {lr: {value: 1}}\n", "s.yaml:3:"},
   };
@@ -438,6 +459,10 @@ TEST_F(Programs, PlanRefusesWhatWandbsSchemaRefusesAtItsLine) {
     EXPECT_NE(plan.exit_status, 0) << text;
     EXPECT_NE(plan.err.find(expected), std::string::npos) << text << "\n" << plan.err;
   }
+  auto from_file = headroom({"plan", folder_.write("my,sweep.yaml", "program: train.py\nparameters: {lr: {value: 1}}\n")});
+  EXPECT_EQ(from_file.exit_status, 2);
+  EXPECT_NE(from_file.err.find("'my,sweep' from the file's name, contains ',': give it a 'name:'"), std::string::npos)
+      << from_file.err;
   EXPECT_FALSE(fs::exists(folder_.path() / "headroom.db"));
 }
 

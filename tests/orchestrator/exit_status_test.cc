@@ -4,10 +4,14 @@
 #include <gtest/gtest.h>
 #include <signal.h>
 #include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
 
 #include <filesystem>
 
 #include <boost/process.hpp>
+#include <boost/process/extend.hpp>
 
 #include "common/protocol.h"
 #include "orchestrator/executors/exit_status.h"
@@ -18,6 +22,14 @@ namespace {
 
 namespace fs = std::filesystem;
 namespace bp = boost::process;
+
+// Starts the child as the leader of a process group of its own, as the local executor does.
+struct OwnGroup : bp::extend::handler {
+  template <typename Executor>
+  void on_exec_setup(Executor&) const {
+    ::setpgid(0, 0);
+  }
+};
 
 TEST(ExitStatus, ReadsBackOnlyWhatItWrites) {
   ProcessExit exited;
@@ -32,8 +44,11 @@ TEST(ExitStatus, ReadsBackOnlyWhatItWrites) {
     EXPECT_EQ(read->exit_code, exit.exit_code);
     EXPECT_EQ(read->signal, exit.signal);
   }
+  ProcessExit unstarted;
+  unstarted.start_error = ENOEXEC;
+  EXPECT_EQ(parse_exit_status(exit_status_text(unstarted))->start_error, ENOEXEC);
   for (const char* bad : {"", "exit 3", "exit 256\n", "exit -1\n", "signal 0\n", "exit 3 \n", "stop 3\n", "exit x\n",
-                          "exit 3\nexit 4\n"}) {
+                          "exit 3\nexit 4\n", "unstarted 0\n"}) {
     EXPECT_FALSE(parse_exit_status(bad)) << bad;
   }
   testing::TemporaryFolder folder;
@@ -69,8 +84,29 @@ TEST(Supervisor, EndsAsItsProgramAndRecordsHow) {
   wait_status = run({(folder.path() / "missing").string()});
   ASSERT_TRUE(WIFEXITED(wait_status));
   EXPECT_EQ(WEXITSTATUS(wait_status), 127) << "a program that cannot start, as a shell says it";
-  EXPECT_EQ(testing::read_file(status), "exit 127\n");
+  EXPECT_EQ(testing::read_file(status), "unstarted " + std::to_string(ENOENT) + "\n") << "and recorded as such";
   EXPECT_FALSE(fs::exists(status + ".partial"));
+}
+
+// As the executor starts it, the leader of its process group: a SIGTERM sent
+// to it reaches the program once, and the program's exit is its own.
+TEST(Supervisor, PassesASigtermOnToItsGroupOnce) {
+  testing::TemporaryFolder folder;
+  const std::string supervisor = std::string(HEADROOM_BINARY_DIR) + "/headroom-supervise";
+  const fs::path count = folder.path() / "count", ready = folder.path() / "ready";
+  const std::string script = "n=0; trap 'n=$((n+1)); echo $n > " + count.string() + "' TERM; touch " + ready.string() +
+                             "; i=0; while [ $i -lt 30 ]; do sleep 0.05; i=$((i+1)); done; exit 3";
+  bp::child child(supervisor, std::vector<std::string>{(folder.path() / "exit-status.txt").string(), "/bin/sh", "-c", script},
+                  OwnGroup{});
+  for (int i = 0; i < 200 && !fs::exists(ready); ++i) ::usleep(10000);
+  ASSERT_TRUE(fs::exists(ready));
+  ::kill(child.id(), SIGTERM);
+  child.wait();
+  const int wait_status = child.native_exit_code();
+  ASSERT_TRUE(WIFEXITED(wait_status));
+  EXPECT_EQ(WEXITSTATUS(wait_status), 3);
+  EXPECT_EQ(testing::read_file(count), "1\n") << "one SIGTERM, not two";
+  EXPECT_EQ(testing::read_file(folder.path() / "exit-status.txt"), "exit 3\n");
 }
 
 }  // namespace

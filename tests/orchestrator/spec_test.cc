@@ -87,23 +87,6 @@ TEST(SweepSpec, NameDefaultsToFileStemAndSeedsBecomeAnAxis) {
   EXPECT_EQ(spec->parameters[1].values.size(), 3u);
 }
 
-// A sweep's name is a folder of runs and an item of comma-separated lists.
-TEST(SweepSpec, ANameThatCannotNameAFolderOrAListItemIsRefusedAtItsLine) {
-  const std::string parameters = "parameters:\n  heads: {values: [2]}\n";
-  auto slash = parse_sweep("name: a/importance\n" + parameters, "s.yaml");
-  ASSERT_FALSE(slash.ok());
-  EXPECT_NE(messages(slash).find("s.yaml:1:7: the sweep's name contains '/'"), std::string::npos) << messages(slash);
-  auto from_file = parse_sweep(parameters, "dir/my,sweep.yaml");
-  ASSERT_FALSE(from_file.ok());
-  EXPECT_NE(messages(from_file).find("'my,sweep' from the file's name, contains ','"), std::string::npos)
-      << messages(from_file);
-  EXPECT_FALSE(parse_sweep("name: my,sweep\n" + parameters, "s.yaml").ok());
-  EXPECT_FALSE(parse_sweep("name: \"..\"\n" + parameters, "s.yaml").ok());
-  EXPECT_FALSE(parse_sweep("name: \"a\\tb\"\n" + parameters, "s.yaml").ok());
-  EXPECT_TRUE(parse_sweep("name: heads at fixed width\n" + parameters, "dir/my,sweep.yaml").ok())
-      << "a name given replaces the file's";
-}
-
 TEST(SweepSpec, ReadsPerValueOverrides) {
   auto spec = parse_sweep(R"(
 parameters:
