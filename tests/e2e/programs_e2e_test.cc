@@ -302,10 +302,18 @@ TEST_F(Programs, AProgramsExitStatusOutlivesAKilledOrchestrator) {
   for (int i = 0; i < 400 && exits_recorded() < 1; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(50));
   ASSERT_EQ(exits_recorded(), 1) << "the supervisor should record x = 1's exit";
 
-  // x = 2 still runs: the resumed orchestrator adopts it; it exits 1.
+  // x = 2 still runs: the resumed orchestrator adopts it (its start-up
+  // decides x = 1 by its record first, then adopts x = 2); it exits 1.
   bp::child resumed(testing::headroom_binary(), std::vector<std::string>{"resume", "w", "--quiet"},
                     bp::start_dir = folder_.path().string(), bp::std_out > bp::null, bp::std_err > bp::null);
-  std::this_thread::sleep_for(std::chrono::milliseconds(500));
+  bool first_decided = false;
+  for (int i = 0; i < 400 && !first_decided; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    auto query = headroom({"query", "SELECT count(*) AS n FROM runs WHERE state = 'succeeded'", "--json"});
+    first_decided = query.exit_status == 0 && nlohmann::json::parse(query.out, nullptr, false)[0].value("n", 0) == 1;
+  }
+  ASSERT_TRUE(first_decided) << "the resumed orchestrator should decide x = 1 by its record";
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));
   folder_.write("go-2", "");
   resumed.wait();
   EXPECT_EQ(resumed.exit_code(), 1) << "a cell failed";
