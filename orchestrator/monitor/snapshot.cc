@@ -76,7 +76,10 @@ Result<SweepSnapshot> take_snapshot(Store& store, const SweepRecord& sweep) {
   const double until = stopped && totals.last_end ? *totals.last_end : now;
   if (totals.first_start) snapshot.elapsed_seconds = std::max(0.0, until - *totals.first_start);
   remaining_flops += totals.pending_flops.value_or(0);
-  if (totals.succeeded_flops && totals.succeeded_seconds && *totals.succeeded_seconds > 0) {
+  // No estimate when the work left is unknown (a program's cells have no FLOP
+  // estimate: "ETA 0s" with cells pending said nothing true) or done.
+  if (remaining_flops > 0 && totals.succeeded_flops && *totals.succeeded_flops > 0 && totals.succeeded_seconds &&
+      *totals.succeeded_seconds > 0) {
     const double per_worker = *totals.succeeded_flops / *totals.succeeded_seconds;
     const double workers = double(std::max<size_t>(1, snapshot.running.size()));
     snapshot.eta_seconds = remaining_flops / (per_worker * workers);

@@ -41,7 +41,8 @@ struct SweepSnapshot {
   // (unknown for other hosts: treated as alive).
   bool orchestrator_alive = false;
   // Remaining work (estimated FLOPs) over the throughput of finished runs, at
-  // the current concurrency; absent until one run has finished.
+  // the current concurrency; absent until one run has finished, and when the
+  // work left is none or unknown (a program's cells have no FLOP estimate).
   std::optional<double> eta_seconds;
   double elapsed_seconds = 0;    // since the sweep's first attempt started
 };

@@ -23,7 +23,9 @@ function showSweeps(sweeps) {
                    element('td', {}, bar),
                    ...['succeeded', 'failed', 'running', 'pending']
                      .map(state => element('td', {className: 'number'}, sweep.cells[state] || 0)),
-                   element('td', {}, duration(sweep.eta_seconds)));
+                   // Nothing left to run: no estimate, rather than "0s".
+                   element('td', {}, (sweep.cells.running || 0) + (sweep.cells.pending || 0) > 0
+                     ? duration(sweep.eta_seconds) : '\u2014'));
   });
   byId('sweeps').tBodies[0].replaceChildren(...rows);
   byId('updated').textContent = 'updated ' + new Date().toLocaleTimeString();
