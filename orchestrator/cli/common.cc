@@ -91,7 +91,7 @@ Result<std::string> supervisor_executable() {
   const std::string supervisor = beside_this_headroom("headroom-supervise");
   if (!is_executable_file(supervisor)) {
     return Error::invalid("'" + supervisor + "' is not an executable file: headroom-supervise, the parent of every " +
-                          "local worker, is built beside headroom and goes where headroom goes");
+                          "program's worker, is built beside headroom and goes where headroom goes");
   }
   return supervisor;
 }

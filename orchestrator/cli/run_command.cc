@@ -214,10 +214,12 @@ int drive(const RunOptions& options, const GlobalOptions& global, const SweepSpe
   const bool local = executor == "local";
   std::optional<Placement> placement;
   std::string supervisor;
-  if (local) {
+  if (local && spec.program) {
     auto found = supervisor_executable();
     if (!found) return report_error(found.error());
     supervisor = found.value();
+  }
+  if (local) {
     auto machine = discover_machine(options.gpus);
     if (!machine) return report_error(machine.error());
     auto admitted = Placement::admit(options.placement, machine.value(), cells, spec.file);

@@ -26,6 +26,7 @@ namespace bp = boost::process;
 
 struct LocalExecutor::Worker {
   bp::child child;
+  bool supervised = false;  // headroom-supervise leads its group and passes signals on
   std::optional<std::chrono::steady_clock::time_point> kill_at;
 };
 
@@ -99,12 +100,14 @@ Result<pid_t> LocalExecutor::start(const LaunchRequest& request) {
   try {
     std::vector<std::string> arguments(request.argv.begin() + 1, request.argv.end());
     std::string executable = request.argv[0];
-    if (!supervisor_.empty()) {
+    const bool supervised = !supervisor_.empty() && !request.exit_status_path.empty();
+    if (supervised) {
       arguments.insert(arguments.begin(), {request.exit_status_path, executable});
       executable = supervisor_;
     }
     ExplicitEnvironment environment(request.environment);
     auto worker = std::make_unique<Worker>();
+    worker->supervised = supervised;
     worker->child = bp::child(bp::exe = executable, bp::args = arguments, environment,
                               bp::std_in < bp::null, bp::std_out > request.stdout_path,
                               bp::std_err > request.stderr_path, OwnProcessGroup{},
@@ -147,10 +150,10 @@ std::vector<std::pair<pid_t, ProcessExit>> LocalExecutor::reap() {
 void LocalExecutor::stop(pid_t pid, std::chrono::milliseconds grace) {
   auto it = workers_.find(pid);
   if (it == workers_.end()) return;
-  if (supervisor_.empty()) {
-    ::kill(-pid, SIGTERM);
-  } else {
+  if (it->second->supervised) {
     ask_worker_to_stop(pid);
+  } else {
+    ::kill(-pid, SIGTERM);
   }
   it->second->kill_at = std::chrono::steady_clock::now() + grace;
 }

@@ -2,10 +2,11 @@
 // Starts, watches and stops worker processes on this machine (Boost.Process).
 // Each worker runs in its own process group so that stopping it also stops
 // anything it started; arguments are passed as an argv vector, never through
-// a shell. With a supervisor (headroom-supervise, supervise_main.cc) each
-// worker runs under it, the group's leader, which records how the worker
-// ended in its run folder (exit_status.h) for an orchestrator that is not
-// there to see it, and passes our signals on to the group. Not thread-safe.
+// a shell. With a supervisor (headroom-supervise, supervise_main.cc), a
+// worker launched with an exit_status_path runs under it, the group's
+// leader, which records how the worker ended in its run folder
+// (exit_status.h) for an orchestrator that is not there to see it, and
+// passes our signals on to the group. Not thread-safe.
 
 #include <signal.h>
 #include <sys/types.h>
@@ -26,7 +27,9 @@ struct LaunchRequest {
   std::vector<std::string> argv;  // argv[0] is the executable's path
   std::map<std::string, std::string> environment;  // added to (or replacing in) ours
   std::string stdout_path, stderr_path;            // created or truncated
-  std::string exit_status_path;  // where the supervisor records how the worker ended
+  // Where the supervisor records how the worker ended; empty: the worker is
+  // started directly, without one (headroom-train, whose end event says it).
+  std::string exit_status_path;
 };
 
 // True when the process's command line has `--run-dir RUN_DIR` or its
@@ -36,8 +39,9 @@ bool names_run_dir(int64_t pid, const std::string& run_dir);
 // recycled after a crash).
 bool is_worker_of(int64_t pid, const std::string& run_dir);
 // Asks a worker to stop: SIGTERM to its pid, which its supervisor passes on
-// to the worker's process group (a worker an older headroom started without
-// one gets it alone). False when the signal could not be sent.
+// to the worker's process group (a worker without one, headroom-train or
+// one an older headroom started, gets it alone). False when the signal
+// could not be sent.
 bool ask_worker_to_stop(int64_t pid);
 // SIGKILL to what is left of a worker whose supervisor `pid` is gone: its
 // process group, when a member still names `run_dir`.
@@ -56,8 +60,9 @@ class LocalExecutor {
   // runs (Ctrl-C), or `timeout` passes, whichever is first.
   void wait_for_exit(std::chrono::milliseconds timeout);
 
-  // Starts a process (under the supervisor); returns its pid (also its
-  // process group id): the supervisor's when there is one.
+  // Starts a process (under the supervisor when the request names an exit
+  // status path); returns its pid (also its process group id): the
+  // supervisor's when there is one.
   Result<pid_t> start(const LaunchRequest& request);
   // Collects processes that have ended since the last call (non-blocking).
   std::vector<std::pair<pid_t, ProcessExit>> reap();

@@ -1,6 +1,7 @@
 // headroom-supervise STATUS_FILE PROGRAM [ARGUMENT...]
 //
-// The parent of every worker the local executor starts. It runs PROGRAM (a
+// The parent of every program's worker the local executor starts (headroom-train
+// runs without it: its end event says how it ended). It runs PROGRAM (a
 // path, or a name looked up on PATH as the sweep's preflight looks it up),
 // waits for it, records how it ended in STATUS_FILE (exit_status.h: written
 // aside and renamed) and then ends the same way, so that its own parent sees

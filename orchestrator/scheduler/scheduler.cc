@@ -169,7 +169,10 @@ Status SweepRunner::start_attempt(const CellRecord& cell, const Seat& seat) {
   for (const auto& [name, value] : prepared.launch.environment) request.environment[name] = value;
   request.stdout_path = (run_dir / protocol::kStdoutFile).string();
   request.stderr_path = (run_dir / protocol::kStderrFile).string();
-  request.exit_status_path = (run_dir / protocol::kExitStatusFile).string();
+  // A program may end without an end event, its exit status then its only
+  // word: its supervisor records it. headroom-train always writes one, and
+  // starts once per trial without the extra process.
+  if (!cell.worker.is_null()) request.exit_status_path = (run_dir / protocol::kExitStatusFile).string();
   auto pid = executor_.start(request);
   if (!pid) {
     AttemptFacts facts;

@@ -30,8 +30,9 @@ enum class InterruptChoice { stop_workers, leave_workers };
 
 struct SchedulerOptions {
   std::string trainer_path;  // the headroom-train executable
-  // headroom-supervise: every worker runs under it, which records how the
-  // worker ended for an orchestrator that is not there to see it (empty: none).
+  // headroom-supervise: every program's worker runs under it, which records
+  // how the worker ended for an orchestrator that is not there to see it
+  // (empty: none; headroom-train never does, its end event says it).
   std::string supervisor_path;
   // Retries, their back-off, the per-attempt timeout and the hang timeout:
   // the scheduler stops workers by the last two, lifecycle.h decides the rest.
