@@ -27,9 +27,10 @@ inline constexpr std::string_view kCheckpointFile = "state.pt";
 // Written by the orchestrator before it stops the worker by the
 // sweep's early_terminate rule: the reason. A worker never reads it.
 inline constexpr std::string_view kEarlyStopFile = "stopped-early.txt";
-// Written by headroom-supervise, the worker's parent, when the worker process
-// ends: "exit N" or "signal N". A later orchestrator reads it when it was not
-// there to see the exit itself. A worker never reads it.
+// Written by headroom-supervise, a program's parent, when the program ends:
+// "exit N", "signal N" or "unstarted ERRNO" (orchestrator/executors/
+// exit_status.h). A later orchestrator reads it when it was not there to see
+// the exit itself. A worker never reads it; headroom-train has no supervisor.
 inline constexpr std::string_view kExitStatusFile = "exit-status.txt";
 
 enum class EventKind {

@@ -51,8 +51,8 @@ int cancel(const CancelOptions& options, const GlobalOptions& global) {
       ++elsewhere;
       continue;
     }
-    // Through its supervisor, to its process group: it and anything it started
-    // (ask_worker_to_stop: a worker an older headroom started gets it alone).
+    // A program's through its supervisor, to its process group: it and
+    // anything it started (ask_worker_to_stop; headroom-train gets it alone).
     if (run.pid && is_worker_of(*run.pid, run.run_dir) && ask_worker_to_stop(*run.pid)) ++stopped;
   }
   std::printf("sweep '%s': cancelled%s; %d running worker%s asked to stop\n", sweep->name.c_str(),

@@ -27,8 +27,9 @@ ProcessExit process_exit_of_wait_status(int status);
 std::string exit_status_text(const ProcessExit& exit);
 // nullopt unless `text` is exactly what exit_status_text writes.
 std::optional<ProcessExit> parse_exit_status(std::string_view text);
-// The record in `run_dir`; nullopt when there is none (the supervisor was
-// killed too, or the worker is still running, or an older headroom started it).
+// The record in `run_dir`; nullopt when there is none (headroom-train, which
+// runs without a supervisor; the supervisor was killed too; the worker is
+// still running; or an older headroom started it).
 std::optional<ProcessExit> recorded_exit_status(const std::string& run_dir);
 
 }  // namespace headroom

@@ -2,7 +2,8 @@
 //
 // The parent of every program's worker the local executor starts (headroom-train
 // runs without it: its end event says how it ended). It runs PROGRAM (a
-// path, or a name looked up on PATH as the sweep's preflight looks it up),
+// path, or a name looked up on the PATH of the worker's environment by
+// execvp, which runs a script without #! with /bin/sh),
 // waits for it, records how it ended in STATUS_FILE (exit_status.h: written
 // aside and renamed) and then ends the same way, so that its own parent sees
 // what it would have seen of PROGRAM. An orchestrator killed -9, or one whose
@@ -53,7 +54,7 @@ void pass_on(int signal, siginfo_t* info, void*) {
   const int saved = errno;
   // From a member of the group (ourselves passing it on, or PROGRAM's own
   // kill 0): the group has it already.
-  const bool from_group = info && info->si_code == SI_USER && info->si_pid > 0 &&
+  const bool from_group = leads_group && info && info->si_code == SI_USER && info->si_pid > 0 &&
                           (info->si_pid == ::getpid() || ::getpgid(info->si_pid) == ::getpgrp());
   if (!from_group) {
     if (leads_group) {
@@ -166,6 +167,7 @@ int main(int argc, char** argv) {
       return 127;
     }
   }
+  program = 0;  // reaped: its pid may be another process's now
   headroom::ProcessExit exit = headroom::process_exit_of_wait_status(status);
   if (n == ssize_t(sizeof(error))) {
     std::fprintf(stderr, "headroom-supervise: cannot start '%s': %s\n", argv[2], std::strerror(error));

@@ -30,8 +30,9 @@
 //   7. The worker checkpointed and ended "preempted" after a SIGTERM nobody
 //      here explains: cancelled when `headroom cancel` took the cell, else
 //      lost; the cell runs again from the checkpoint.
-//   8. The worker vanished with no end event and no exit status (its
-//      supervisor died with it): lost; the cell runs again.
+//   8. The worker vanished with no end event and no recorded exit status
+//      (headroom-train, or a program whose supervisor died too): lost; the
+//      cell runs again.
 //   9. The worker says it diverged (status or exit status 3): diverged; the
 //      cell failed, not retried. Refused its config (2): invalid, likewise.
 //  10. Anything else (a crash, a signal, an unknown status, SLURM's

@@ -48,9 +48,9 @@ struct Active {
 
 // A worker whose pid never reached the database (its orchestrator died
 // between starting it and recording it): found by its run folder on its
-// command line or in its environment. Its supervisor and the program both
-// name it: the one that leads the process group (the supervisor, as the
-// executor starts it) is the worker. 0 when there is none.
+// command line or in its environment. A program's supervisor and the
+// program both name it: the one that leads the process group (the
+// supervisor, as the executor starts it) is the worker. 0 when there is none.
 int64_t find_worker_of(const std::string& run_dir) {
   std::error_code error;
   int64_t found = 0;
@@ -119,6 +119,7 @@ class SweepRunner {
   bool metrics_arrived_ = false;  // events were ingested since the early_terminate rule last judged
   Clock::time_point last_judged_{};
   std::map<pid_t, int64_t> run_of_pid_;
+  std::string start_failure_;  // a worker we started could not start its program: the sweep stops
   ProgressReporter progress_{options_.progress};
 };
 
@@ -170,8 +171,10 @@ Status SweepRunner::start_attempt(const CellRecord& cell, const Seat& seat) {
   request.stdout_path = (run_dir / protocol::kStdoutFile).string();
   request.stderr_path = (run_dir / protocol::kStderrFile).string();
   // A program may end without an end event, its exit status then its only
-  // word: its supervisor records it. headroom-train always writes one, and
-  // starts once per trial without the extra process.
+  // word: its supervisor records it. headroom-train writes one whenever it
+  // can (not when killed or crashed: then, with its orchestrator gone, it is
+  // lost and runs again from its checkpoint) and starts without the extra
+  // process, once per trial.
   if (!cell.worker.is_null()) request.exit_status_path = (run_dir / protocol::kExitStatusFile).string();
   auto pid = executor_.start(request);
   if (!pid) {
@@ -249,12 +252,15 @@ Status SweepRunner::finish(Active& active, std::optional<ProcessExit> exit) {
   // orchestrator, or one we adopted) ended.
   const std::optional<ProcessExit> recorded = recorded_exit_status(active.run.run_dir);
   if (recorded && recorded->start_error) {
-    // As a failed start: the attempt is lost and the sweep stops with the reason.
+    // As a failed start: the attempt is lost; a start of ours stops the sweep
+    // with the reason (run() stops the other workers first; one an earlier
+    // orchestrator started is only recorded).
     facts.start_failure = "cannot start " + (active.program.empty() ? "the worker's program" : "'" + active.program + "'") +
                           ": " + std::strerror(*recorded->start_error);
     HEADROOM_RETURN_IF_ERROR(end_attempt(store_, active.run.id, facts, policy_));
     changed_ = true;
-    return Error::io(facts.start_failure);
+    if (!active.adopted && start_failure_.empty()) start_failure_ = facts.start_failure;
+    return Ok{};
   }
   if (!exit) exit = recorded;
   if (exit) {
@@ -393,6 +399,12 @@ Result<SweepOutcome> SweepRunner::run() {
     if (active_.empty() && !backoffs_.any_waiting()) break;
     executor_.wait_for_exit(options_.poll_interval);
     HEADROOM_RETURN_IF_ERROR(check_workers());
+    if (!start_failure_.empty()) {
+      // The sweep stops as at Ctrl-C: the other workers are stopped and
+      // recorded (their cells pending), so nothing is left running unwatched.
+      HEADROOM_RETURN_IF_ERROR(interrupt());
+      return Error::io(start_failure_);
+    }
   }
   HEADROOM_RETURN_IF_ERROR(count_cells(store_, sweep_.id, outcome));
   return outcome;

@@ -93,14 +93,18 @@ TEST(Supervisor, EndsAsItsProgramAndRecordsHow) {
 TEST(Supervisor, PassesASigtermOnToItsGroupOnce) {
   testing::TemporaryFolder folder;
   const std::string supervisor = std::string(HEADROOM_BINARY_DIR) + "/headroom-supervise";
-  const fs::path count = folder.path() / "count", ready = folder.path() / "ready";
+  const fs::path count = folder.path() / "count", ready = folder.path() / "ready", done = folder.path() / "done";
+  // Counts SIGTERMs until the test says done; exits 3.
   const std::string script = "n=0; trap 'n=$((n+1)); echo $n > " + count.string() + "' TERM; touch " + ready.string() +
-                             "; i=0; while [ $i -lt 30 ]; do sleep 0.05; i=$((i+1)); done; exit 3";
+                             "; while [ ! -e " + done.string() + " ]; do sleep 0.05; done; exit 3";
   bp::child child(supervisor, std::vector<std::string>{(folder.path() / "exit-status.txt").string(), "/bin/sh", "-c", script},
                   OwnGroup{});
-  for (int i = 0; i < 200 && !fs::exists(ready); ++i) ::usleep(10000);
+  for (int i = 0; i < 1000 && !fs::exists(ready); ++i) ::usleep(10000);
   ASSERT_TRUE(fs::exists(ready));
   ::kill(child.id(), SIGTERM);
+  for (int i = 0; i < 1000 && !fs::exists(count); ++i) ::usleep(10000);
+  ::usleep(300000);  // a second copy, had one been passed on, would have arrived
+  folder.write("done", "");
   child.wait();
   const int wait_status = child.native_exit_code();
   ASSERT_TRUE(WIFEXITED(wait_status));
