@@ -179,14 +179,22 @@ bool names_run_dir(int64_t pid, const std::string& run_dir) {
 
 bool ask_worker_to_stop(int64_t pid) { return pid > 0 && ::kill(pid_t(pid), SIGTERM) == 0; }
 
-void stop_leftovers_of(int64_t pid, const std::string& run_dir) {
-  if (pid <= 0 || ::kill(-pid_t(pid), 0) != 0) return;  // no such group
+std::vector<int64_t> processes_naming(const std::string& run_dir) {
+  std::vector<int64_t> found;
   std::error_code error;
   for (const auto& entry : std::filesystem::directory_iterator("/proc", error)) {
     const std::string name = entry.path().filename().string();
     if (name.empty() || name.find_first_not_of("0123456789") != std::string::npos) continue;
-    const pid_t member = pid_t(std::stol(name));
-    if (::getpgid(member) == pid_t(pid) && names_run_dir(member, run_dir)) {
+    const int64_t pid = std::stoll(name);
+    if (names_run_dir(pid, run_dir)) found.push_back(pid);
+  }
+  return found;
+}
+
+void stop_leftovers_of(int64_t pid, const std::string& run_dir) {
+  if (pid <= 0 || ::kill(-pid_t(pid), 0) != 0) return;  // no such group
+  for (int64_t member : processes_naming(run_dir)) {
+    if (::getpgid(pid_t(member)) == pid_t(pid)) {
       ::kill(-pid_t(pid), SIGKILL);
       return;
     }

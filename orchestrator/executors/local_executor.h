@@ -38,6 +38,9 @@ bool names_run_dir(int64_t pid, const std::string& run_dir);
 // True when `pid` is alive and names `run_dir` (guards against a pid
 // recycled after a crash).
 bool is_worker_of(int64_t pid, const std::string& run_dir);
+// Every live process that names `run_dir` (names_run_dir), by /proc: a
+// worker, a program's supervisor, and what they started.
+std::vector<int64_t> processes_naming(const std::string& run_dir);
 // Asks a worker to stop: SIGTERM to its pid, which its supervisor passes on
 // to the worker's process group (a worker without one, headroom-train or
 // one an older headroom started, gets it alone). False when the signal

@@ -52,17 +52,11 @@ struct Active {
 // program both name it: the one that leads the process group (the
 // supervisor, as the executor starts it) is the worker. 0 when there is none.
 int64_t find_worker_of(const std::string& run_dir) {
-  std::error_code error;
-  int64_t found = 0;
-  for (const auto& entry : fs::directory_iterator("/proc", error)) {
-    const std::string name = entry.path().filename().string();
-    if (name.empty() || !std::all_of(name.begin(), name.end(), ::isdigit)) continue;
-    const int64_t pid = std::stoll(name);
-    if (!names_run_dir(pid, run_dir)) continue;
+  const std::vector<int64_t> named = processes_naming(run_dir);
+  for (int64_t pid : named) {
     if (::getpgid(pid_t(pid)) == pid) return pid;
-    if (found == 0) found = pid;
   }
-  return found;
+  return named.empty() ? 0 : named.front();
 }
 
 // The threads a worker was given: its config's, as start_attempt wrote it.
