@@ -7,7 +7,9 @@
 
 #include <cctype>
 #include <cstdio>
+#include <algorithm>
 #include <fstream>
+#include <string_view>
 #include <thread>
 
 #include "orchestrator/serve/api.h"
@@ -36,12 +38,12 @@ constexpr size_t kThreads = 32;
 
 bool loopback(const std::string& host) { return host == "127.0.0.1" || host == "localhost" || host == "::1"; }
 
-// The name a request's Host header gives, without its port ("[::1]:8700" -> "::1").
 std::string lowercase(std::string text) {
   for (char& c : text) c = char(std::tolower(static_cast<unsigned char>(c)));
   return text;
 }
 
+// The name a request's Host header gives, without its port ("[::1]:8700" -> "::1").
 std::string host_name_of(const std::string& header) {
   return lowercase(!header.empty() && header.front() == '[' ? header.substr(1, header.find(']') - 1)
                                                             : header.substr(0, header.find(':')));
@@ -68,6 +70,28 @@ std::string url_encoded(const std::string& text) {
 void bind_exclusively(socket_t socket) {
   int yes = 1;
   ::setsockopt(socket, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof(yes));
+}
+
+// A request target's query as name-value pairs, split at each '&' and at the
+// first '=' of each pair, then URL-decoded. httplib 0.11 keeps what follows a
+// pair's last '=' instead, so a filter typed into a URL unencoded
+// ("where=heads>=8") silently became another ("8").
+httplib::Params query_of(const std::string& target) {
+  httplib::Params pairs;
+  const auto question = target.find('?');
+  if (question == std::string::npos) return pairs;
+  std::string_view query = std::string_view(target).substr(question + 1);
+  while (!query.empty()) {
+    const std::string_view pair = query.substr(0, query.find('&'));
+    query.remove_prefix(std::min(query.size(), pair.size() + 1));
+    if (pair.empty()) continue;
+    const auto equals = pair.find('=');
+    std::string name = httplib::detail::decode_url(std::string(pair.substr(0, equals)), true);
+    std::string value =
+        equals == std::string_view::npos ? "" : httplib::detail::decode_url(std::string(pair.substr(equals + 1)), true);
+    pairs.emplace(std::move(name), std::move(value));
+  }
+  return pairs;
 }
 
 void send_json(httplib::Response& response, int status, const nlohmann::ordered_json& body) {
@@ -117,6 +141,14 @@ Status serve(const ServeOptions& options, const std::function<void(const std::st
     // times its size.
     writable.headers.erase("Range");
     writable.ranges.clear();
+    writable.params = query_of(request.target);
+    // RFC 9112 section 3.2: an HTTP/1.1 request without exactly one Host is
+    // answered 400; the loopback check below needs the name it gives.
+    const size_t hosts = request.get_header_value_count("Host");
+    if (hosts > 1 || (hosts == 0 && request.version == "HTTP/1.1")) {
+      send_json(response, 400, {{"error", "an HTTP/1.1 request needs exactly one Host header"}});
+      return httplib::Server::HandlerResponse::Handled;
+    }
     if (request.method != "GET" && request.method != "HEAD") {
       response.set_header("Allow", "GET, HEAD");
       send_json(response, 405, {{"error", "only GET and HEAD: the dashboard never writes"}});

@@ -7,8 +7,12 @@
 // database of the paper's sweeps gives what `headroom report` wrote there.
 // tests/browser/ drives the page itself (puppeteer-core) during a live sweep.
 #include <gtest/gtest.h>
+#include <arpa/inet.h>
 #include <httplib.h>
+#include <netinet/in.h>
 #include <signal.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <boost/process.hpp>
@@ -63,6 +67,29 @@ class ServeProcess : public ::testing::Test {
   bp::ipstream output_;
   bp::child server_;
 };
+
+// Sends `request` as it is on a new connection to 127.0.0.1:port (httplib's
+// client always adds a Host header) and returns the answer's status line.
+std::string status_line_of_raw_request(int port, const std::string& request) {
+  const int connection = ::socket(AF_INET, SOCK_STREAM, 0);
+  const timeval patience{10, 0};  // a server that never answers fails the test, not hangs it
+  ::setsockopt(connection, SOL_SOCKET, SO_RCVTIMEO, &patience, sizeof(patience));
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_port = htons(static_cast<uint16_t>(port));
+  ::inet_pton(AF_INET, "127.0.0.1", &address.sin_addr);
+  std::string answer;
+  if (::connect(connection, reinterpret_cast<sockaddr*>(&address), sizeof(address)) == 0 &&
+      ::send(connection, request.data(), request.size(), 0) == static_cast<ssize_t>(request.size())) {
+    char buffer[512];
+    ssize_t got;
+    while (answer.find("\r\n") == std::string::npos && (got = ::recv(connection, buffer, sizeof(buffer), 0)) > 0) {
+      answer.append(buffer, static_cast<size_t>(got));
+    }
+  }
+  ::close(connection);
+  return answer.substr(0, answer.find("\r\n"));
+}
 
 // A finished program sweep with an XSS payload among its parameters.
 class Serve : public ServeProcess {
@@ -197,6 +224,11 @@ TEST_F(Serve, HostileRequestsAndASecondServerAreRefused) {
   EXPECT_EQ(client.Get("/", {{"Host", "evil.example"}})->status, 403);
   EXPECT_EQ(client.Get("/api/sweeps", {{"Host", "LOCALHOST:" + std::to_string(port)}})->status, 200);
   EXPECT_EQ(client.Get("/api/sweeps", {{"Host", "[::1]:" + std::to_string(port)}})->status, 200);
+  // RFC 9112: HTTP/1.1 needs exactly one Host; HTTP/1.0 has none to give.
+  EXPECT_EQ(status_line_of_raw_request(port, "GET /api/sweeps HTTP/1.1\r\n\r\n"), "HTTP/1.1 400 Bad Request");
+  EXPECT_EQ(status_line_of_raw_request(port, "GET /api/sweeps HTTP/1.1\r\nHost: evil.example\r\nHost: localhost\r\n\r\n"),
+            "HTTP/1.1 400 Bad Request");
+  EXPECT_EQ(status_line_of_raw_request(port, "GET /api/sweeps HTTP/1.0\r\n\r\n"), "HTTP/1.1 200 OK");
 
   const auto whole = client.Get("/api/sweeps");
   const auto ranged = client.Get("/api/sweeps", {{"Range", "bytes=0-10"}});
@@ -214,6 +246,16 @@ TEST_F(Serve, HostileRequestsAndASecondServerAreRefused) {
   ASSERT_TRUE(post);
   EXPECT_EQ(post->status, 405);
   EXPECT_EQ(post->get_header_value("Allow"), "GET, HEAD");
+
+  // A '=' typed into a query value unencoded stays in it (httplib alone kept
+  // only what follows the last '=': "where=scale>=2" read as "2"). '&', '+'
+  // and '#' still need encoding, as in any URL.
+  const auto encoded = client.Get("/api/runs?sweep=s&where=scale%3E%3D2");
+  const auto typed = client.Get("/api/runs?sweep=s&where=scale>=2");
+  ASSERT_TRUE(encoded && typed);
+  ASSERT_EQ(encoded->status, 200) << encoded->body;
+  EXPECT_EQ(nlohmann::json::parse(encoded->body).size(), 1u) << encoded->body;
+  EXPECT_EQ(typed->body, encoded->body);
 
   // A list naming a sweep or a metric twice answers it once.
   auto report = nlohmann::json::parse(client.Get("/api/report?sweep=s,s&metric=accuracy")->body);
