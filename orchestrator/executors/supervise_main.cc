@@ -20,7 +20,10 @@
 // group with kill 0) is not passed on again. A signal sent to the whole group
 // from outside reaches PROGRAM twice: once directly, once passed on. Until
 // PROGRAM's pid is known they wait (blocked). SIGKILL ends it at once, and
-// then nothing is recorded.
+// then nothing is recorded. A stop signal (SIGTERM, SIGINT, SIGHUP, SIGQUIT)
+// passed on is recorded beside the exit ("exit 0 after signal 15"): an
+// orchestrator that stopped the worker and was killed before it ended must
+// not read a program that exits 0 on SIGTERM as finished.
 //
 // It writes nothing to stdout (a program's metrics may be read from there);
 // its own failures (a pipe, fork, wait or the record) are said on stderr.
@@ -49,6 +52,8 @@ volatile sig_atomic_t program = 0;
 // Started by hand, outside a group of its own, it passes signals on to
 // PROGRAM alone: its group is then its caller's.
 volatile sig_atomic_t leads_group = 0;
+// The last stop signal passed on; 0 when none was.
+volatile sig_atomic_t stopped_by = 0;
 
 void pass_on(int signal, siginfo_t* info, void*) {
   const int saved = errno;
@@ -57,6 +62,13 @@ void pass_on(int signal, siginfo_t* info, void*) {
   const bool from_group = leads_group && info && info->si_code == SI_USER && info->si_pid > 0 &&
                           (info->si_pid == ::getpid() || ::getpgid(info->si_pid) == ::getpgrp());
   if (!from_group) {
+    // A stop that comes after PROGRAM ended (it is only not yet reaped)
+    // stopped nothing.
+    siginfo_t ended{};
+    if (headroom::is_stop_signal(signal) && program > 0 &&
+        ::waitid(P_PID, id_t(program), &ended, WEXITED | WNOHANG | WNOWAIT) == 0 && ended.si_pid == 0) {
+      stopped_by = signal;
+    }
     if (leads_group) {
       ::kill(-::getpgrp(), signal);
     } else if (program > 0) {
@@ -169,6 +181,7 @@ int main(int argc, char** argv) {
   }
   program = 0;  // reaped: its pid may be another process's now
   headroom::ProcessExit exit = headroom::process_exit_of_wait_status(status);
+  if (stopped_by != 0) exit.stop_signal = int(stopped_by);
   if (n == ssize_t(sizeof(error))) {
     std::fprintf(stderr, "headroom-supervise: cannot start '%s': %s\n", argv[2], std::strerror(error));
     exit = headroom::ProcessExit{};

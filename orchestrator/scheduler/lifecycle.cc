@@ -67,9 +67,11 @@ Decision by_rules(const AttemptFacts& facts, const CellHistory& history, const L
     return d;
   }
   // A program that speaks no protocol says it succeeded with its exit status
-  // alone, unless something here stopped it or ingestion refused some of its
-  // lines (perhaps its end event: a newer protocol version).
-  if (facts.end_status.empty() && facts.exit_code == 0 && !facts.signal && !facts.stopped_at_timeout &&
+  // alone, unless something here stopped it, a stop signal from elsewhere
+  // came first, or ingestion refused some of its lines (perhaps its end
+  // event: a newer protocol version).
+  if (facts.end_status.empty() && facts.exit_code == 0 && !facts.signal && !facts.stop_signal &&
+      !facts.stopped_at_timeout &&
       (!facts.slurm_state || facts.slurm_state == slurm::State::completed) &&
       !facts.stopped_as_hung && !facts.stopped_by_orchestrator && facts.event_problem.empty()) {
     d.end.state = RunState::succeeded;
@@ -93,6 +95,12 @@ Decision by_rules(const AttemptFacts& facts, const CellHistory& history, const L
   } else if (slurm_said(slurm::State::preempted) || slurm_said(slurm::State::node_fail)) {
     return run_again(RunState::lost, facts.where + " ended " + slurm::to_string(*facts.slurm_state) +
                                          "; the cell runs again from its checkpoint");
+  } else if (facts.end_status.empty() && facts.exit_code == 0 && facts.stop_signal) {
+    if (history.state == CellState::cancelled) return run_again(RunState::cancelled, "");
+    return run_again(RunState::lost, "the program ended after a stop signal (" + std::to_string(*facts.stop_signal) +
+                                         ") that no running headroom accounts for (the orchestrator that sent it was "
+                                         "gone before it ended, or someone else sent it), with no end event to say it "
+                                         "had finished; the cell runs again");
   } else if (status == EndStatus::preempted) {
     if (history.state == CellState::cancelled) return run_again(RunState::cancelled, "");
     std::string why = facts.where.empty()

@@ -14,8 +14,9 @@
 //   1. The worker ended "ok" and exited 0 (or its exit status is unknown):
 //      succeeded, and so is the cell; nothing after a durable "ok" undoes it.
 //      So did a worker that wrote no end event (a program that speaks no
-//      protocol) and exited 0, unless the orchestrator stopped it or
-//      ingestion refused some of its event lines.
+//      protocol) and exited 0, unless the orchestrator stopped it, its
+//      supervisor passed a stop signal on to it, or ingestion refused some
+//      of its event lines.
 //   2. Stopped by the sweep's early_terminate rule (search/hyperband.h):
 //      stopped early, and so is the cell: done, never retried; its metrics
 //      stay, and the reason (the band, its value, the threshold) is its error.
@@ -28,8 +29,13 @@
 //      cancelled; the cell runs again (a SLURM cancellation only on resume).
 //   6. Its node failed or SLURM preempted it: lost; the cell runs again.
 //   7. The worker checkpointed and ended "preempted" after a SIGTERM nobody
-//      here explains: cancelled when `headroom cancel` took the cell, else
-//      lost; the cell runs again from the checkpoint.
+//      here explains, or a program with no end event exited 0 after its
+//      supervisor passed on a stop signal nobody here explains (an
+//      orchestrator that sent it was killed before it ended, or someone else
+//      sent it; it had not finished): cancelled when `headroom cancel` took
+//      the cell, else lost; the cell runs again (from the checkpoint, if
+//      any). One that a stop killed, or that exited non-zero, is a failure
+//      as before (rule 10).
 //   8. The worker vanished with no end event and no recorded exit status
 //      (headroom-train, or a program whose supervisor died too): lost; the
 //      cell runs again.
@@ -63,6 +69,9 @@ struct AttemptFacts {
   // nobody saw it exit.
   std::optional<int> exit_code;
   std::optional<int> signal;
+  // A stop signal from outside its process group that its supervisor passed
+  // on before it ended (exit_status.h); none for headroom-train and SLURM tasks.
+  std::optional<int> stop_signal;
   // The status of the worker's end event as written; "" when it wrote none.
   std::string end_status;
   // The run records an error already (its end event's, or ingestion's).

@@ -257,6 +257,7 @@ Status SweepRunner::finish(Active& active, std::optional<ProcessExit> exit) {
     return Ok{};
   }
   if (!exit) exit = recorded;
+  if (recorded) facts.stop_signal = recorded->stop_signal;
   if (exit) {
     facts.exit_code = exit->exit_code;
     facts.signal = exit->signal;

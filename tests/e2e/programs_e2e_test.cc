@@ -328,6 +328,66 @@ TEST_F(Programs, AProgramsExitStatusOutlivesAKilledOrchestrator) {
   EXPECT_EQ(failed["exit_code"], 1) << failed.dump();
 }
 
+// An orchestrator that sends its workers SIGTERM and is killed before they end
+// (or a SIGTERM from anyone else while none runs): a program that exits 0 on
+// SIGTERM without an end event did not finish. Its supervisor records the stop
+// beside the exit, and the resumed orchestrator runs the cell again instead of
+// counting it done.
+TEST_F(Programs, AProgramThatExitsZeroOnAStopNobodyWatchedRunsAgain) {
+  const fs::path starts = folder_.path() / "starts.log";
+  const std::string program = folder_.write("graceful.sh",
+                                            "#!/bin/sh\n"
+                                            "# Logs its start; exits 0 at SIGTERM, or once the file go exists.\n"
+                                            "trap 'exit 0' TERM\n"
+                                            "echo started >> '" + starts.string() + "'\n"
+                                            "while [ ! -e go ]; do sleep 0.05; done\n"
+                                            "exit 0\n");
+  fs::permissions(program, fs::perms::owner_exec, fs::perm_options::add);
+  const std::string file = folder_.write("g.yaml", "name: g\nprogram: graceful.sh\nparameters:\n  x: {value: 1}\n");
+  bp::child orchestrator(testing::headroom_binary(), std::vector<std::string>{"run", file, "--quiet"},
+                         bp::start_dir = folder_.path().string(), bp::std_out > bp::null, bp::std_err > bp::null);
+  const auto started = [&] {
+    const std::string text = fs::exists(starts) ? testing::read_file(starts) : "";
+    return std::count(text.begin(), text.end(), '\n');
+  };
+  for (int i = 0; i < 400 && started() < 1; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  ASSERT_EQ(started(), 1) << "the program never started";
+  ::kill(orchestrator.id(), SIGKILL);
+  orchestrator.wait();
+  // The stop the killed orchestrator would have sent: SIGTERM to the worker's
+  // process group, whose leader is the supervisor (the run's pid).
+  // (The program may have started before its pid was committed.)
+  int worker = 0;
+  for (int i = 0; i < 400 && worker <= 1; ++i) {
+    auto pid = headroom({"query", "SELECT pid FROM runs WHERE pid IS NOT NULL", "--json"});
+    const auto rows = nlohmann::json::parse(pid.out, nullptr, false);
+    if (pid.exit_status == 0 && rows.is_array() && !rows.empty()) worker = rows[0]["pid"].get<int>();
+    if (worker <= 1) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  ASSERT_GT(worker, 1) << "the worker's pid was never recorded";
+  ASSERT_EQ(::kill(-worker, SIGTERM), 0);
+  fs::path record;
+  for (int i = 0; i < 400 && record.empty(); ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    for (const auto& entry : fs::recursive_directory_iterator(folder_.path() / "runs")) {
+      if (entry.path().filename() == "exit-status.txt") record = entry.path();
+    }
+  }
+  ASSERT_FALSE(record.empty()) << "the supervisor should record how the program ended";
+  EXPECT_EQ(testing::read_file(record), "exit 0 after signal 15\n");
+
+  folder_.write("go", "");
+  auto resumed = headroom({"resume", "g", "--quiet"});
+  ASSERT_EQ(resumed.exit_status, 0) << resumed.err;
+  EXPECT_EQ(started(), 2) << "the stopped cell runs again";
+  auto runs = nlohmann::json::parse(headroom({"runs", "g", "--json", "--sort", "run"}).out);
+  ASSERT_EQ(runs.size(), 2u) << runs.dump();
+  EXPECT_EQ(runs[0]["state"], "lost") << runs.dump();
+  EXPECT_EQ(runs[1]["state"], "succeeded") << runs.dump();
+  auto stopped = nlohmann::json::parse(headroom({"show", std::to_string(runs[0]["run"].get<int>()), "--json"}).out);
+  EXPECT_NE(stopped.value("error", "").find("stop signal (15)"), std::string::npos) << stopped.dump();
+}
+
 // A program that cannot be started (executable, run without ${env}, its #!
 // naming no interpreter) stops the sweep with the reason, as it did when the
 // orchestrator started it itself: the attempt is lost and its cell waits,
@@ -388,6 +448,10 @@ TEST_F(Programs, ACancelledProgramAndItsChildGetOneSigtermEach) {
   orchestrator.wait();
   EXPECT_EQ(testing::read_file(folder_.path() / "program"), "1");
   EXPECT_EQ(testing::read_file(folder_.path() / "child"), "1");
+  // It exited 0 once stopped, without an end event: stopped, not finished.
+  auto runs = nlohmann::json::parse(headroom({"runs", "t", "--json"}).out);
+  ASSERT_EQ(runs.size(), 1u) << runs.dump();
+  EXPECT_EQ(runs[0]["state"], "cancelled") << runs.dump();
 }
 
 // Resources of a program's sweep are in `resources:` (its parameters are all

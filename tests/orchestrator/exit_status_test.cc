@@ -47,8 +47,22 @@ TEST(ExitStatus, ReadsBackOnlyWhatItWrites) {
   ProcessExit unstarted;
   unstarted.start_error = ENOEXEC;
   EXPECT_EQ(parse_exit_status(exit_status_text(unstarted))->start_error, ENOEXEC);
+  ProcessExit stopped = exited, stopped_and_killed = killed;
+  stopped.stop_signal = stopped_and_killed.stop_signal = SIGTERM;
+  EXPECT_EQ(exit_status_text(stopped), "exit 3 after signal 15\n");
+  EXPECT_EQ(exit_status_text(stopped_and_killed), "signal 9 after signal 15\n");
+  for (const auto& exit : {stopped, stopped_and_killed}) {
+    auto read = parse_exit_status(exit_status_text(exit));
+    ASSERT_TRUE(read);
+    EXPECT_EQ(read->exit_code, exit.exit_code);
+    EXPECT_EQ(read->signal, exit.signal);
+    EXPECT_EQ(read->stop_signal, SIGTERM);
+  }
+  EXPECT_FALSE(parse_exit_status("exit 0\n")->stop_signal);
   for (const char* bad : {"", "exit 3", "exit 256\n", "exit -1\n", "signal 0\n", "exit 3 \n", "stop 3\n", "exit x\n",
-                          "exit 3\nexit 4\n", "unstarted 0\n"}) {
+                          "exit 3\nexit 4\n", "unstarted 0\n", "exit 0 after signal 0\n", "exit 0 after signal\n",
+                          "exit 0 after signal 15 \n", "unstarted 2 after signal 15\n", "after signal 15\n",
+                          "exit 0 after signal 9\n", "exit 0 after signal 015\n", "exit 03\n"}) {
     EXPECT_FALSE(parse_exit_status(bad)) << bad;
   }
   testing::TemporaryFolder folder;
@@ -89,7 +103,8 @@ TEST(Supervisor, EndsAsItsProgramAndRecordsHow) {
 }
 
 // As the executor starts it, the leader of its process group: a SIGTERM sent
-// to it reaches the program once, and the program's exit is its own.
+// to it reaches the program once, and the program's exit is its own,
+// recorded with the stop that came before it.
 TEST(Supervisor, PassesASigtermOnToItsGroupOnce) {
   testing::TemporaryFolder folder;
   const std::string supervisor = std::string(HEADROOM_BINARY_DIR) + "/headroom-supervise";
@@ -110,7 +125,8 @@ TEST(Supervisor, PassesASigtermOnToItsGroupOnce) {
   ASSERT_TRUE(WIFEXITED(wait_status));
   EXPECT_EQ(WEXITSTATUS(wait_status), 3);
   EXPECT_EQ(testing::read_file(count), "1\n") << "one SIGTERM, not two";
-  EXPECT_EQ(testing::read_file(folder.path() / "exit-status.txt"), "exit 3\n");
+  EXPECT_EQ(testing::read_file(folder.path() / "exit-status.txt"), "exit 3 after signal 15\n")
+      << "its own exit, and that a stop from outside came first";
 }
 
 }  // namespace

@@ -138,6 +138,40 @@ TEST(Lifecycle, EveryRuleWithOneRetryLeft) {
        CellState::succeeded, {}, ""},
       {"a SIGTERM nobody here sent", exited(4, "preempted"), cell(), RunState::lost, CellState::pending, {},
        "a SIGTERM headroom did not send"},
+      {"a program without end event that exits 0 after a stop nobody here sent (its orchestrator was killed)",
+       with(exited(0), [](auto& f) { f.stop_signal = 15; }), cell(), RunState::lost, CellState::pending, {},
+       "stop signal (15) that no running headroom accounts for"},
+      {"a program without end event killed by a stop nobody here sent: a failure, as any signal",
+       with(killed(15), [](auto& f) { f.stop_signal = 15; }), cell(), RunState::failed, CellState::pending, 2000ms,
+       "killed by signal 15"},
+      // Every stop of a program's worker reaches its supervisor from outside
+      // the group, so the stops this orchestrator made decide first.
+      {"a program stopped at the timeout that exits 0", with(exited(0), [](auto& f) {
+         f.stop_signal = 15;
+         f.stopped_at_timeout = true;
+       }),
+       cell(), RunState::timeout, CellState::failed, {}, "timeout of 60 s"},
+      {"a program stopped as hung that exits 0", with(exited(0), [](auto& f) {
+         f.stop_signal = 15;
+         f.stopped_as_hung = true;
+       }),
+       cell(), RunState::failed, CellState::pending, 2000ms, "hung"},
+      {"a program stopped by Ctrl-C that exits 0", with(exited(0), [](auto& f) {
+         f.stop_signal = 15;
+         f.stopped_by_orchestrator = true;
+       }),
+       cell(), RunState::cancelled, CellState::pending, {}, ""},
+      {"a program stopped early that exits 0", with(exited(0), [](auto& f) {
+         f.stop_signal = 15;
+         f.stopped_early = "at 3 values";
+       }),
+       cell(), RunState::stopped_early, CellState::stopped_early, {}, "at 3 values"},
+      {"a program stopped so after headroom cancel took the cell", with(exited(0), [](auto& f) { f.stop_signal = 15; }),
+       cell(CellState::cancelled), RunState::cancelled, CellState::cancelled, {}, ""},
+      {"a program that wrote its end event ok, then got a stop", with(exited(0, "ok"), [](auto& f) {
+         f.stop_signal = 15;
+       }),
+       cell(), RunState::succeeded, CellState::succeeded, {}, ""},
       {"a lost worker", with(AttemptFacts{}, [](auto& f) { f.vanished = true; }), cell(), RunState::lost,
        CellState::pending, {}, "gone when the orchestrator restarted"},
       {"a worker that could not be started", with(AttemptFacts{}, [](auto& f) { f.start_failure = "no such file"; }),
