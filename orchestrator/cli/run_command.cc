@@ -298,9 +298,25 @@ int drive(const RunOptions& options, const GlobalOptions& global, const SweepSpe
                  slurm.throttle > 0 ? (", at most " + std::to_string(slurm.throttle) + " at a time").c_str() : "",
                  (fs::path(record.runs_root) / record.name).c_str());
   }
+  // A sweep whose runs never log its metric is judged on nothing (a search
+  // searches blind, hyperband never stops a run): said as soon as the first
+  // run ends without it, and once.
+  bool metric_checked = !spec.metric || options.json();
+  Store& database = *store.value();
+  const auto check_metric = [&] {
+    metric_checked = true;
+    auto logged = database.metric_names(record.id);
+    if (logged && std::find(logged->begin(), logged->end(), spec.metric->name) == logged->end()) {
+      std::fprintf(stderr, "headroom: warning: no run logged the sweep's metric '%s'%s\n",
+                   printable(spec.metric->name).c_str(),
+                   printable(logged->empty() ? std::string(" (they logged no metric)")
+                                             : did_you_mean(spec.metric->name, logged.value())).c_str());
+    }
+  };
   if (!options.quiet || options.json()) {
-    scheduler.progress = [&record, &options](const SweepProgress& progress) {
+    scheduler.progress = [&](const SweepProgress& progress) {
       print_progress(record, progress, options.json());
+      if (!metric_checked && progress.succeeded + progress.stopped_early > 0) check_metric();
     };
   }
   // Only a person at a terminal can answer the Ctrl-C question.
@@ -352,17 +368,7 @@ int drive(const RunOptions& options, const GlobalOptions& global, const SweepSpe
                 static_cast<long long>(outcome->succeeded), stopped_early.c_str(),
                 static_cast<long long>(outcome->failed), static_cast<long long>(outcome->pending), cancelled.c_str());
   }
-  // A sweep whose runs never logged its metric was judged on nothing (a
-  // search searched blind, hyperband never stopped a run): say so.
-  if (spec.metric && outcome->succeeded + outcome->stopped_early + outcome->failed > 0 && !options.json()) {
-    auto logged = store.value()->metric_names(record.id);
-    if (logged && std::find(logged->begin(), logged->end(), spec.metric->name) == logged->end()) {
-      std::fprintf(stderr, "headroom: warning: no run logged the sweep's metric '%s'%s\n",
-                   printable(spec.metric->name).c_str(),
-                   printable(logged->empty() ? std::string(" (they logged no metric)")
-                                             : did_you_mean(spec.metric->name, logged.value())).c_str());
-    }
-  }
+  if (!metric_checked && outcome->succeeded + outcome->stopped_early + outcome->failed > 0) check_metric();
   if (outcome->cancelled > 0 && !options.quiet && !options.json()) {
     std::fprintf(stderr, "headroom: 'headroom resume %s --include-cancelled' runs the cancelled cells\n",
                  record.name.c_str());
@@ -404,6 +410,8 @@ int run_until_stopped(const RunOptions& options, const GlobalOptions& global, Sw
 // Its first proposals (random draws, whatever the results) are checked as
 // plan checks cells: their data, and that they fit the machine.
 int run_search(const RunOptions& options, const GlobalOptions& global, const SweepSpec& spec) {
+  // No cells, but its expressions checked as a grid's are.
+  if (auto none = expand(spec, options.max_cells); !none) return report_error(none.error());
   const Expansion first = BayesSearch(spec).first_proposals(kPlannedProposals);
   if (auto data = check_cells_data(spec, first); !data) return report_error(data.error());
   const Expansion none;  // registered without cells

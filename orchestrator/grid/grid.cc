@@ -116,6 +116,42 @@ CompiledExpressions compile_expressions(const SweepSpec& spec, std::vector<Diagn
   return compiled;
 }
 
+// A search makes its cells one at a time as it runs, so an expression that
+// reads a name no cell has would only exclude one proposal after another,
+// where a grid's expansion reports it: every name a constraint or derived
+// parameter reads must be one a cell of this sweep can have (base, the
+// trainer's settings, a parameter, an override, a derived parameter, the
+// budget's solved setting), checked before any proposal.
+void check_names_a_cell_can_have(const SweepSpec& spec, const CompiledExpressions& expressions,
+                                 std::vector<Diagnostic>& diagnostics) {
+  nlohmann::json base = nlohmann::json::object();
+  for (const auto& [name, value] : spec.base) base[name] = value.value;
+  std::set<std::string> names;
+  for (const auto& [name, value] : numeric_values(base, spec.program.has_value())) names.insert(name);
+  const auto add_parameters = [&](const std::vector<ParameterSpec>& parameters) {
+    for (const auto& parameter : parameters) {
+      names.insert(parameter.name);
+      for (const auto& [chosen, settings] : parameter.overrides) {
+        for (const auto& [name, value] : settings) names.insert(name);
+      }
+    }
+  };
+  add_parameters(spec.parameters);
+  if (spec.search) add_parameters(spec.search->parameters);
+  for (const auto& derived : spec.derived) names.insert(derived.name);
+  if (spec.match) names.insert(spec.match->solve);
+  const auto check = [&](const Location& where, const Expression& expression) {
+    for (const auto& name : expression.variables()) {
+      if (names.count(name) == 0) {
+        diagnostics.push_back({where, "expression \"" + expression.text() + "\" uses '" + name +
+                                          "', which is not a parameter or trainer setting of this sweep"});
+      }
+    }
+  };
+  for (const auto& [derived, expression] : expressions.derived) check(derived->expression.where, expression);
+  for (const auto& [constraint, expression] : expressions.constraints) check(constraint->where, expression);
+}
+
 // The grid's axes in file order: a parameter alone, or a zip group at the
 // position of its first member. Each axis lists indices into spec.parameters.
 std::vector<std::vector<size_t>> grid_axes(const SweepSpec& spec) {
@@ -408,7 +444,11 @@ Result<Expansion> expand(const SweepSpec& spec, int64_t max_cells) {
   CompiledExpressions expressions = compile_expressions(spec, diagnostics);
   if (!diagnostics.empty()) return Error::invalid(std::move(diagnostics));
   // A bayes search makes its cells as it runs (scheduler/bayes_search.h).
-  if (spec.method == "bayes") return expansion;
+  if (spec.method == "bayes") {
+    check_names_a_cell_can_have(spec, expressions, diagnostics);
+    if (!diagnostics.empty()) return Error::invalid(std::move(diagnostics));
+    return expansion;
+  }
   CellBuilder builder(spec, expressions, expansion, diagnostics);
   if (spec.method == "random") {
     // Draw until run_cap distinct cells exist, or give up on a small space.

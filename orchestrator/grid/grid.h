@@ -62,7 +62,8 @@ inline constexpr int64_t kRandomDrawsPerRound = 10;
 inline constexpr int64_t kDefaultMaxCells = 100000;
 
 // Expands the grid (a bayes sweep has no cells before it runs: its search
-// makes them, scheduler/bayes_search.h). Derived parameters are computed after overrides, then
+// makes them, scheduler/bayes_search.h; for it, expand() checks only that its
+// expressions parse and read names a cell can have). Derived parameters are computed after overrides, then
 // constraints exclude cells (they see the parameters as written plus the
 // trainer's defaults). A remaining cell whose config is invalid (for example
 // standard attention where heads does not divide d_model) is an error at the

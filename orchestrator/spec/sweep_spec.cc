@@ -183,6 +183,20 @@ void SpecReader::read_overrides(const YAML::Node& node, ParameterSpec& parameter
     for_each_key(settings, {}, "in this override", [&](const std::string& name, const YAML::Node& name_node,
                                                        const YAML::Node& value) {
       check_trainer_key(name, name_node);
+      // A program's value may be a map, but not one that reads as a
+      // parameter's own spec: a search over `name` for this value alone (a
+      // conditional parameter) is not something a sweep file can declare,
+      // and the map would reach the program as text.
+      if (value.IsMap()) {
+        for (const char* spec_key : {"distribution", "values", "value", "min", "max"}) {
+          if (value[spec_key]) {
+            fail(value, "an override sets a fixed value; '" + name + "' here reads as a parameter's spec ('" +
+                            spec_key + "'): a parameter searched only for some values of '" + parameter.name +
+                            "' cannot be declared (docs/sweeps.md); sweep '" + name + "' among the parameters");
+            return;
+          }
+        }
+      }
       if (auto scalar = read_value(value, name)) target[name] = *scalar;
     });
   });
@@ -1027,6 +1041,13 @@ void SpecReader::read_document(const YAML::Node& root, SweepSpec& spec) {
     if (!spec.metric) fail(root, "method: bayes needs the sweep's 'metric' (name and goal) to search by");
     if (!spec.include.empty()) {
       fail(spec.include.front().where, "include lists cells of a grid; method: bayes proposes its own");
+    }
+    const bool searches = std::any_of(spec.parameters.begin(), spec.parameters.end(), [](const ParameterSpec& p) {
+      return p.distribution.kind != "constant" && !(p.distribution.kind == "categorical" && p.values.size() < 2);
+    });
+    if (!searches) {
+      fail(root, "method: bayes has nothing to search: every parameter has one value; give one 'values' (two or "
+                 "more) or a distribution (min/max)");
     }
     for (const auto& parameter : spec.parameters) {
       if (parameter.name == "seed" && parameter.values.size() > 1) {

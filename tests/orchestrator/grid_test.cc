@@ -155,6 +155,22 @@ TEST(Grid, ExpressionErrorsSayWhere) {
             "e.yaml:3:16: expression \"d_modle % heads == 0\" uses 'd_modle', which is not a parameter or "
             "trainer setting of this cell");
 
+  // A search makes its cells as it runs: its expressions' names are checked
+  // before any, not found missing proposal after proposal. Known names pass:
+  // a trainer setting, a parameter, an override's, a derived one.
+  auto search = parse_sweep("method: bayes\nmetric: {name: eval/accuracy, goal: maximize}\nparameters:\n"
+                            "  lr: {min: 0.001, max: 0.1}\n  head_size: {derive: \"d_model / momentum\"}\n"
+                            "constraints: [\"lr < d_model + head_size\", \"warmup > 1\"]\n",
+                            "s.yaml");
+  ASSERT_TRUE(search.ok()) << search.error().to_string();
+  expansion = expand(search.value());
+  ASSERT_FALSE(expansion.ok());
+  EXPECT_EQ(expansion.error().to_string(),
+            "s.yaml:5:24: expression \"d_model / momentum\" uses 'momentum', which is not a parameter or trainer setting "
+            "of this sweep\n"
+            "s.yaml:6:44: expression \"warmup > 1\" uses 'warmup', which is not a parameter or trainer setting of "
+            "this sweep");
+
   auto zero = parse_sweep(
       "base: {attention: fixed}\nparameters:\n  heads: {values: [0, 2]}\n  head_size: {derive: \"64 / heads\"}\n",
       "z.yaml");
