@@ -203,6 +203,22 @@ TEST_F(Programs, ASweepWhoseMetricNoRunLoggedWarns) {
       << ran.err;
 }
 
+// Said as soon as the first run ends without the metric (a search would
+// otherwise search blind to its end), and once.
+TEST_F(Programs, AMissingMetricIsSaidWhenTheFirstRunEnds) {
+  folder_.write("typo.py", "import json\nprint(json.dumps({'val_loss': 0.5}))\n");
+  const std::string file = folder_.write("sweep.yaml", "program: typo.py\nworker: {metrics: stdout}\n"
+                                                       "metric: {name: val/loss, goal: minimize}\n"
+                                                       "parameters:\n  x: {values: [1, 2, 3]}\n");
+  auto ran = headroom({"run", file, "-j", "1"});
+  EXPECT_EQ(ran.exit_status, 0) << ran.err;
+  const std::string warning = "no run logged the sweep's metric 'val/loss'";
+  const auto said = ran.err.find(warning);
+  ASSERT_NE(said, std::string::npos) << ran.err;
+  EXPECT_EQ(ran.err.find(warning, said + 1), std::string::npos) << "once: " << ran.err;
+  EXPECT_LT(said, ran.err.find("3/3 cells")) << "before the last run ended: " << ran.err;
+}
+
 TEST_F(Programs, MacrosAndFreeFormValuesRenderAsWandbsAgentRendersThem) {
   const std::string echo = folder_.write("echo.py",
                                          "import json, os, sys\n"
