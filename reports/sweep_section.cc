@@ -270,6 +270,25 @@ int column_decimals(const std::vector<double>& values, int digits = 4) {
   return std::clamp(digits - 1 - int(std::floor(std::log10(largest))), 0, 8);
 }
 
+// A searched setting's chosen value in a configuration, for the table: one
+// per tuned seed in seed order (one under the replicate protocol, whose other
+// seeds ran it untuned). The CSV gets the value, or the seeds' values as a
+// JSON array; the page gets them at 4 significant digits.
+std::pair<nlohmann::json, std::string> chosen_setting(const Configuration& configuration, const std::string& name) {
+  if (!configuration.selection) return {nlohmann::json(), ""};
+  nlohmann::json values = nlohmann::json::array();
+  std::string shown;
+  for (const auto& [seed, chosen] : configuration.selection->chosen) {
+    const nlohmann::json value = chosen.contains(name) ? chosen[name] : nlohmann::json();
+    values.push_back(value);
+    const std::string text = value.is_number_float() ? significant(value.get<double>())
+                             : value.is_string()     ? value.get<std::string>()
+                                                     : value.dump();
+    shown += (shown.empty() ? "" : ", ") + text;
+  }
+  return {values.size() == 1 ? values[0] : values, shown};
+}
+
 void configuration_tables(SweepSection& section) {
   const auto& results = section.results;
   const bool sized = sizes_known(results);
@@ -278,6 +297,12 @@ void configuration_tables(SweepSection& section) {
   Table display, csv;
   display.columns = keys;
   csv.columns = keys;
+  // A searched sweep's configurations are its searches' best trials: what
+  // each chose is part of what it is.
+  for (const auto& name : results.searched) {
+    display.columns.push_back("chosen " + name);
+    csv.columns.push_back("chosen_" + name);
+  }
   display.columns.insert(display.columns.end(), {"seeds", section.goal.name + " (mean ± standard deviation)"});
   csv.columns.insert(csv.columns.end(), {"seeds", section.goal.name + " mean", section.goal.name + " std"});
   if (sized) {
@@ -297,6 +322,11 @@ void configuration_tables(SweepSection& section) {
       nlohmann::json value = configuration.config.contains(key) ? configuration.config[key] : nlohmann::json();
       shown.push_back(value);
       row.push_back(value);
+    }
+    for (const auto& name : results.searched) {
+      auto [value, text] = chosen_setting(configuration, name);
+      row.push_back(std::move(value));
+      shown.push_back(std::move(text));
     }
     const auto values = configuration.finals(section.goal.name);
     const Summary summary = summarize(values);

@@ -12,6 +12,7 @@
 #include <filesystem>
 #include <map>
 #include <set>
+#include <sstream>
 #include <thread>
 
 #include <nlohmann/json.hpp>
@@ -312,6 +313,25 @@ TEST_F(Search, TheReportOfASearchedSweepShowsTheChosenTrialsOnTheTestSplit) {
   const std::string configurations = testing::read_file(folder_.path() / "report" / "tuned-configurations.csv");
   EXPECT_EQ(std::count(configurations.begin(), configurations.end(), '\n'), 3) << configurations
       << "a header and one row per outer cell (heads 1 and 4), each over 2 seeds";
+  // What each search chose is in its row: the best trial's lr, as the database has it.
+  EXPECT_EQ(configurations.substr(0, configurations.find('\n')).find("heads,head_size,chosen_lr,seeds,"), 0u)
+      << configurations;
+  for (int heads : {1, 4}) {
+    const auto chosen = query("SELECT json_extract(config, '$.lr') AS lr FROM cells WHERE search_role = 'replicate' "
+                              "AND json_extract(config, '$.heads') = " + std::to_string(heads));
+    ASSERT_EQ(chosen.size(), 1u) << heads;
+    std::ostringstream row;
+    row << "\n" << heads << ",";
+    const auto at = configurations.find(row.str());
+    ASSERT_NE(at, std::string::npos) << configurations;
+    const std::string line = configurations.substr(at + 1, configurations.find('\n', at + 1) - at - 1);
+    std::vector<std::string> fields;
+    std::stringstream split(line);
+    for (std::string field; std::getline(split, field, ',');) fields.push_back(field);
+    ASSERT_GE(fields.size(), 3u) << line;
+    EXPECT_DOUBLE_EQ(std::stod(fields[2]), chosen[0]["lr"].get<double>()) << line;
+  }
+  EXPECT_NE(text.find("| heads | head_size | chosen lr | seeds |"), std::string::npos) << text;
 }
 
 }  // namespace
