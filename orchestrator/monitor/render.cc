@@ -105,8 +105,10 @@ std::vector<std::string> render_snapshot(const SweepSnapshot& snapshot, const Re
   const std::string metric = sweep.metric.value_or(kDefaultProgressMetric);
   // Running runs as a table under a header row; the last column (the
   // cell's parameters) is left ragged.
-  std::vector<std::vector<std::string>> rows = {
-      {"run", "progress", "step", "loss", metric, "tok/s", "device", "time", "parameters"}};
+  // The "loss" column is train/loss; named so in full when the sweep's own
+  // metric is called "loss" (a program's), which has the next column.
+  std::vector<std::vector<std::string>> rows = {{"run", "progress", "step", metric == "loss" ? "train/loss" : "loss",
+                                                 metric, "tok/s", "device", "time", "parameters"}};
   for (const auto& run : snapshot.running) {
     const auto or_dash = [](const std::optional<double>& value, int decimals) {
       return value ? fixed(*value, decimals) : std::string("-");

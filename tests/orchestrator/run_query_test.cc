@@ -132,6 +132,29 @@ TEST(Render, ProgressBarsAndDurations) {
   EXPECT_EQ(compact_duration(4), "4s");
 }
 
+// A program's metric called "loss" has its own column, beside train/loss
+// named in full (not a header "loss loss").
+TEST(Render, ASweepMetricCalledLossIsNotConfusedWithTrainLoss) {
+  SweepSnapshot snapshot;
+  snapshot.sweep.name = "p";
+  snapshot.sweep.metric = "loss";
+  RunningRun run;
+  run.run = 1;
+  run.accuracy = 0.25;
+  snapshot.running.push_back(run);
+  const auto lines = render_snapshot(snapshot, RenderOptions{false, 200, 10});
+  std::string header;
+  for (const auto& line : lines) {
+    if (line.find("progress") != std::string::npos) header = line;
+  }
+  EXPECT_NE(header.find("step  train/loss  loss  "), std::string::npos) << header;
+  snapshot.sweep.metric = "eval/accuracy";
+  for (const auto& line : render_snapshot(snapshot, RenderOptions{false, 200, 10})) {
+    if (line.find("progress") != std::string::npos) header = line;
+  }
+  EXPECT_NE(header.find("step  loss  eval/accuracy  "), std::string::npos) << header;
+}
+
 TEST_F(RunQueryTest, SnapshotOfAFinishedSweepCountsCellsAndHasNoEta) {
   auto sweep = store_->find_sweep("scale");
   auto snapshot = take_snapshot(*store_, *sweep.value());
