@@ -46,6 +46,22 @@ class Programs : public ::testing::Test {
     return nlohmann::json::parse(runs.out, nullptr, false);
   }
 
+  // Lines in `file` so far (0 before it exists): how many times programs logged their start there.
+  static long lines_in(const fs::path& file) {
+    const std::string text = fs::exists(file) ? testing::read_file(file) : "";
+    return std::count(text.begin(), text.end(), '\n');
+  }
+
+  // The exit-status records the programs' supervisors wrote under runs/.
+  std::vector<fs::path> exit_records() const {
+    std::vector<fs::path> records;
+    if (!fs::exists(folder_.path() / "runs")) return records;
+    for (const auto& entry : fs::recursive_directory_iterator(folder_.path() / "runs")) {
+      if (entry.path().filename() == "exit-status.txt") records.push_back(entry.path());
+    }
+    return records;
+  }
+
   // The runs sorted by one of their parameters.
   static std::map<std::string, nlohmann::json> by(const nlohmann::json& runs, const std::string& name) {
     std::map<std::string, nlohmann::json> sorted;
@@ -297,10 +313,7 @@ TEST_F(Programs, AProgramsExitStatusOutlivesAKilledOrchestrator) {
                                                    "parameters:\n  x: {values: [1, 2]}\n");
   bp::child orchestrator(testing::headroom_binary(), std::vector<std::string>{"run", file, "--quiet", "-j", "2"},
                          bp::start_dir = folder_.path().string(), bp::std_out > bp::null, bp::std_err > bp::null);
-  const auto started = [&] {
-    const std::string text = fs::exists(starts) ? testing::read_file(starts) : "";
-    return std::count(text.begin(), text.end(), '\n');
-  };
+  const auto started = [&] { return lines_in(starts); };
   for (int i = 0; i < 400 && started() < 2; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(50));
   ASSERT_EQ(started(), 2) << "both programs should have started";
   ::kill(orchestrator.id(), SIGKILL);
@@ -308,15 +321,9 @@ TEST_F(Programs, AProgramsExitStatusOutlivesAKilledOrchestrator) {
 
   // x = 1 exits 0 while no orchestrator runs; its supervisor records it.
   folder_.write("go-1", "");
-  const auto exits_recorded = [&] {
-    int recorded = 0;
-    for (const auto& entry : fs::recursive_directory_iterator(folder_.path() / "runs")) {
-      recorded += entry.path().filename() == "exit-status.txt";
-    }
-    return recorded;
-  };
-  for (int i = 0; i < 400 && exits_recorded() < 1; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(50));
-  ASSERT_EQ(exits_recorded(), 1) << "the supervisor should record x = 1's exit";
+  const auto exits_recorded = [&] { return exit_records().size(); };
+  for (int i = 0; i < 400 && exits_recorded() < 1u; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  ASSERT_EQ(exits_recorded(), 1u) << "the supervisor should record x = 1's exit";
 
   // x = 2 still runs: the resumed orchestrator adopts it (its start-up
   // decides x = 1 by its record first, then adopts x = 2); it exits 1.
@@ -362,10 +369,7 @@ TEST_F(Programs, AProgramThatExitsZeroOnAStopNobodyWatchedRunsAgain) {
   const std::string file = folder_.write("g.yaml", "name: g\nprogram: graceful.sh\nparameters:\n  x: {value: 1}\n");
   bp::child orchestrator(testing::headroom_binary(), std::vector<std::string>{"run", file, "--quiet"},
                          bp::start_dir = folder_.path().string(), bp::std_out > bp::null, bp::std_err > bp::null);
-  const auto started = [&] {
-    const std::string text = fs::exists(starts) ? testing::read_file(starts) : "";
-    return std::count(text.begin(), text.end(), '\n');
-  };
+  const auto started = [&] { return lines_in(starts); };
   for (int i = 0; i < 400 && started() < 1; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(50));
   ASSERT_EQ(started(), 1) << "the program never started";
   ::kill(orchestrator.id(), SIGKILL);
@@ -382,15 +386,9 @@ TEST_F(Programs, AProgramThatExitsZeroOnAStopNobodyWatchedRunsAgain) {
   }
   ASSERT_GT(worker, 1) << "the worker's pid was never recorded";
   ASSERT_EQ(::kill(-worker, SIGTERM), 0);
-  fs::path record;
-  for (int i = 0; i < 400 && record.empty(); ++i) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
-    for (const auto& entry : fs::recursive_directory_iterator(folder_.path() / "runs")) {
-      if (entry.path().filename() == "exit-status.txt") record = entry.path();
-    }
-  }
-  ASSERT_FALSE(record.empty()) << "the supervisor should record how the program ended";
-  EXPECT_EQ(testing::read_file(record), "exit 0 after signal 15\n");
+  for (int i = 0; i < 400 && exit_records().empty(); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  ASSERT_EQ(exit_records().size(), 1u) << "the supervisor should record how the program ended";
+  EXPECT_EQ(testing::read_file(exit_records().front()), "exit 0 after signal 15\n");
 
   folder_.write("go", "");
   auto resumed = headroom({"resume", "g", "--quiet"});
