@@ -270,23 +270,36 @@ int column_decimals(const std::vector<double>& values, int digits = 4) {
   return std::clamp(digits - 1 - int(std::floor(std::log10(largest))), 0, 8);
 }
 
-// A searched setting's chosen value in a configuration, for the table: one
-// per tuned seed in seed order (one under the replicate protocol, whose other
-// seeds ran it untuned). The CSV gets the value, or the seeds' values as a
-// JSON array; the page gets them at 4 significant digits.
+// A searched setting's chosen value in a configuration, for the table. Under
+// the replicate protocol one seed was tuned: its value. When every seed had
+// a search of its own: each tuned seed's, keyed by seed (a seed whose search
+// has no best trial yet is absent). The CSV gets the value or that JSON
+// object; the page the same at 4 significant digits ("seed 0: ..., seed 1:
+// ..."). Nothing when the chosen trial lacks the setting.
 std::pair<nlohmann::json, std::string> chosen_setting(const Configuration& configuration, const std::string& name) {
-  if (!configuration.selection) return {nlohmann::json(), ""};
-  nlohmann::json values = nlohmann::json::array();
-  std::string shown;
-  for (const auto& [seed, chosen] : configuration.selection->chosen) {
-    const nlohmann::json value = chosen.contains(name) ? chosen[name] : nlohmann::json();
-    values.push_back(value);
-    const std::string text = value.is_number_float() ? significant(value.get<double>())
-                             : value.is_string()     ? value.get<std::string>()
-                                                     : value.dump();
-    shown += (shown.empty() ? "" : ", ") + text;
+  if (!configuration.selection || configuration.selection->chosen.empty()) return {nlohmann::json(), ""};
+  const auto text_of = [](const nlohmann::json& value) {
+    return value.is_null()           ? std::string()
+           : value.is_number_float() ? significant(value.get<double>())
+           : value.is_string()       ? value.get<std::string>()
+                                     : value.dump();
+  };
+  const auto& chosen = configuration.selection->chosen;
+  const auto value_of = [&](const nlohmann::json& settings) {
+    return settings.contains(name) ? settings[name] : nlohmann::json();
+  };
+  if (chosen.size() == 1) {
+    const nlohmann::json value = value_of(chosen.begin()->second);
+    return {value, text_of(value)};
   }
-  return {values.size() == 1 ? values[0] : values, shown};
+  nlohmann::json by_seed = nlohmann::json::object();
+  std::string shown;
+  for (const auto& [seed, settings] : chosen) {
+    const nlohmann::json value = value_of(settings);
+    by_seed[std::to_string(seed)] = value;
+    shown += (shown.empty() ? "seed " : ", seed ") + std::to_string(seed) + ": " + text_of(value);
+  }
+  return {by_seed, shown};
 }
 
 void configuration_tables(SweepSection& section) {

@@ -313,12 +313,10 @@ int drive(const RunOptions& options, const GlobalOptions& global, const SweepSpe
                                              : did_you_mean(spec.metric->name, logged.value())).c_str());
     }
   };
-  if (!options.quiet || options.json()) {
-    scheduler.progress = [&](const SweepProgress& progress) {
-      print_progress(record, progress, options.json());
-      if (!metric_checked && progress.succeeded + progress.stopped_early > 0) check_metric();
-    };
-  }
+  scheduler.progress = [&](const SweepProgress& progress) {
+    if (!options.quiet || options.json()) print_progress(record, progress, options.json());
+    if (!metric_checked && progress.succeeded + progress.stopped_early > 0) check_metric();
+  };
   // Only a person at a terminal can answer the Ctrl-C question.
   if (!options.json() && !options.detach && ::isatty(STDIN_FILENO) && ::isatty(STDERR_FILENO)) {
     scheduler.on_interrupt = [&record](size_t running, const std::function<bool()>& interrupted_again) {

@@ -183,20 +183,6 @@ void SpecReader::read_overrides(const YAML::Node& node, ParameterSpec& parameter
     for_each_key(settings, {}, "in this override", [&](const std::string& name, const YAML::Node& name_node,
                                                        const YAML::Node& value) {
       check_trainer_key(name, name_node);
-      // A program's value may be a map, but not one that reads as a
-      // parameter's own spec: a search over `name` for this value alone (a
-      // conditional parameter) is not something a sweep file can declare,
-      // and the map would reach the program as text.
-      if (value.IsMap()) {
-        for (const char* spec_key : {"distribution", "values", "value", "min", "max"}) {
-          if (value[spec_key]) {
-            fail(value, "an override sets a fixed value; '" + name + "' here reads as a parameter's spec ('" +
-                            spec_key + "'): a parameter searched only for some values of '" + parameter.name +
-                            "' cannot be declared (docs/sweeps.md); sweep '" + name + "' among the parameters");
-            return;
-          }
-        }
-      }
       if (auto scalar = read_value(value, name)) target[name] = *scalar;
     });
   });
@@ -1042,13 +1028,6 @@ void SpecReader::read_document(const YAML::Node& root, SweepSpec& spec) {
     if (!spec.include.empty()) {
       fail(spec.include.front().where, "include lists cells of a grid; method: bayes proposes its own");
     }
-    const bool searches = std::any_of(spec.parameters.begin(), spec.parameters.end(), [](const ParameterSpec& p) {
-      return p.distribution.kind != "constant" && !(p.distribution.kind == "categorical" && p.values.size() < 2);
-    });
-    if (!searches) {
-      fail(root, "method: bayes has nothing to search: every parameter has one value; give one 'values' (two or "
-                 "more) or a distribution (min/max)");
-    }
     for (const auto& parameter : spec.parameters) {
       if (parameter.name == "seed" && parameter.values.size() > 1) {
         fail(parameter.where, "method: bayes searches one seed at a time: set one value of 'seed' (or "
@@ -1123,6 +1102,54 @@ namespace {
 // dashboard's ?sweep=A,B), and is printed to terminals. Sweeps recorded
 // before this rule keep their names: `resume` parses the stored text, not
 // through load_sweep.
+// What a new sweep file may not say though a stored sweep that says it still
+// resumes (load_sweep checks it; `resume` and reports parse stored text with
+// parse_sweep): the name rule below, a bayes search with nothing to search,
+// and an override that reads as a parameter's spec. Each problem at its line.
+std::vector<Diagnostic> new_sweep_problems(const SweepSpec& spec, const YAML::Node& root, const std::string& path) {
+  std::vector<Diagnostic> problems;
+  const auto at = [&](const YAML::Node& node) {
+    return Location{path, node.Mark().line + 1, node.Mark().column + 1};
+  };
+  if (spec.method == "bayes") {
+    const bool searches = std::any_of(spec.parameters.begin(), spec.parameters.end(), [](const ParameterSpec& p) {
+      return p.distribution.kind != "constant" && !(p.distribution.kind == "categorical" && p.values.size() < 2);
+    });
+    if (!searches) {
+      problems.push_back({at(root["method"]), "method: bayes has nothing to search: every parameter has one value; "
+                                              "give one 'values' (two or more) or a distribution (min/max)"});
+    }
+  }
+  // A program's override may set a map, but not one that reads as a
+  // parameter's own spec: a parameter searched only for some values of
+  // another (a conditional parameter) cannot be declared, and the map would
+  // reach the program as text.
+  // (A key a const node lacks gives an undefined node, which is false.)
+  const YAML::Node parameters = root["parameters"];
+  if (!parameters || !parameters.IsMap()) return problems;
+  for (const auto& parameter : parameters) {
+    const YAML::Node spec_of_parameter = parameter.second;
+    if (!spec_of_parameter.IsMap()) continue;
+    const YAML::Node overrides = spec_of_parameter["overrides"];
+    if (!overrides || !overrides.IsMap()) continue;
+    for (const auto& chosen : overrides) {
+      if (!chosen.second.IsMap()) continue;
+      for (const auto& setting : chosen.second) {
+        const YAML::Node value = setting.second;
+        if (!value.IsMap() || !(value["distribution"] || value["values"] || (value["min"] && value["max"]))) continue;
+        // The keys are scalars: parse_sweep refused the file otherwise.
+        const std::string name = setting.first.Scalar(), owner = parameter.first.Scalar();
+        problems.push_back({at(value), "an override sets a fixed value; '" + name +
+                                           "' here reads as a parameter's spec (distribution, values, or min and "
+                                           "max): a parameter searched only for some values of '" + owner +
+                                           "' cannot be declared (docs/sweeps.md); sweep '" + name +
+                                           "' among the parameters"});
+      }
+    }
+  }
+  return problems;
+}
+
 std::string sweep_name_problem(const std::string& name) {
   if (name.empty()) return "is empty";
   if (name == "." || name == "..") return "names a folder's link, not a folder";
@@ -1152,6 +1179,11 @@ Result<SweepSpec> load_sweep(const std::string& path, int64_t count) {
       }
       return Error::invalid("the sweep's name " + problem + " (it names the sweep's folder of runs)",
                             Location{path, name.Mark().line + 1, name.Mark().column + 1});
+    }
+  }
+  if (spec) {
+    if (auto problems = new_sweep_problems(spec.value(), YAML::Load(spec->text), path); !problems.empty()) {
+      return Error::invalid(std::move(problems));
     }
   }
   if (!spec || count <= 0) return spec;

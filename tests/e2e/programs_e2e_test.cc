@@ -551,6 +551,14 @@ TEST_F(Programs, PlanRefusesWhatWandbsSchemaRefusesAtItsLine) {
        "s.yaml:1:7: the sweep's name contains '/'"},
       {"name: \"a,b\"\nprogram: train.py\nparameters: {lr: {value: 1}}\n", "the sweep's name contains ','"},
       {"program: missing.py\nmethod: grid\nparameters: {lr: {value: 1}}\n", "program 'missing.py' not found"},
+      // What a new file may not say (a stored sweep that says it still resumes).
+      {"program: train.py\nmethod: bayes\nmetric: {name: loss, goal: minimize}\nparameters:\n  lr: {value: 0.1}\n"
+       "  x: {values: [1]}\n",
+       "s.yaml:2:9: method: bayes has nothing to search: every parameter has one value"},
+      {"program: train.py\nparameters:\n  opt:\n    values: [adam, sgd]\n    overrides:\n"
+       "      sgd: {momentum: {distribution: uniform, min: 0.5, max: 0.99}}\n",
+       "s.yaml:6:23: an override sets a fixed value; 'momentum' here reads as a parameter's spec (distribution, "
+       "values, or min and max): a parameter searched only for some values of 'opt' cannot be declared"},
       {"program: train.py\nmethod: grid\nworker: {metrics: stderr}\nparameters: {lr: {value: 1}}\n", "s.yaml:3:"},
   };
   for (const auto& [text, expected] : cases) {

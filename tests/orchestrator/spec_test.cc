@@ -138,15 +138,6 @@ INSTANTIATE_TEST_SUITE_P(
                  "bad.yaml:2:23: value 1 is listed twice for 'heads'"},
         BadSweep{"method: bayes\nparameters:\n  heads: {values: [1, 2]}\n",
                  "bad.yaml:1:1: method: bayes needs the sweep's 'metric' (name and goal) to search by"},
-        BadSweep{"method: bayes\nmetric: {name: eval/accuracy, goal: maximize}\nparameters:\n  heads: {value: 1}\n"
-                 "  lr: {values: [0.1]}\n",
-                 "bad.yaml:1:1: method: bayes has nothing to search: every parameter has one value; give one 'values' "
-                 "(two or more) or a distribution (min/max)"},
-        BadSweep{"program: train.py\nparameters:\n  opt:\n    values: [adam, sgd]\n    overrides:\n"
-                 "      sgd: {momentum: {distribution: uniform, min: 0.5, max: 0.99}}\n",
-                 "bad.yaml:6:23: an override sets a fixed value; 'momentum' here reads as a parameter's spec "
-                 "('distribution'): a parameter searched only for some values of 'opt' cannot be declared "
-                 "(docs/sweeps.md); sweep 'momentum' among the parameters"},
         BadSweep{"method: bayes\nmetric: {name: eval/accuracy, goal: maximize}\nseeds: [1, 2]\nparameters:\n"
                  "  heads: {values: [1, 2]}\n",
                  "bad.yaml:3:8: method: bayes searches one seed at a time: set one value of 'seed' (or 'seeds: [N]'); "
