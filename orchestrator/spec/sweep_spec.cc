@@ -1097,15 +1097,11 @@ Result<SweepSpec> parse_sweep(const std::string& text, const std::string& file) 
 
 namespace {
 
-// Why `name` cannot name a new sweep; empty when it can. A sweep's name is a
-// folder under the runs root and an item of comma-separated lists (the
-// dashboard's ?sweep=A,B), and is printed to terminals. Sweeps recorded
-// before this rule keep their names: `resume` parses the stored text, not
-// through load_sweep.
-// What a new sweep file may not say though a stored sweep that says it still
-// resumes (load_sweep checks it; `resume` and reports parse stored text with
-// parse_sweep): the name rule below, a bayes search with nothing to search,
-// and an override that reads as a parameter's spec. Each problem at its line.
+// What a new sweep file may not say, besides its name (sweep_name_problem),
+// though a stored sweep that says it still resumes (load_sweep checks it;
+// `resume` and reports parse stored text with parse_sweep): a bayes search
+// with nothing to search, and an override that reads as a parameter's spec.
+// Each problem at its line.
 std::vector<Diagnostic> new_sweep_problems(const SweepSpec& spec, const YAML::Node& root, const std::string& path) {
   std::vector<Diagnostic> problems;
   const auto at = [&](const YAML::Node& node) {
@@ -1150,6 +1146,11 @@ std::vector<Diagnostic> new_sweep_problems(const SweepSpec& spec, const YAML::No
   return problems;
 }
 
+// Why `name` cannot name a new sweep; empty when it can. A sweep's name is a
+// folder under the runs root and an item of comma-separated lists (the
+// dashboard's ?sweep=A,B), and is printed to terminals. Sweeps recorded
+// before this rule keep their names: `resume` parses the stored text, not
+// through load_sweep.
 std::string sweep_name_problem(const std::string& name) {
   if (name.empty()) return "is empty";
   if (name == "." || name == "..") return "names a folder's link, not a folder";
