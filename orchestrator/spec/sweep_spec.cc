@@ -711,14 +711,19 @@ void SpecReader::read_early_terminate(const YAML::Node& node, SweepSpec& spec) {
       if (!v.is_number() || !(v.get<double>() > 1)) fail(value, "'eta' must be a number greater than 1");
       else stop.eta = v.get<double>();
     } else {
+      // Given, even if wrong: a bad value is its own error, not also a missing key.
+      const bool min = key == "min_iter" || key == "miniter", max = key == "max_iter" || key == "maxiter";
+      has_min = has_min || min;
+      has_max = has_max || max;
+      has_s = has_s || key == "s";
       if (!v.is_number_integer() || v.get<int64_t>() < 1) {
         fail(value, "'" + key + "' must be a positive integer (iterations: the metric's logged steps)");
         return;
       }
       const int64_t n = v.get<int64_t>();
-      if (key == "min_iter" || key == "miniter") stop.min_iter = n, has_min = true;
-      if (key == "max_iter" || key == "maxiter") stop.max_iter = n, has_max = true;
-      if (key == "s") stop.s = n, has_s = true;
+      if (min) stop.min_iter = n;
+      if (max) stop.max_iter = n;
+      if (key == "s") stop.s = n;
     }
   });
   if (stop.type.empty()) fail(node, "early_terminate needs 'type: hyperband'");

@@ -161,6 +161,9 @@ INSTANTIATE_TEST_SUITE_P(
         BadSweep{"method: random\ntpe: {multivariate: yes}\nparameters:\n  heads: {values: [1, 2]}\n",
                  "bad.yaml:2:21: tpe 'multivariate' must be true or false\n"
                  "bad.yaml:2:6: 'tpe' sets method: bayes's sampler; this sweep's method is random"},
+        BadSweep{"metric: {name: eval/loss, goal: minimize}\nearly_terminate: {type: hyperband, min_iter: -2}\n"
+                 "parameters:\n  heads: {values: [1, 2]}\n",
+                 "bad.yaml:2:46: 'min_iter' must be a positive integer (iterations: the metric's logged steps)"},
         BadSweep{"retries: -1\nparameters:\n  heads: {value: 1}\n",
                  "bad.yaml:1:10: 'retries' must be a non-negative integer"}));
 
