@@ -20,10 +20,11 @@
 // group with kill 0) is not passed on again. A signal sent to the whole group
 // from outside reaches PROGRAM twice: once directly, once passed on. Until
 // PROGRAM's pid is known they wait (blocked). SIGKILL ends it at once, and
-// then nothing is recorded. A stop signal (SIGTERM, SIGINT, SIGHUP, SIGQUIT)
-// passed on is recorded beside the exit ("exit 0 after signal 15"): an
-// orchestrator that stopped the worker and was killed before it ended must
-// not read a program that exits 0 on SIGTERM as finished.
+// then nothing is recorded. A stop signal (exit_status.h, is_stop_signal)
+// passed on while PROGRAM still runs is recorded beside its exit ("exit 0
+// after signal 15"): an orchestrator that stopped the worker and was killed
+// before it ended must not read a program that exits 0 on SIGTERM as
+// finished.
 //
 // It writes nothing to stdout (a program's metrics may be read from there);
 // its own failures (a pipe, fork, wait or the record) are said on stderr.

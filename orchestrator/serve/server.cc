@@ -5,9 +5,9 @@
 #include <signal.h>
 #include <sys/socket.h>
 
+#include <algorithm>
 #include <cctype>
 #include <cstdio>
-#include <algorithm>
 #include <fstream>
 #include <string_view>
 #include <thread>
