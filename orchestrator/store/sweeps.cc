@@ -1,11 +1,13 @@
 // Store: sweeps and their cells.
 #include <unistd.h>
 
+#include <map>
 #include <set>
 
 #include "orchestrator/core/sha256.h"
 #include "orchestrator/store/rows.h"
 #include "orchestrator/store/store.h"
+#include "trainer/config.h"
 
 namespace headroom {
 
@@ -14,7 +16,26 @@ using namespace store_rows;
 
 namespace {
 
+// The sweep's trainer cells stored before a setting existed, by the hash the
+// same cell has today (cell_hash counts a missing setting at its default; the
+// stored hash, which names the cell's run folder, stays): extending an old
+// sweep then finds its finished cells instead of adding them again.
+std::map<std::string, int64_t> cells_stored_under_older_hashes(sqlite::Connection& db, int64_t sweep_id) {
+  std::map<std::string, int64_t> ids;
+  // Only a config with fewer settings than the trainer has can hash differently today.
+  Statement stored(db.handle(),
+                   "SELECT id, hash, config FROM cells WHERE sweep_id = ? AND worker IS NULL "
+                   "AND (SELECT count(*) FROM json_each(config)) < ?");
+  stored.bind(1, sweep_id).bind(2, int64_t(trainer::config_keys().size()));
+  while (stored.step()) {
+    std::string today = cell_hash(nlohmann::json::parse(stored.text(2)));
+    if (today != stored.text(1)) ids.emplace(std::move(today), stored.integer(0));
+  }
+  return ids;
+}
+
 void insert_cells(sqlite::Connection& db, int64_t sweep_id, const Expansion& expansion) {
+  const std::map<std::string, int64_t> older = cells_stored_under_older_hashes(db, sweep_id);
   Statement cell(db.handle(),
                  "INSERT OR IGNORE INTO cells (sweep_id, ordinal, hash, parameters, config, resources, "
                  "parameter_count, non_embedding_parameters, flops_per_token, estimated_flops, "
@@ -33,6 +54,7 @@ void insert_cells(sqlite::Connection& db, int64_t sweep_id, const Expansion& exp
     setting.run();
   }
   for (const auto& c : expansion.cells) {
+    if (older.count(c.hash)) continue;  // already in the sweep, under the hash it was stored with
     cell.bind(1, sweep_id).bind(2, sweep_id).bind(3, c.hash).bind(4, c.parameters.dump());
     cell.bind(5, c.config.dump()).bind(6, to_json(c.resources).dump());
     cell.bind(7, c.size.parameters).bind(8, c.size.non_embedding_parameters);
@@ -118,16 +140,20 @@ Result<std::pair<std::optional<int64_t>, bool>> Store::add_proposal(int64_t swee
     if (cell) {
       Statement find(connection_->handle(), "SELECT id FROM cells WHERE sweep_id = ? AND hash = ?");
       find.bind(1, sweep_id).bind(2, cell->hash);
-      if (!find.step()) {
+      if (find.step()) {
+        added.first = find.integer(0);
+      } else if (auto older = cells_stored_under_older_hashes(*connection_, sweep_id); older.count(cell->hash)) {
+        added.first = older.at(cell->hash);
+      } else {
         Expansion one;
         one.cells.push_back(*cell);
         insert_cells(*connection_, sweep_id, one);
         find.reset();
         find.bind(1, sweep_id).bind(2, cell->hash);
         if (!find.step()) return Error::internal("the proposal's cell was not recorded");
+        added.first = find.integer(0);
         added.second = true;
       }
-      added.first = find.integer(0);
     }
     Statement insert(connection_->handle(),
                      "INSERT INTO proposals (sweep_id, idx, cell_id, parameters, sampler, trials_seen, excluded, "

@@ -57,6 +57,18 @@ TEST(Grid, HashIsStableAcrossSpellingsAndIgnoresExecutionSettings) {
   EXPECT_EQ(cell_hash(a.cells[0].config), a.cells[0].hash);
 }
 
+TEST(Grid, ASettingMissingFromAConfigHashesAtItsDefault) {
+  // A cell stored before a trainer setting existed is the same cell today.
+  auto a = expand_text("parameters:\n  heads: {value: 2}\n");
+  ASSERT_EQ(a.cells.size(), 1u);
+  nlohmann::json older = a.cells[0].config;
+  ASSERT_EQ(older.at("test_split"), false);
+  older.erase("test_split");
+  EXPECT_EQ(cell_hash(older), a.cells[0].hash);
+  older["test_split"] = true;
+  EXPECT_NE(cell_hash(older), a.cells[0].hash);
+}
+
 TEST(Grid, StandardAttentionNeedsHeadsToDivideWidthAndSaysWhere) {
   auto spec = parse_sweep("base: {d_model: 64}\nparameters:\n  heads: {values: [4, 3]}\n", "g.yaml");
   ASSERT_TRUE(spec.ok());

@@ -149,6 +149,48 @@ TEST(Store, ASpecWhoseCommentsOrLayoutChangedIsTheSameSweep) {
   EXPECT_EQ(store.value()->cells(sweep->id)->size(), 2u);
 }
 
+// Cells stored before the trainer had test_split: the stored config lacks it,
+// and the stored hash (which names the run folders) was made without it.
+void make_cells_older_than_test_split(const std::string& path) {
+  sqlite::Connection connection(path, sqlite::Connection::Mode::read_write_create);
+  connection.execute(
+      "UPDATE cells SET config = json_remove(config, '$.test_split'), hash = 'made-before-test-split-' || id");
+}
+
+TEST(Store, CellsStoredBeforeASettingExistedAreFoundAgainNotAddedTwice) {
+  TemporaryFolder folder;
+  const std::string path = (folder.path() / "h.db").string();
+  auto store = Store::open_for_writing(path);
+  ASSERT_TRUE(store.ok());
+  auto old_spec = sweep_of("parameters:\n  heads: {values: [1, 2]}\n");
+  auto sweep = store.value()->register_sweep(old_spec.spec, old_spec.expansion, "/runs", false);
+  ASSERT_TRUE(sweep.ok());
+  make_cells_older_than_test_split(path);
+  auto cell = store.value()->cells(sweep->id)->front();
+  ASSERT_NE(cell.hash, old_spec.expansion.cells[0].hash);
+  auto run = store.value()->begin_attempt(sweep.value(), cell);
+  ASSERT_TRUE(run.ok());
+  ASSERT_TRUE(store.value()->finish_run(run->id, testing::recorded(RunState::succeeded, CellState::succeeded)).ok());
+
+  // The same file again, and extended by one value: only the new value's cell is added.
+  ASSERT_TRUE(store.value()->register_sweep(old_spec.spec, old_spec.expansion, "/runs", false).ok());
+  EXPECT_EQ(store.value()->cells(sweep->id)->size(), 2u);
+  auto new_spec = sweep_of("parameters:\n  heads: {values: [1, 2, 4]}\n");
+  ASSERT_TRUE(store.value()->register_sweep(new_spec.spec, new_spec.expansion, "/runs", true).ok());
+  EXPECT_EQ(store.value()->cells(sweep->id)->size(), 3u);
+  EXPECT_EQ(store.value()->cells(sweep->id, CellState::succeeded)->size(), 1u);
+  EXPECT_EQ(store.value()->cells(sweep->id)->front().hash, cell.hash);  // its run folders keep their name
+
+  // A search proposing that cell again finds the stored one.
+  ProposalRecord proposal;
+  proposal.parameters = {{"heads", 1}};
+  auto added = store.value()->add_proposal(sweep->id, proposal, &new_spec.expansion.cells[0]);
+  ASSERT_TRUE(added.ok()) << added.error().to_string();
+  EXPECT_EQ(added->first, cell.id);
+  EXPECT_FALSE(added->second);
+  EXPECT_EQ(store.value()->cells(sweep->id)->size(), 3u);
+}
+
 TEST(Store, AttemptsAreNumberedPerCellWithTheirOwnRunFolders) {
   TemporaryFolder folder;
   auto store = Store::open_for_writing((folder.path() / "h.db").string());
