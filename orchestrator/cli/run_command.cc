@@ -242,6 +242,21 @@ int drive(const RunOptions& options, const GlobalOptions& global, const SweepSpe
 
   auto store = Store::open_for_writing(global.database);
   if (!store) return report_error(store.error());
+  // --count is the sweep's total (it replaces run_cap), where W&B's agent
+  // --count means this many more: a count the sweep already has makes nothing.
+  if (options.count > 0 && !options.quiet && !options.json()) {
+    auto existing = store.value()->find_sweep(spec.name);
+    if (!existing) return report_error(existing.error());
+    auto made = existing.value() ? store.value()->cells(existing.value()->id) : std::vector<CellRecord>();
+    if (!made) return report_error(made.error());
+    if (int64_t(made->size()) >= options.count) {
+      std::fprintf(stderr,
+                   "headroom: sweep '%s' has %zu cells already and --count %lld is its total, not a number "
+                   "more: it makes no new cell (--count %lld would make %lld more)\n",
+                   spec.name.c_str(), made->size(), static_cast<long long>(options.count),
+                   static_cast<long long>(made->size() + options.count), static_cast<long long>(options.count));
+    }
+  }
   Result<SweepRecord> sweep = Error::internal("no sweep");
   if (expansion) {
     std::error_code error;

@@ -143,6 +143,26 @@ TEST_F(Search, BayesConvergesOnAKnownObjective) {
   EXPECT_EQ(query("SELECT count(DISTINCT cell_id) AS n FROM proposals")[0]["n"], 30);
 }
 
+// --count is the sweep's total, as run_cap is: asking for no more than the
+// sweep has makes nothing, and says so (W&B's agent --count would run more).
+TEST_F(Search, CountIsTheSweepsTotalAndACountAlreadyReachedSaysSo) {
+  const std::string file = folder_.write("search.yaml", bayes_sweep(30));
+  auto first = headroom({"run", file, "--count", "3", "-j", "1"});
+  ASSERT_EQ(first.exit_status, 0) << first.err;
+  EXPECT_EQ(first.err.find("cells already"), std::string::npos) << first.err;
+  auto again = headroom({"run", file, "--count", "3", "-j", "1"});
+  ASSERT_EQ(again.exit_status, 0) << again.err;
+  EXPECT_NE(again.err.find("sweep 'search' has 3 cells already and --count 3 is its total, not a number more: it "
+                           "makes no new cell (--count 6 would make 3 more)"),
+            std::string::npos)
+      << again.err;
+  EXPECT_EQ(nlohmann::json::parse(headroom({"runs", "search", "--json"}).out).size(), 3u);
+  auto more = headroom({"run", file, "--count", "5", "-j", "1"});
+  ASSERT_EQ(more.exit_status, 0) << more.err;
+  EXPECT_EQ(more.err.find("cells already"), std::string::npos) << more.err;
+  EXPECT_EQ(nlohmann::json::parse(headroom({"runs", "search", "--json"}).out).size(), 5u);
+}
+
 // The search's state is its proposals: with one worker and the same seed a
 // search makes the same sequence, and one whose orchestrator is killed -9
 // mid-way and resumed makes that same sequence too: none lost, none repeated.
