@@ -184,11 +184,14 @@ Result<SweepSpec> parse_sweep(const std::string& text, const std::string& file);
 // not make a sweep "changed".
 std::string spec_content_key(const std::string& text);
 
-// Reads and parses a sweep file. `count` > 0 replaces run_cap (random
-// search); it is an error for a grid. Also refuses a name that cannot name a
-// new sweep (empty, "." or "..", over 200 bytes, or holding '/', '\\', ',' or
-// a control character): it becomes a folder and an item of lists. `resume`
-// parses a stored sweep's text with parse_sweep, so older names still resume.
+// Reads and parses a sweep file. `count` > 0 replaces run_cap (random and
+// bayes search); it is an error for a grid. Also refuses what a new sweep may
+// not say though a stored one may: a name that cannot name a new sweep
+// (empty, "." or "..", over 200 bytes, or holding '/', '\\', ',' or a control
+// character: it becomes a folder and an item of lists), `method: bayes` with
+// nothing to search, and an override that reads as a parameter's spec (a map
+// with distribution, values, or min and max). `resume` and reports parse a
+// stored sweep's text with parse_sweep, so older sweeps still resume.
 Result<SweepSpec> load_sweep(const std::string& path, int64_t count = 0);
 
 }  // namespace headroom
