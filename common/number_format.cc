@@ -25,7 +25,10 @@ std::string shortest(double value) {
 
 std::string compact_duration(double seconds) {
   int total = int(std::max(0.0, seconds) + 0.5);
-  if (total >= 3600) return std::to_string(total / 3600) + "h" + std::to_string(total % 3600 / 60) + "m";
+  if (total >= 3600 - 30) {
+    const int minutes = (total + 30) / 60;  // nearest, as the seconds are: 3h19m59s is 3h20m
+    return std::to_string(minutes / 60) + "h" + std::to_string(minutes % 60) + "m";
+  }
   if (total >= 60) return std::to_string(total / 60) + "m" + std::to_string(total % 60) + "s";
   return std::to_string(total) + "s";
 }

@@ -387,13 +387,15 @@ Assignment assign_pattern(const SweepSpec& spec, const CellPattern& pattern) {
 
 }  // namespace
 
-std::string cell_hash(const nlohmann::json& resolved_config) {
-  // A setting missing from the config counts at its default, as the trainer
-  // reads it: a cell stored before that setting existed then hashes like the
-  // same cell expanded today (whose config names every setting).
+nlohmann::json with_trainer_defaults(const nlohmann::json& config) {
   static const nlohmann::json defaults = trainer::to_json(trainer::TrainerConfig{});
-  nlohmann::json identity = defaults;
-  identity.update(resolved_config);
+  nlohmann::json complete = defaults;
+  complete.update(config);
+  return complete;
+}
+
+std::string cell_hash(const nlohmann::json& resolved_config) {
+  nlohmann::json identity = with_trainer_defaults(resolved_config);
   for (const auto& key : resource_keys()) identity.erase(key);
   for (const auto& key : trainer::implementation_keys()) identity.erase(key);
   // nlohmann::json keeps object keys sorted, so dump() is canonical.

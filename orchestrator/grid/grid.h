@@ -81,10 +81,15 @@ Result<Expansion> expand(const SweepSpec& spec, int64_t max_cells = kDefaultMaxC
 // that proposes such a point goes on with the next.
 std::variant<Cell, ExcludedCell> cell_of_point(const SweepSpec& spec, const nlohmann::json& values);
 
-// The hash of a resolved trainer config (used by expand, by the store and by
-// tests). A setting the config lacks counts at the trainer's default, so a
-// cell stored before that setting existed hashes today as the same cell
-// expanded now; its stored hash, made without the setting, still names it.
+// A trainer config with every setting it lacks at the trainer's default, as
+// headroom-train reads it: a cell stored before a setting existed is the same
+// cell as one expanded today, whose config names every setting. The store
+// reads trainer cells' configs through it.
+nlohmann::json with_trainer_defaults(const nlohmann::json& config);
+
+// The hash of a resolved trainer config, completed by with_trainer_defaults
+// (used by expand, by the store and by tests). A cell stored before a setting
+// existed keeps the hash it was stored with: that hash names its run folders.
 std::string cell_hash(const nlohmann::json& resolved_config);
 // The hash of a program's cell: its parameters and program_identity().
 std::string program_cell_hash(const nlohmann::json& parameters, const ProgramSpec& program);

@@ -37,18 +37,21 @@ std::vector<int64_t> ids_of(const std::vector<SweepRecord>& sweeps, bool every_s
   return ids;
 }
 
+// `trainer_cells`: some of the runs are headroom-train's, whose model size
+// is known; a program's is not, and its head_size is one of its parameters.
 std::vector<std::string> default_columns(const std::vector<std::string>& parameters,
-                                         const std::vector<std::string>& metrics) {
+                                         const std::vector<std::string>& metrics, bool trainer_cells) {
   std::vector<std::string> columns = {"run", "sweep", "cell", "attempt", "state"};
   const auto& builtins = wide_view_builtin_columns();
   for (const auto& name : parameters) {
     if (!contains(builtins, name)) columns.push_back(name);
   }
-  columns.push_back("head_size");
+  if (trainer_cells || contains(parameters, "head_size")) columns.push_back("head_size");
   for (const auto& name : metrics) {
     if (!contains(columns, name)) columns.push_back(name);
   }
-  columns.insert(columns.end(), {"parameter_count", "seconds", "error"});
+  if (trainer_cells) columns.push_back("parameter_count");
+  columns.insert(columns.end(), {"seconds", "error"});
   return columns;
 }
 
@@ -95,7 +98,13 @@ Result<Table> query_runs(Store& store, const RunQuery& query) {
     std::sort(parameters.begin(), parameters.end());
     parameters.erase(std::unique(parameters.begin(), parameters.end()), parameters.end());
     if (query.metrics.empty()) std::sort(metrics.begin(), metrics.end());  // duplicates are dropped below
-    columns = default_columns(parameters, metrics);
+    std::string trainer_cells = "SELECT EXISTS (SELECT 1 FROM cells WHERE worker IS NULL";
+    for (size_t i = 0; i < sweep_ids.size(); ++i) {
+      trainer_cells += (i ? ", " : " AND sweep_id IN (") + std::to_string(sweep_ids[i]);
+    }
+    trainer_cells += sweep_ids.empty() ? ") AS trainer" : ")) AS trainer";
+    HEADROOM_ASSIGN_OR_RETURN(Table trainer, store.select(trainer_cells));
+    columns = default_columns(parameters, metrics, trainer.rows.at(0).at(0) == 1);
   }
   for (const auto& name : columns) HEADROOM_RETURN_IF_ERROR(check_column(name, known, "--columns"));
   if (columns.size() > size_t(store.column_limit())) {

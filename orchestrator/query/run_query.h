@@ -24,7 +24,9 @@ struct RunQuery {
 };
 
 // Default layout: run, sweep, cell, attempt, state, the swept parameters of
-// the chosen sweeps, head_size, the metrics, parameters, seconds, error.
+// the chosen sweeps, head_size, the metrics, parameter_count, seconds, error;
+// without head_size and parameter_count when every run is a program's (a
+// program's own head_size parameter keeps its column).
 // Rows come in sweep, grid and attempt order unless sorted; missing values
 // sort last either way. Unknown sweeps and columns are errors with a
 // suggestion.

@@ -64,7 +64,9 @@ CellRecord read_cell(const sqlite::Statement& row) {
   cell.ordinal = row.integer(2);
   cell.hash = row.text(3);
   cell.parameters = nlohmann::json::parse(row.text(4));
-  cell.config = nlohmann::json::parse(row.text(5));
+  // A trainer cell stored before a setting existed: that setting at its default.
+  if (row.is_null(12)) cell.config = with_trainer_defaults(nlohmann::json::parse(row.text(5)));
+  else cell.config = nlohmann::json::parse(row.text(5));
   cell.state = cell_state(row.text(6));
   cell.parameter_count = row.integer(7);
   cell.non_embedding_parameters = row.integer(8);

@@ -60,7 +60,9 @@ struct CellRecord {
   int64_t ordinal = 0;
   std::string hash;
   nlohmann::json parameters;
-  nlohmann::json config;     // the resolved trainer config
+  // The resolved trainer config, every setting named (with_trainer_defaults
+  // fills in those added since it was stored); a program's cell: its settings.
+  nlohmann::json config;
   CellResources resources;   // what it asks of the machine
   CellState state = CellState::pending;
   int64_t parameter_count = 0;

@@ -18,7 +18,7 @@ namespace {
 
 // The sweep's trainer cells stored before a setting existed, by the hash the
 // same cell has today (cell_hash counts a missing setting at its default; the
-// stored hash, which names the cell's run folder, stays): extending an old
+// stored hash, which names the cell's run folders, stays): extending an old
 // sweep then finds its finished cells instead of adding them again.
 std::map<std::string, int64_t> cells_stored_under_older_hashes(sqlite::Connection& db, int64_t sweep_id) {
   std::map<std::string, int64_t> ids;

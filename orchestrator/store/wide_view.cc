@@ -14,7 +14,8 @@ const std::vector<WideColumn>& builtins() {
       {"cell", "substr(c.hash, 1, 12)"},
       {"attempt", "r.attempt"},
       {"state", "r.state"},
-      {"head_size", "c.head_size"},
+      // A program's cell has no trainer head size: its own head_size setting, if any.
+      {"head_size", "CASE WHEN c.worker IS NULL THEN c.head_size ELSE json_extract(c.config, '$.head_size') END"},
       // A search inside each grid cell: the outer cell (as `cell` shows a
       // hash) and the run's part in it, trial or replicate.
       {"search_group", "substr(c.search_group, 1, 12)"},

@@ -101,8 +101,11 @@ TEST_F(Programs, APythonPytorchScriptLogsThroughTheHeadroomModule) {
     EXPECT_EQ(run["state"], "succeeded") << run.dump();
     EXPECT_TRUE(run["train/loss"].is_number()) << run.dump();
     EXPECT_GT(run["eval/accuracy"].get<double>(), 0.25) << "better than chance on 4 classes";
-    EXPECT_TRUE(run["parameter_count"].is_null()) << "a program's model size is unknown, not 0";
+    EXPECT_FALSE(run.contains("parameter_count")) << "a program's model size is unknown: not a default column";
   }
+  auto asked = headroom({"runs", "sweep", "--columns", "run,parameter_count", "--json"});
+  ASSERT_EQ(asked.exit_status, 0) << asked.err;
+  EXPECT_TRUE(nlohmann::json::parse(asked.out)[0]["parameter_count"].is_null()) << "unknown, not 0";
   auto curve = headroom({"query", "SELECT count(*) AS n FROM metrics m JOIN metric_names n ON n.id = m.metric_id "
                                    "WHERE n.name = 'train/loss'", "--json"});
   ASSERT_EQ(curve.exit_status, 0) << curve.err;
@@ -121,6 +124,27 @@ TEST_F(Programs, ACppProgramReportsThroughTheHeader) {
     const double left = x * std::pow(0.8, 30);
     EXPECT_NEAR(run["eval/loss"].get<double>(), left * left, 1e-9) << run.dump();
   }
+}
+
+// A program's settings are its own: its head_size is the runs' head_size
+// column (the trainer's is not there to shadow it); one named like another
+// built-in column (seconds: the run's duration) is warned of when it runs.
+TEST_F(Programs, AProgramsHeadSizeIsItsOwnColumnAndASettingNamedLikeABuiltInIsWarnedOf) {
+  const std::string file = folder_.write("sweep.yaml", "program: " + kPrograms +
+                                                           "shell_worker.sh\nmethod: grid\nparameters:\n"
+                                                           "  head_size: {values: [8, 16]}\n  seconds: {value: 5}\n");
+  auto ran = headroom({"run", file, "-j", "2"});
+  ASSERT_EQ(ran.exit_status, 0) << ran.err;
+  EXPECT_NE(ran.err.find("warning: the program's setting 'seconds' has the name of a built-in column of `runs`"),
+            std::string::npos)
+      << ran.err;
+  EXPECT_EQ(ran.err.find("'head_size'"), std::string::npos) << ran.err;
+  auto runs = headroom({"runs", "sweep", "--where", "head_size = 16", "--json"});
+  ASSERT_EQ(runs.exit_status, 0) << runs.err;
+  auto found = nlohmann::json::parse(runs.out);
+  ASSERT_EQ(found.size(), 1u) << runs.out;
+  EXPECT_EQ(found[0]["head_size"], 16);
+  EXPECT_FALSE(found[0].contains("parameter_count"));
 }
 
 TEST_F(Programs, AProgramThatSpeaksNoProtocolGetsItsExitStatusAndOutputRecorded) {

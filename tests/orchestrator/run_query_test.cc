@@ -129,6 +129,10 @@ TEST(Render, ProgressBarsAndDurations) {
   EXPECT_EQ(cells_bar(0, 0, 0, 0, 4), "[....]");
   EXPECT_EQ(compact_duration(59.6), "1m0s");
   EXPECT_EQ(compact_duration(3725), "1h2m");
+  EXPECT_EQ(compact_duration(3 * 3600 + 19 * 60 + 59), "3h20m");  // nearest minute, not truncated
+  EXPECT_EQ(compact_duration(3 * 3600 + 19 * 60 + 29), "3h19m");
+  EXPECT_EQ(compact_duration(3569), "59m29s");
+  EXPECT_EQ(compact_duration(3570), "1h0m");
   EXPECT_EQ(compact_duration(4), "4s");
 }
 
