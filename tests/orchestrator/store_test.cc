@@ -180,6 +180,8 @@ TEST(Store, CellsStoredBeforeASettingExistedAreFoundAgainNotAddedTwice) {
   EXPECT_EQ(store.value()->cells(sweep->id)->size(), 3u);
   EXPECT_EQ(store.value()->cells(sweep->id, CellState::succeeded)->size(), 1u);
   EXPECT_EQ(store.value()->cells(sweep->id)->front().hash, cell.hash);  // its run folders keep their name
+  // Read with the setting at its default, so a report sees one configuration, not two.
+  EXPECT_EQ(store.value()->cells(sweep->id)->front().config, new_spec.expansion.cells[0].config);
 
   // A search proposing that cell again finds the stored one.
   ProposalRecord proposal;
