@@ -3,6 +3,10 @@
 #include <algorithm>
 #include <set>
 
+#include <nlohmann/json.hpp>
+
+#include "orchestrator/grid/grid.h"
+
 namespace headroom {
 namespace {
 
@@ -91,9 +95,18 @@ WideColumns wide_columns_of(sqlite::Connection& connection, const std::vector<in
         "(SELECT value FROM cell_parameters WHERE cell_id = c.id AND name = " + quote_literal(name) + ")";
     // SQLite's JSON paths cannot spell a key with a double quote: such a
     // setting is reachable when swept only.
+    // A trainer setting that a cell stored before it existed lacks: its default
+    // (with_trainer_defaults), as the store reads that cell's config.
+    static const nlohmann::json defaults = with_trainer_defaults(nlohmann::json::object());
+    const std::string otherwise =
+        defaults.contains(name)
+            ? ", CASE WHEN c.worker IS NULL THEN json_extract(" +
+                  quote_literal(nlohmann::json{{"default", defaults[name]}}.dump()) + ", '$.default') END"
+            : "";
     add(name, name.find('"') != std::string::npos
                   ? swept
-                  : "coalesce(" + swept + ", json_extract(c.config, " + quote_literal("$.\"" + name + "\"") + "))");
+                  : "coalesce(" + swept + ", json_extract(c.config, " + quote_literal("$.\"" + name + "\"") + ")" +
+                        otherwise + ")");
   }
   for (const auto& name :
        names_from(connection, "SELECT DISTINCT name FROM summaries WHERE run_id IN (SELECT id FROM runs WHERE "

@@ -5,6 +5,7 @@
 
 #include <gtest/gtest.h>
 
+#include "orchestrator/store/sqlite.h"
 #include "tests/support/results_fixture.h"
 #include "tests/support/test_support.h"
 
@@ -71,6 +72,20 @@ TEST_F(RunQueryTest, DerivedHeadSizeAndStateAreFilterable) {
   EXPECT_EQ(table.rows[0][2], 4);
   EXPECT_EQ(table.rows[1][2], 8);
   EXPECT_EQ(table.rows[2][2], 16);
+}
+
+TEST_F(RunQueryTest, ASettingACellWasStoredWithoutReadsAtItsDefault) {
+  // Cells stored before test_split existed lack it; runs filter on it as on the others.
+  {
+    sqlite::Connection connection(database_, sqlite::Connection::Mode::read_write_create);
+    connection.execute("UPDATE cells SET config = json_remove(config, '$.test_split') WHERE id % 2 = 0");
+  }
+  RunQuery q;
+  q.where = "test_split = false";
+  q.columns = {"run", "test_split"};
+  Table table = query(q);
+  EXPECT_EQ(table.rows.size(), 13u);
+  for (const auto& row : table.rows) EXPECT_EQ(row[1], 0) << row[0];
 }
 
 TEST_F(RunQueryTest, MissingValuesSortLastInBothDirections) {
