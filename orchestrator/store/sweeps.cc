@@ -34,8 +34,11 @@ std::map<std::string, int64_t> cells_stored_under_older_hashes(sqlite::Connectio
   return ids;
 }
 
-void insert_cells(sqlite::Connection& db, int64_t sweep_id, const Expansion& expansion) {
-  const std::map<std::string, int64_t> older = cells_stored_under_older_hashes(db, sweep_id);
+// `older_known`: cells_stored_under_older_hashes of the sweep, when the caller has it.
+void insert_cells(sqlite::Connection& db, int64_t sweep_id, const Expansion& expansion,
+                  const std::map<std::string, int64_t>* older_known = nullptr) {
+  const std::map<std::string, int64_t> older =
+      older_known ? *older_known : cells_stored_under_older_hashes(db, sweep_id);
   Statement cell(db.handle(),
                  "INSERT OR IGNORE INTO cells (sweep_id, ordinal, hash, parameters, config, resources, "
                  "parameter_count, non_embedding_parameters, flops_per_token, estimated_flops, "
@@ -147,7 +150,7 @@ Result<std::pair<std::optional<int64_t>, bool>> Store::add_proposal(int64_t swee
       } else {
         Expansion one;
         one.cells.push_back(*cell);
-        insert_cells(*connection_, sweep_id, one);
+        insert_cells(*connection_, sweep_id, one, &older);
         find.reset();
         find.bind(1, sweep_id).bind(2, cell->hash);
         if (!find.step()) return Error::internal("the proposal's cell was not recorded");

@@ -88,16 +88,23 @@ WideColumns wide_columns_of(sqlite::Connection& connection, const std::vector<in
   // one, else the resolved config's (a sweep may set in `base` what another
   // sweeps, and a filter must not silently miss its runs).
   const std::string sweeps = sweep_ids.empty() ? "1" : "sweep_id IN (" + id_list(sweep_ids) + ")";
-  for (const auto& name : names_from(connection, "SELECT name FROM cell_parameters WHERE cell_id IN (" + cells +
-                                                     ") UNION SELECT name FROM setting_names WHERE " + sweeps +
-                                                     " ORDER BY 1")) {
+  std::vector<std::string> names = names_from(connection, "SELECT name FROM cell_parameters WHERE cell_id IN (" +
+                                                              cells + ") UNION SELECT name FROM setting_names WHERE " +
+                                                              sweeps + " ORDER BY 1");
+  static const nlohmann::json defaults = with_trainer_defaults(nlohmann::json::object());
+  // Every trainer setting, also one a sweep stored before it existed never named.
+  if (!names_from(connection, "SELECT 1 FROM cells WHERE worker IS NULL AND id IN (" + cells + ") LIMIT 1").empty()) {
+    for (const auto& [name, value] : defaults.items()) names.push_back(name);
+    std::sort(names.begin(), names.end());
+    names.erase(std::unique(names.begin(), names.end()), names.end());
+  }
+  for (const auto& name : names) {
     const std::string swept =
         "(SELECT value FROM cell_parameters WHERE cell_id = c.id AND name = " + quote_literal(name) + ")";
     // SQLite's JSON paths cannot spell a key with a double quote: such a
     // setting is reachable when swept only.
     // A trainer setting that a cell stored before it existed lacks: its default
     // (with_trainer_defaults), as the store reads that cell's config.
-    static const nlohmann::json defaults = with_trainer_defaults(nlohmann::json::object());
     const std::string otherwise =
         defaults.contains(name)
             ? ", CASE WHEN c.worker IS NULL THEN json_extract(" +

@@ -78,7 +78,8 @@ TEST_F(RunQueryTest, ASettingACellWasStoredWithoutReadsAtItsDefault) {
   // Cells stored before test_split existed lack it; runs filter on it as on the others.
   {
     sqlite::Connection connection(database_, sqlite::Connection::Mode::read_write_create);
-    connection.execute("UPDATE cells SET config = json_remove(config, '$.test_split') WHERE id % 2 = 0");
+    connection.execute("UPDATE cells SET config = json_remove(config, '$.test_split') WHERE id % 2 = 0;"
+                       "DELETE FROM setting_names WHERE name = 'test_split'");  // as no sweep here named it
   }
   RunQuery q;
   q.where = "test_split = false";
