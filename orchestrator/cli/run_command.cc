@@ -316,23 +316,22 @@ int drive(const RunOptions& options, const GlobalOptions& global, const SweepSpe
   // A program's setting named like a built-in column of `runs` (but
   // head_size, which is its own there) is shown by `show`, not as a column.
   if (spec.program && !options.quiet && !options.json()) {
-    std::vector<std::string> hidden;
+    size_t hidden = 0;
     std::string listed;
     for (const auto& column : wide_view_builtin_columns()) {
       const bool named = spec.base.count(column) ||
                          std::any_of(spec.parameters.begin(), spec.parameters.end(),
                                      [&](const ParameterSpec& parameter) { return parameter.name == column; });
       if (!named || column == "head_size") continue;
-      listed += (hidden.empty() ? "'" : ", '") + column + "'";
-      hidden.push_back(column);
+      listed += (hidden++ == 0 ? "'" : ", '") + column + "'";
     }
-    if (!hidden.empty()) {
+    if (hidden > 0) {
       std::fprintf(stderr,
                    "headroom: warning: the program's setting%s %s %s built-in column%s of `runs` and its "
                    "filters, which show the run's own; `headroom show RUN` shows the setting%s\n",
-                   hidden.size() == 1 ? "" : "s", printable(listed).c_str(),
-                   hidden.size() == 1 ? "has the name of a" : "have the names of", hidden.size() == 1 ? "" : "s",
-                   hidden.size() == 1 ? "" : "s");
+                   hidden == 1 ? "" : "s", printable(listed).c_str(),
+                   hidden == 1 ? "has the name of a" : "have the names of", hidden == 1 ? "" : "s",
+                   hidden == 1 ? "" : "s");
     }
   }
   // A sweep whose runs never log its metric is judged on nothing (a search
